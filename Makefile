@@ -1,0 +1,63 @@
+# The two commands that matter: `make run` (serve on the embedded defaults) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+RASA  := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed
+MODEL := models/pln123.tar.gz
+# What the trained model depends on: Rasa's files and our NLU components' code.
+TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null) \
+                $(shell find bot/language -name '*.py' 2>/dev/null)
+
+.PHONY: help venv train run shell test lint bench clean
+
+help:
+	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
+	@echo "make shell  talk to the assistant in this terminal"
+	@echo "make test   run every test (creates the venv and trains the model when needed)"
+	@echo "make train  train the Rasa model (only when data/, domain.yml or config.yml changed)"
+	@echo "make lint   ruff"
+	@echo "make bench  run the benchmarks in benchmarks/"
+
+# The venv is (re)made when missing, when it is not Python 3.10, or when the dependency
+# files changed; installs take exactly the versions in requirements.lock.
+$(STAMP): pyproject.toml requirements.lock scripts/find-python310.sh
+	@set -e; \
+	if ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then \
+	  python=$$(scripts/find-python310.sh); \
+	  echo "creating $(VENV) with $$python"; \
+	  rm -rf $(VENV); "$$python" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"; \
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name pln123 --out models
+
+train: $(MODEL)
+
+run: $(MODEL)
+	$(PY) -m bot.stack run
+
+shell: $(MODEL)
+	$(PY) -m bot.stack shell
+
+# pytest exits 5 when it collected nothing: that is a failure here, never a pass.
+test: $(STAMP)
+	@$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot actions tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/simulator_latency.py
+
+clean:
+	rm -rf models var .pytest_cache .ruff_cache
