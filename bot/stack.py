@@ -1,0 +1,259 @@
+"""Start the whole assistant on this machine: simulator, action server and Rasa.
+
+``python -m bot.stack run``   (``make run``): the three services, REST channel and HTTP API.
+``python -m bot.stack shell`` (``make shell``): simulator and action server, then
+``rasa shell`` in this terminal.
+
+Each service starts in its own process group, is health-checked before the next one
+starts, and logs to ``<PLN_DATA_DIR>/logs/<service>.log``. Ctrl-C (or SIGTERM) stops all
+of them: SIGTERM to each group, SIGKILL after a grace period, so no orphan keeps a port.
+Every setting comes from the environment with the defaults in ``DEFAULTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+DEFAULTS = {
+    "PLN_DATA_DIR": "var",  # relative to the repository root
+    "PLN_HOST": "127.0.0.1",  # every service listens on loopback only
+    "PLN_SIM_PORT": "5070",
+    "PLN_ACTIONS_PORT": "5055",
+    "PLN_RASA_PORT": "5005",
+    "PLN_MODEL": "models/pln123.tar.gz",
+    "PLN_ENDPOINTS": "endpoints.yml",
+    "PLN_CREDENTIALS": "credentials.yml",
+}
+HEALTH_TIMEOUT_S = 180.0
+STOP_GRACE_S = float(os.environ.get("PLN_STOP_GRACE_S", "10"))
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment the three services share, with every default filled in."""
+    env = dict(os.environ if environ is None else environ)
+    for key, value in DEFAULTS.items():
+        env.setdefault(key, value)
+    data_dir = Path(env["PLN_DATA_DIR"])
+    if not data_dir.is_absolute():
+        data_dir = ROOT / data_dir
+    env["PLN_DATA_DIR"] = str(data_dir)
+    host = env["PLN_HOST"]
+    env.setdefault("PLN_SIM_HOST", host)
+    env.setdefault("PLN_SIM_URL", f"http://{host}:{env['PLN_SIM_PORT']}")
+    env.setdefault("PLN_ACTIONS_URL", f"http://{host}:{env['PLN_ACTIONS_PORT']}")
+    env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
+    env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
+    env.setdefault("PLN_RASA_TOKEN", secrets.token_urlsafe(18))
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    port: int
+    health_url: str
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def log_path(self, env: dict[str, str]) -> Path:
+        return Path(env["PLN_DATA_DIR"]) / "logs" / f"{self.name}.log"
+
+
+def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
+    host = env["PLN_HOST"]
+    sim_port, actions_port, rasa_port = (
+        int(env["PLN_SIM_PORT"]), int(env["PLN_ACTIONS_PORT"]), int(env["PLN_RASA_PORT"]))
+    result = [
+        Service("simulator", [sys.executable, "-m", "bot.backoffice"], sim_port,
+                f"http://{host}:{sim_port}/health"),
+        Service("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                            "--port", str(actions_port)],
+                actions_port, f"http://{host}:{actions_port}/health"),
+    ]
+    if with_rasa:
+        result.append(Service(
+            "rasa",
+            [str(BIN / "rasa"), "run", "--model", env["PLN_MODEL"], "--enable-api",
+             "--auth-token", env["PLN_RASA_TOKEN"], "--interface", host, "--port", str(rasa_port),
+             "--endpoints", env["PLN_ENDPOINTS"], "--credentials", env["PLN_CREDENTIALS"],
+             "--cors", f"http://{host}"],
+            rasa_port, f"http://{host}:{rasa_port}/"))
+    return result
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start(service: Service, env: dict[str, str]) -> None:
+    log = service.log_path(env)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        service.process = subprocess.Popen(
+            service.command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_healthy(service: Service, env: dict[str, str]) -> None:
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if service.process is not None and service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
+        if answers(service.health_url):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"{service.name} did not answer {service.health_url} "
+                       f"within {HEALTH_TIMEOUT_S:.0f} s")
+
+
+def stop_all(running: list[Service]) -> None:
+    """SIGTERM every process group, then SIGKILL what is still there after the grace."""
+    for service in reversed(running):
+        if service.process is not None and service.process.poll() is None:
+            try:
+                os.killpg(service.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + STOP_GRACE_S
+    for service in reversed(running):
+        if service.process is None:
+            continue
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        try:  # the group may hold children of the leader (uvicorn/sanic workers)
+            os.killpg(service.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        service.process.wait()
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def bring_up(wanted: list[Service], env: dict[str, str]) -> list[Service]:
+    """Start each service in order, waiting for its health check; all or nothing."""
+    busy = [s for s in wanted if not port_is_free(env["PLN_HOST"], s.port)]
+    if busy:
+        names = ", ".join(f"{s.name} ({s.port})" for s in busy)
+        raise RuntimeError(f"port already in use: {names}. Stop what holds it, or set "
+                           "PLN_SIM_PORT / PLN_ACTIONS_PORT / PLN_RASA_PORT.")
+    running: list[Service] = []
+    try:
+        for service in wanted:
+            print(f"starting {service.name} on {env['PLN_HOST']}:{service.port} ...", flush=True)
+            running.append(service)
+            start(service, env)
+            wait_healthy(service, env)
+    except BaseException as error:
+        stop_all(running)
+        if isinstance(error, RuntimeError):
+            log = running[-1].log_path(env) if running else None
+            detail = f"\n--- last lines of {log} ---\n{tail(log)}" if log else ""
+            raise RuntimeError(f"{error}{detail}") from None
+        raise
+    return running
+
+
+def how_to_talk(env: dict[str, str]) -> str:
+    host, port = env["PLN_HOST"], env["PLN_RASA_PORT"]
+    return f"""
+PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
+  simulator : {env['PLN_SIM_URL']}  (OpenAPI at {env['PLN_SIM_URL']}/docs)
+  actions   : {env['PLN_ACTIONS_URL']}
+  Rasa REST : http://{host}:{port}/webhooks/rest/webhook
+Talk to it:
+  curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+    -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
+HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
+Ctrl-C stops everything.
+"""
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv else "run"
+    if mode not in ("run", "shell"):
+        print("usage: python -m bot.stack [run|shell]", file=sys.stderr)
+        return 2
+    env = settings_from_env()
+    model = ROOT / env["PLN_MODEL"]
+    if not model.exists():
+        print(f"error: no trained model at {model}: run `make train` first", file=sys.stderr)
+        return 1
+
+    stopping = False
+
+    def on_sigterm(signum, frame):  # make SIGTERM behave like Ctrl-C
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    running: list[Service] = []
+    try:
+        running = bring_up(services(env, with_rasa=(mode == "run")), env)
+        if mode == "shell":
+            shell = subprocess.Popen(
+                [str(BIN / "rasa"), "shell", "--model", env["PLN_MODEL"],
+                 "--endpoints", env["PLN_ENDPOINTS"], "--port", env["PLN_RASA_PORT"]],
+                cwd=ROOT, env=env)
+            return shell.wait()
+        print(how_to_talk(env), flush=True)
+        while True:
+            for service in running:
+                if service.process is not None and service.process.poll() is not None:
+                    print(f"error: {service.name} stopped (exit {service.process.returncode}); "
+                          f"see {service.log_path(env)}\n{tail(service.log_path(env))}",
+                          file=sys.stderr)
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan
+        stop_all(running)
+        if running:
+            print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

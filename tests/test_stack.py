@@ -1,0 +1,89 @@
+"""The orchestrator behind `make run`: defaults, busy ports, and stopping without orphans."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot import stack
+
+
+def test_defaults_fill_every_setting_and_keep_what_is_set():
+    env = stack.settings_from_env({"PLN_RASA_PORT": "5999", "PATH": os.environ["PATH"]})
+    assert env["PLN_RASA_PORT"] == "5999"
+    assert env["PLN_SIM_URL"] == "http://127.0.0.1:5070"
+    assert env["PLN_ACTIONS_URL"] == "http://127.0.0.1:5055"
+    assert env["PLN_SIM_DATABASE_URL"].startswith("sqlite:///")
+    assert env["PLN_SIM_DATABASE_URL"].endswith("/var/simulator.sqlite3")
+    assert env["PLN_TRACKER_SQLITE"].endswith("/var/tracker.sqlite3")
+    assert len(env["PLN_RASA_TOKEN"]) >= 20  # the HTTP API is never left open
+
+
+def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback():
+    env = stack.settings_from_env({"PLN_RASA_TOKEN": "t0ken"})
+    rasa = next(s for s in stack.services(env) if s.name == "rasa")
+    command = " ".join(rasa.command)
+    assert "--enable-api --auth-token t0ken" in command
+    assert "--interface 127.0.0.1 --port 5005" in command
+    assert [s.name for s in stack.services(env, with_rasa=False)] == ["simulator", "actions"]
+
+
+def test_a_busy_port_is_refused_with_a_clear_message(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+        service = stack.Service("simulator", [sys.executable, "-c", "pass"], port, "http://x/")
+        with pytest.raises(RuntimeError, match=rf"port already in use: simulator \({port}\)"):
+            stack.bring_up([service], env)
+        assert service.process is None  # nothing was started
+
+
+def test_a_service_that_dies_at_start_is_reported_with_its_log(tmp_path):
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    service = stack.Service(
+        "broken", [sys.executable, "-c", "print('boom: bad config'); raise SystemExit(3)"],
+        _free_port(), "http://127.0.0.1:1/")
+    with pytest.raises(RuntimeError, match="broken exited with code 3(.|\n)*boom: bad config"):
+        stack.bring_up([service], env)
+
+
+def test_stop_all_leaves_no_orphan_even_of_a_child_that_ignores_sigterm(tmp_path):
+    # The leader spawns a grandchild that ignores SIGTERM, as a stuck worker would.
+    script = (
+        "import signal, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', "
+        "'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(600)\n")
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    service = stack.Service("sleepy", [sys.executable, "-c", script], 0, "")
+    stack.start(service, env)
+    log = service.log_path(env)
+    deadline = time.monotonic() + 10
+    while not log.read_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grandchild = int(log.read_text().split()[0])
+    stack.stop_all([service])
+    assert service.process.poll() is not None
+    assert not _alive(grandchild)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie waiting for its (gone) parent's reaper is not running
+    status = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True)
+    return bool(status.stdout.strip()) and not status.stdout.strip().startswith("Z")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
