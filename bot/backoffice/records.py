@@ -1,0 +1,197 @@
+"""The shape of the seed data (``shared/fixtures/customers.yaml``): units, customers, CRM.
+
+These are the simulator's reference records; the rules and the storage both use them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import json
+import logging
+import re
+
+import yaml
+from pydantic import BaseModel, Field, root_validator
+
+log = logging.getLogger(__name__)
+
+
+class PpjBand(BaseModel):
+    """Street-lighting tax (PPJ/PBJT) rate up to a power (``upto_va`` None: no upper bound)."""
+
+    upto_va: Optional[int]
+    rate: Decimal
+
+
+class LitTr(BaseModel):
+    name: str
+    pic: str
+    phone: str
+
+
+class Unit(BaseModel):
+    code: str
+    name: str
+    address: str
+    timezone: str
+    ppj: List[PpjBand]
+    areas: Dict[str, List[str]]
+    lit_tr: List[LitTr] = []
+
+
+class DilPhones(BaseModel):
+    mobile: Optional[str]
+    pstn: Optional[str]
+
+
+class Network(BaseModel):
+    sr_length_m: int
+    needs_jtr: bool
+    needs_jtm: bool
+
+
+class Ap2tLimit(BaseModel):
+    max_va: int
+    reason: str
+
+
+class Customer(BaseModel):
+    idpel: str
+    meter_number: Optional[str]
+    name: str
+    title: str
+    nik: str
+    address: str
+    unit: str
+    kecamatan: str
+    kelurahan: str
+    tariff: str
+    power_va: int
+    phase: int
+    payment: str  # prabayar | pascabayar
+    arrears_rp: int = 0
+    arrears_months: int = 0
+    dil_phones: DilPhones
+    network: Network
+    ap2t_limit: Optional[Ap2tLimit]
+    scenario: Optional[str]
+
+    @property
+    def tariff_category(self) -> str:
+        return self.tariff.split("-", 1)[0]
+
+    @property
+    def prepaid(self) -> bool:
+        return self.payment == "prabayar"
+
+
+class CrmEntry(BaseModel):
+    phone: str
+    type: str  # mobile | pstn
+    name: str
+    title: str
+    idpel: Optional[str]
+
+
+class Applicant(BaseModel):
+    """A person who is not an owner (the "yang dikuasakan" branch)."""
+
+    nik: str
+    name: str
+    address: str
+
+    @root_validator(pre=True)
+    def _rejoin_split_values(cls, values: dict) -> dict:
+        """In a YAML flow mapping an unquoted comma splits a value: ``{address: Jl. X No. 15,
+        Kabupaten Bandung}`` reads as address "Jl. X No. 15" plus a key "Kabupaten Bandung"
+        with no value. Such valueless keys are joined back to the value before them."""
+        repaired: dict = {}
+        last_key = None
+        for key, value in values.items():
+            if value is None and key not in cls.__fields__ and last_key is not None:
+                repaired[last_key] = f"{repaired[last_key]}, {key}"
+                continue
+            repaired[key] = value
+            last_key = key
+        return repaired
+
+
+class InvalidNik(BaseModel):
+    nik: str
+    why: str
+
+
+class Fixture(BaseModel):
+    units: List[Unit]
+    crm: List[CrmEntry] = []
+    customers: List[Customer]
+    unknown_numbers: List[str] = []
+    applicants: List[Applicant] = Field(default_factory=list)
+    invalid_niks: List[InvalidNik] = Field(default_factory=list)
+
+
+def floats_as_text(value):
+    """YAML floats (tax rates) go through str() so that Decimal gets 0.03, not 0.0299..."""
+    if isinstance(value, float):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [floats_as_text(item) for item in value]
+    return value
+
+
+_PLAIN_KEY_VALUE = re.compile(r"^(?P<key>\s*(?:- )?[A-Za-z_][\w]*): (?P<value>[^\"'{\[>|&*!#].*)$")
+
+
+def quote_plain_values_with_colons(text: str) -> tuple[str, list[int]]:
+    """Quote the plain (unquoted) values that contain ": ", which YAML refuses
+    ("mapping values are not allowed here"), e.g. ``scenario: Arrears (2 months): told ...``.
+    Returns the repaired text and the numbers of the lines changed. A trailing `` # comment``
+    stays a comment."""
+    lines = text.split("\n")
+    changed: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        match = _PLAIN_KEY_VALUE.match(line)
+        if not match:
+            continue
+        value, _, comment = match["value"].partition(" #")
+        if ": " not in value:
+            continue
+        lines[number - 1] = f'{match["key"]}: {json.dumps(value.strip(), ensure_ascii=False)}' + (
+            f" #{comment}" if comment else ""
+        )
+        changed.append(number)
+    return "\n".join(lines), changed
+
+
+def parse_seed_yaml(text: str, source: str = "<seed>") -> dict:
+    """The seed file's data. The file is never modified: when it is not valid YAML only
+    because of plain values containing ": ", those values are quoted in memory (and the
+    lines are logged)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as original:
+        repaired, changed = quote_plain_values_with_colons(text)
+        if not changed:
+            raise
+        try:
+            data = yaml.safe_load(repaired)
+        except yaml.YAMLError:
+            raise original from None
+        log.warning("%s is not valid YAML; read it with lines %s quoted", source, changed)
+        return data
+
+
+def load_fixture(path: Path) -> Fixture:
+    """Read the seed file as it is; a missing file is a clear error."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"seed file not found: {path} (set PLN_SEED_FILE to the customers.yaml to load)"
+        )
+    data = parse_seed_yaml(path.read_text(encoding="utf-8"), str(path))
+    return Fixture.parse_obj(floats_as_text(data))
