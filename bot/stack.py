@@ -57,6 +57,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
     env.setdefault("PLN_RASA_TOKEN", secrets.token_urlsafe(18))
+    env["SANIC_HOST"] = host  # rasa-sdk's action server binds to this (default 0.0.0.0)
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env

@@ -20,6 +20,7 @@ def test_defaults_fill_every_setting_and_keep_what_is_set():
     assert env["PLN_SIM_DATABASE_URL"].endswith("/var/simulator.sqlite3")
     assert env["PLN_TRACKER_SQLITE"].endswith("/var/tracker.sqlite3")
     assert len(env["PLN_RASA_TOKEN"]) >= 20  # the HTTP API is never left open
+    assert env["SANIC_HOST"] == "127.0.0.1"  # the action server stays on loopback
 
 
 def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback():
