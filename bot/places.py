@@ -1,0 +1,193 @@
+"""Typo-tolerant, conservative matching of kecamatan/kelurahan names in free text.
+
+Framework-free (no Rasa import): the Rasa NLU component ``bot.nlu.extractor`` wraps it,
+and form validation can call the same functions, so NLU and validation share one path.
+
+- ``match_place(text, candidates)``: which of ``candidates`` the text names, best first,
+  as ``[(name, score)]`` (score 0-100). "kel. dago" -> [("Dago", 100)],
+  "tebet brt" -> [("Tebet Barat", 100)], "sukajdi" -> [("Sukajadi", 93)].
+- ``find_places(text, candidates)``: the same with character spans.
+- ``place_entities(text, areas)``: kecamatan/kelurahan entities (entity, value, start,
+  end) given ``{kecamatan: [kelurahan, ...]}``; cue words ("kec", "kelurahan", "desa")
+  decide the type, else the name's own type.
+- ``load_areas(path)``: ``{kecamatan: [kelurahan]}`` from the seed fixture
+  (``customers.yaml``: ``units[].areas``).
+
+Conservative on purpose: names of 4 letters or fewer ("Dago", "Imbi", "Pulo") must be
+spelt exactly; longer names tolerate about one typo per 6-7 letters (and at most that
+many letters more or fewer: "pandangan" is not "Pandang"); a single word that
+starts exactly one multi-word name ("kebayoran" -> "Kebayoran Baru") is accepted with a
+lower score. A wrong place is worse than asking again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+# Abbreviations customers write in place names (after lowercasing, punctuation dropped).
+_ABBREVIATIONS = {
+    "brt": "barat", "brat": "barat", "bar": "barat",
+    "tmr": "timur", "tim": "timur", "tmur": "timur",
+    "utr": "utara", "ut": "utara", "utra": "utara",
+    "sel": "selatan", "slt": "selatan", "sltn": "selatan", "seltan": "selatan",
+    "dokter": "dr", "dr": "dr",
+}
+KECAMATAN_CUES = frozenset({"kec", "kecamatan", "kecamatannya", "kcmtn", "kecamatanya"})
+KELURAHAN_CUES = frozenset({"kel", "kelurahan", "kelurahannya", "kelurahanya", "kelrahan",
+                            "desa", "desanya", "kalurahan", "lurah"})
+_CUES = KECAMATAN_CUES | KELURAHAN_CUES
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_DEFAULT_SEED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "customers.yaml"
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    name: str
+    score: float
+    start: int
+    end: int
+
+
+def _norm_word(word: str) -> str:
+    word = word.lower()
+    # old spelling (pre-1972) still seen in names: Soetomo = Sutomo, Djati = Jati
+    word = word.replace("oe", "u").replace("dj", "j").replace("tj", "c")
+    return _ABBREVIATIONS.get(word, word)
+
+
+def _norm_words(text: str) -> list[str]:
+    return [_norm_word(t) for t in _TOKEN.findall(text)]
+
+
+def _threshold(normalised_name: str) -> float:
+    letters = len(normalised_name.replace(" ", ""))
+    if letters <= 4:
+        return 100.0
+    if letters <= 7:
+        return 83.0
+    return 85.0
+
+
+def find_places(text: str, candidates: Iterable[str]) -> list[PlaceMatch]:
+    """Non-overlapping mentions of ``candidates`` in ``text``, in text order."""
+    names = list(dict.fromkeys(candidates))
+    normalised = {n: " ".join(_norm_words(n)) for n in names}
+    tokens = [(m.start(), m.end(), _norm_word(m.group())) for m in _TOKEN.finditer(text)]
+    if not tokens or not names:
+        return []
+    max_words = max(len(v.split()) for v in normalised.values()) + 1
+    # first words of multi-word names, for the "unique prefix" rule
+    prefix_owner: dict[str, list[str]] = {}
+    for n, v in normalised.items():
+        words = v.split()
+        if len(words) > 1:
+            prefix_owner.setdefault(words[0], []).append(n)
+    found: list[PlaceMatch] = []
+    for i in range(len(tokens)):
+        for size in range(1, max_words + 1):
+            window = tokens[i:i + size]
+            if len(window) < size:
+                break
+            words = [w for _, _, w in window]
+            if any(w in _CUES for w in words) or words[0].isdigit():
+                continue
+            phrase = " ".join(words)
+            best_name, best_score = None, 0.0
+            for n, v in normalised.items():
+                if score_ok := abs(len(phrase) - len(v)) <= max(1, len(v) // 6):
+                    score = fuzz.ratio(phrase, v)
+                if score_ok and score >= _threshold(v) and score > best_score:
+                    best_name, best_score = n, score
+            if best_name is None and size == 1 and len(phrase) >= 6:
+                owners = prefix_owner.get(phrase, [])
+                if len(owners) == 1 and phrase not in normalised.values():
+                    best_name, best_score = owners[0], 80.0
+            if best_name is not None:
+                found.append(PlaceMatch(best_name, best_score, window[0][0], window[-1][1]))
+    # greedy: best score first, then the longer span; drop overlaps
+    found.sort(key=lambda m: (-m.score, -(m.end - m.start), m.start))
+    chosen: list[PlaceMatch] = []
+    for m in found:
+        if all(m.end <= c.start or m.start >= c.end for c in chosen):
+            chosen.append(m)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def match_place(text: str, candidates: Iterable[str]) -> list[tuple[str, float]]:
+    """Names from ``candidates`` mentioned in ``text``, best score first (no duplicates)."""
+    best: dict[str, float] = {}
+    for m in find_places(text, candidates):
+        best[m.name] = max(best.get(m.name, 0.0), m.score)
+    return sorted(best.items(), key=lambda item: -item[1])
+
+
+def _cue_before(text: str, start: int) -> str | None:
+    """'kecamatan'/'kelurahan' if one of the two words just before ``start`` is a cue."""
+    before = [w.lower() for w in _TOKEN.findall(text[:start])][-2:]
+    for word in reversed(before):
+        if word in KECAMATAN_CUES:
+            return "kecamatan"
+        if word in KELURAHAN_CUES:
+            return "kelurahan"
+    return None
+
+
+def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
+    """kecamatan/kelurahan entities in ``text`` given ``{kecamatan: [kelurahan, ...]}``.
+
+    The type comes from a cue word just before the name ("kec coblong", "kel. dago");
+    without one, from the name itself. A name that is both ("Gubeng", "Tegalsari") is a
+    kelurahan when a kecamatan-only name is also in the message, a kecamatan when a
+    kelurahan-only name is, else both entities are returned for the same span (the form
+    keeps the one it asked for).
+    """
+    kecamatan = set(areas)
+    kelurahan = {k for ks in areas.values() for k in ks}
+    matches = find_places(text, kecamatan | kelurahan)
+    typed: list[tuple[PlaceMatch, list[str]]] = []
+    for m in matches:
+        cue = _cue_before(text, m.start)
+        kinds = [t for t, names in (("kecamatan", kecamatan), ("kelurahan", kelurahan))
+                 if m.name in names]
+        if cue in kinds:
+            kinds = [cue]
+        typed.append((m, kinds))
+    only = {k[0] for _, k in typed if len(k) == 1}
+    out = []
+    for m, kinds in typed:
+        if len(kinds) == 2:
+            if "kecamatan" in only and "kelurahan" not in only:
+                kinds = ["kelurahan"]
+            elif "kelurahan" in only and "kecamatan" not in only:
+                kinds = ["kecamatan"]
+        for kind in kinds:
+            out.append({"entity": kind, "value": m.name, "start": m.start, "end": m.end,
+                        "confidence_entity": round(m.score / 100, 2)})
+    return out
+
+
+def seed_path() -> Path:
+    """The seed fixture: $PLN_SEED_FILE, else ../shared/fixtures/customers.yaml."""
+    return Path(os.environ.get("PLN_SEED_FILE") or _DEFAULT_SEED)
+
+
+def load_areas(path: str | os.PathLike | None = None) -> dict[str, list[str]]:
+    """``{kecamatan: [kelurahan, ...]}``, the union over the seed's units."""
+    # The seed is not strictly valid YAML (plain values with ": "): read it the way the
+    # back office does, so both see the same records.
+    from bot.backoffice.records import parse_seed_yaml
+
+    source = Path(path or seed_path())
+    seed = parse_seed_yaml(source.read_text(encoding="utf-8"), str(source))
+    areas: dict[str, list[str]] = {}
+    for unit in seed.get("units", []):
+        for kec, kels in (unit.get("areas") or {}).items():
+            areas.setdefault(kec, [])
+            areas[kec].extend(k for k in kels if k not in areas[kec])
+    return areas
