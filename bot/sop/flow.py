@@ -1,0 +1,251 @@
+"""What the assistant asks next, and how each answer ends or carries on the SOP.
+
+The questions are named by ``Question`` (the Rasa slots use the same names). Given what
+has been answered and what the back office said (``Context``), ``remaining_questions``
+lists, in SOP order, what is still to ask. The ``after_*`` functions turn an answer into
+an ``Outcome``: carry on, or end the request in one of the SOP's ways (APKT Issued Closed,
+MBL escalation, hand-over to a CSO, saved registration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Question(str, Enum):
+    CALLER_NAME = "caller_name"  # step 2, only when the CRM does not know the caller
+    NIK_READY = "nik_ready"  # step 3
+    CUSTOMER_NUMBER = "customer_number"  # step 4: IDPEL or meter number
+    TARGET_POWER = "target_power_va"  # step 5
+    TARIFF_CONFIRMED = "tariff_confirmed"  # step 5: "... peruntukan untuk tempat tinggal ya?"
+    ACCEPT_ALTERNATIVE = "accept_alternative"  # step 7, only after an AP2T notification
+    STROOM_AWAL = "stroom_awal_rp"  # step 8, prepaid only
+    PROCEED = "proceed"  # step 11
+    DECLINER_IS_OWNER = "decliner_is_owner"  # step 11b: owner or authorised (when not going on)
+    APPLICANT_ROLE = "applicant_role"  # step 12: owner | authorised
+    KECAMATAN = "kecamatan"
+    KELURAHAN = "kelurahan"
+    OWNER_NIK = "owner_nik"
+    APPLICANT_NIK = "applicant_nik"  # authorised only
+    APPLICANT_NAME = "applicant_name"
+    APPLICANT_ADDRESS = "applicant_address"
+    EMAIL = "email"  # owner (step 12a), and owner who does not go on (step 11b)
+    CALLER_PHONE_USABLE = "caller_phone_usable"  # step 13b: caller ID is a mobile
+    MOBILE_PHONE = "mobile_phone"  # step 13a/13b
+    DATA_CONFIRMED = "data_confirmed"  # step 14
+
+
+SOP_STEP = {
+    Question.CALLER_NAME: 2, Question.NIK_READY: 3, Question.CUSTOMER_NUMBER: 4,
+    Question.TARGET_POWER: 5, Question.TARIFF_CONFIRMED: 5, Question.ACCEPT_ALTERNATIVE: 7,
+    Question.STROOM_AWAL: 8, Question.PROCEED: 11, Question.DECLINER_IS_OWNER: 11,
+    Question.APPLICANT_ROLE: 12, Question.KECAMATAN: 12, Question.KELURAHAN: 12,
+    Question.OWNER_NIK: 12, Question.APPLICANT_NIK: 12, Question.APPLICANT_NAME: 12,
+    Question.APPLICANT_ADDRESS: 12, Question.EMAIL: 12, Question.CALLER_PHONE_USABLE: 13,
+    Question.MOBILE_PHONE: 13, Question.DATA_CONFIRMED: 14,
+}
+
+OWNER = "owner"
+AUTHORISED = "authorised"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the channel and the back office said, which shapes the questions."""
+
+    caller_known: bool = False  # the CRM popped up a name for the caller's number
+    caller_phone_kind: str | None = None  # "mobile" | "pstn" | None (unknown or none)
+    prepaid: bool | None = None  # known once the customer is found
+    ap2t_notification: bool = False  # AP2T refused the target and offered an alternative
+
+
+def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Question]:
+    """The questions still to ask, in SOP order. An answer of None is "not asked yet"."""
+
+    def unanswered(question: Question) -> bool:
+        return answers.get(question.value) is None
+
+    wanted: list[Question] = []
+    if not context.caller_known:
+        wanted.append(Question.CALLER_NAME)
+    wanted += [Question.NIK_READY, Question.CUSTOMER_NUMBER, Question.TARGET_POWER,
+               Question.TARIFF_CONFIRMED]
+    if context.ap2t_notification:
+        wanted.append(Question.ACCEPT_ALTERNATIVE)
+    if context.prepaid is not False:  # asked for prepaid; unknown until the lookup
+        wanted.append(Question.STROOM_AWAL)
+    wanted.append(Question.PROCEED)
+    if answers.get(Question.PROCEED.value) is False:
+        wanted.append(Question.DECLINER_IS_OWNER)
+        if answers.get(Question.DECLINER_IS_OWNER.value) is True:
+            wanted.append(Question.EMAIL)
+        return [q for q in wanted if unanswered(q)]
+    wanted += [Question.APPLICANT_ROLE, Question.KECAMATAN, Question.KELURAHAN,
+               Question.OWNER_NIK]
+    role = answers.get(Question.APPLICANT_ROLE.value)
+    if role == AUTHORISED:
+        wanted += [Question.APPLICANT_NIK, Question.APPLICANT_NAME, Question.APPLICANT_ADDRESS]
+    elif role == OWNER:
+        wanted.append(Question.EMAIL)
+    if context.caller_phone_kind == "mobile":
+        wanted.append(Question.CALLER_PHONE_USABLE)
+        if answers.get(Question.CALLER_PHONE_USABLE.value) is False:
+            wanted.append(Question.MOBILE_PHONE)
+    else:  # a landline, or no caller ID at all: ask for a mobile (step 13a)
+        wanted.append(Question.MOBILE_PHONE)
+    wanted.append(Question.DATA_CONFIRMED)
+    return [q for q in wanted if unanswered(q)]
+
+
+# What depends on what: changing an answer clears only the answers that depend on it.
+DEPENDS_ON: dict[Question, tuple[Question, ...]] = {
+    Question.CUSTOMER_NUMBER: (Question.TARGET_POWER, Question.TARIFF_CONFIRMED,
+                               Question.ACCEPT_ALTERNATIVE, Question.STROOM_AWAL,
+                               Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
+                               Question.DATA_CONFIRMED),
+    Question.TARGET_POWER: (Question.TARIFF_CONFIRMED, Question.ACCEPT_ALTERNATIVE,
+                            Question.PROCEED, Question.DATA_CONFIRMED),
+    Question.STROOM_AWAL: (Question.PROCEED, Question.DATA_CONFIRMED),
+    Question.APPLICANT_ROLE: (Question.APPLICANT_NIK, Question.APPLICANT_NAME,
+                              Question.APPLICANT_ADDRESS, Question.EMAIL,
+                              Question.DATA_CONFIRMED),
+    Question.KECAMATAN: (Question.KELURAHAN, Question.DATA_CONFIRMED),
+}
+
+
+def invalidated_by(changed: Question) -> list[Question]:
+    """The answers to ask again when ``changed`` is corrected (transitively); every
+    correction also needs the read-back (step 14) again."""
+    seen: list[Question] = []
+    todo = list(DEPENDS_ON.get(changed, ()))
+    while todo:
+        question = todo.pop(0)
+        if question not in seen:
+            seen.append(question)
+            todo += DEPENDS_ON.get(question, ())
+    if Question.DATA_CONFIRMED not in seen and changed != Question.DATA_CONFIRMED:
+        seen.append(Question.DATA_CONFIRMED)
+    return seen
+
+
+# --- outcomes ----------------------------------------------------------------------------
+
+
+class Ending(str, Enum):
+    ISSUED_CLOSED = "issued_closed"  # APKT ticket recorded and closed: information given
+    MBL = "mbl"  # APKT escalation "Mohon Bantuan Layanan" to the unit
+    CSO_HANDOFF = "cso_handoff"  # a person takes the conversation over
+    SAVED = "saved"  # registration saved in AP2T
+
+
+class HandoffReason(str, Enum):
+    ROUTE_DTKS = "route_dtks"
+    ROUTE_R3 = "route_r3"
+    ROUTE_B2_I2 = "route_b2_i2"
+    NOT_THIS_SOP = "not_this_sop"  # above 197 kVA, change of use
+    CUSTOMER_ASKED = "customer_asked"
+    REPEATED_FAILURES = "repeated_failures"
+    BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
+
+
+HANDOFF_REASON_TEXT = {
+    HandoffReason.ROUTE_DTKS: "Permohonan 450 VA ke 900 VA rumah tangga mengikuti SOP PD DTKS",
+    HandoffReason.ROUTE_R3: "Permohonan tarif R3 di atas 6.600 VA mengikuti SOP PD R3",
+    HandoffReason.ROUTE_B2_I2: "Permohonan B2/I2 100 kVA s.d. 200 kVA mengikuti SOP B2-I2",
+    HandoffReason.NOT_THIS_SOP: "Permohonan di luar SOP Perubahan Daya Reguler s.d. 197 kVA",
+    HandoffReason.CUSTOMER_ASKED: "Pelanggan meminta berbicara dengan petugas",
+    HandoffReason.REPEATED_FAILURES: "Dua kali gagal menjawab pertanyaan yang sama",
+    HandoffReason.BACKOFFICE_UNAVAILABLE: "Aplikasi AP2T/APKT tidak dapat dihubungi",
+}
+
+ROUTE_HANDOFF = {
+    "dtks": HandoffReason.ROUTE_DTKS,
+    "r3": HandoffReason.ROUTE_R3,
+    "b2_i2": HandoffReason.ROUTE_B2_I2,
+    "not_this_sop": HandoffReason.NOT_THIS_SOP,
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Carry on (``ending`` None) or end the request; ``reason`` goes on the APKT ticket."""
+
+    ending: Ending | None = None
+    reason: str | None = None
+    sop_step: int | None = None
+    handoff: HandoffReason | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def carries_on(self) -> bool:
+        return self.ending is None
+
+
+CARRY_ON = Outcome()
+
+
+def issued_closed(reason: str, step: int, **details: Any) -> Outcome:
+    return Outcome(Ending.ISSUED_CLOSED, reason, step, details=details)
+
+
+def hand_over(why: HandoffReason, step: int, **details: Any) -> Outcome:
+    return Outcome(Ending.CSO_HANDOFF, HANDOFF_REASON_TEXT[why], step, why, details)
+
+
+def after_nik_ready(ready: bool) -> Outcome:
+    """Step 3: without the NIK the customer is told what to prepare (Issued Closed)."""
+    if ready:
+        return CARRY_ON
+    return issued_closed("Persyaratan NIK pemilik/pemohon belum disiapkan", 3)
+
+
+def after_customer_number_unavailable() -> Outcome:
+    """Step 4: the caller cannot give an IDPEL or meter number (or two unknown ones)."""
+    return issued_closed("ID pelanggan/nomor meter belum dapat diinformasikan", 4)
+
+
+def after_arrears(amount_rp: int, months: int) -> Outcome:
+    """Step 4: arrears in AP2T must be settled in full first."""
+    if amount_rp <= 0:
+        return CARRY_ON
+    return issued_closed("Pelanggan memiliki tunggakan yang harus dilunasi", 4,
+                         arrears_rp=amount_rp, arrears_months=months)
+
+
+def after_route(route: str | None) -> Outcome:
+    """Step 5: requests another SOP handles go to a CSO with the data collected."""
+    if not route or route == "none":
+        return CARRY_ON
+    return hand_over(ROUTE_HANDOFF[route], 5, route=route)
+
+
+def after_tariff_confirmation(confirmed: bool) -> Outcome:
+    """Step 5: a customer who says the use is not the one in AP2T wants a change of use,
+    which is not this SOP."""
+    if confirmed:
+        return CARRY_ON
+    return hand_over(HandoffReason.NOT_THIS_SOP, 5, change_of_use=True)
+
+
+def after_alternative(accepted: bool, unit_name: str, unit_address: str) -> Outcome:
+    """Step 7: declining AP2T's alternative sends the customer to the unit (MBL)."""
+    if accepted:
+        return CARRY_ON
+    return Outcome(Ending.MBL, "Pelanggan tidak bersedia dengan alternatif produk AP2T", 7,
+                   details={"unit_name": unit_name, "unit_address": unit_address})
+
+
+def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
+                  email_given: bool = False) -> Outcome:
+    """Step 11: going on carries on; not going on ends with Issued Closed (after asking
+    owner-or-authorised, and an email from an owner-or-authorised caller)."""
+    if proceed:
+        return CARRY_ON
+    if decliner_is_owner:
+        return issued_closed("Pelanggan tidak melanjutkan permohonan; informasi dikirim "
+                             "ke email" if email_given else
+                             "Pelanggan tidak melanjutkan permohonan", 11)
+    return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)

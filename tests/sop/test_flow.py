@@ -1,0 +1,136 @@
+import pytest
+
+from bot.sop.flow import (
+    AUTHORISED,
+    OWNER,
+    Context,
+    Ending,
+    HandoffReason,
+    after_alternative,
+    after_arrears,
+    after_nik_ready,
+    after_proceed,
+    after_route,
+    after_tariff_confirmation,
+    invalidated_by,
+    remaining_questions,
+)
+from bot.sop.flow import (
+    Question as Q,
+)
+
+KNOWN_MOBILE_PREPAID = Context(caller_known=True, caller_phone_kind="mobile", prepaid=True)
+
+
+def test_unknown_caller_is_asked_the_name_first():
+    assert remaining_questions({}, Context())[0] == Q.CALLER_NAME
+    assert remaining_questions({}, KNOWN_MOBILE_PREPAID)[0] == Q.NIK_READY
+
+
+def test_owner_on_a_known_mobile_prepaid_in_sop_order():
+    answers = {"applicant_role": OWNER}
+    assert remaining_questions(answers, KNOWN_MOBILE_PREPAID) == [
+        Q.NIK_READY, Q.CUSTOMER_NUMBER, Q.TARGET_POWER, Q.TARIFF_CONFIRMED, Q.STROOM_AWAL,
+        Q.PROCEED, Q.KECAMATAN, Q.KELURAHAN, Q.OWNER_NIK, Q.EMAIL, Q.CALLER_PHONE_USABLE,
+        Q.DATA_CONFIRMED]
+
+
+def test_postpaid_skips_stroom_awal_and_a_landline_caller_is_asked_a_mobile():
+    context = Context(caller_known=True, caller_phone_kind="pstn", prepaid=False)
+    remaining = remaining_questions({"applicant_role": OWNER}, context)
+    assert Q.STROOM_AWAL not in remaining
+    assert Q.CALLER_PHONE_USABLE not in remaining
+    assert remaining[-2:] == [Q.MOBILE_PHONE, Q.DATA_CONFIRMED]
+
+
+def test_a_mobile_that_cannot_be_used_leads_to_asking_another():
+    answers = {"caller_phone_usable": False}
+    assert Q.MOBILE_PHONE in remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    answers = {"caller_phone_usable": True}
+    assert Q.MOBILE_PHONE not in remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+
+
+def test_authorised_applicant_gives_own_nik_name_address_and_no_email():
+    remaining = remaining_questions({"applicant_role": AUTHORISED}, KNOWN_MOBILE_PREPAID)
+    assert remaining[remaining.index(Q.OWNER_NIK):][:4] == [
+        Q.OWNER_NIK, Q.APPLICANT_NIK, Q.APPLICANT_NAME, Q.APPLICANT_ADDRESS]
+    assert Q.EMAIL not in remaining
+
+
+def test_ap2t_notification_adds_the_alternative_question_after_the_tariff():
+    context = Context(caller_known=True, prepaid=True, ap2t_notification=True)
+    remaining = remaining_questions({}, context)
+    assert remaining.index(Q.ACCEPT_ALTERNATIVE) == remaining.index(Q.TARIFF_CONFIRMED) + 1
+
+
+def test_not_going_on_asks_owner_then_email_only_for_owner_or_authorised():
+    answered = {q.value: "x" for q in (Q.NIK_READY, Q.CUSTOMER_NUMBER, Q.TARGET_POWER,
+                                        Q.TARIFF_CONFIRMED, Q.STROOM_AWAL)}
+    answered["proceed"] = False
+    assert remaining_questions(answered, KNOWN_MOBILE_PREPAID) == [Q.DECLINER_IS_OWNER]
+    assert remaining_questions({**answered, "decliner_is_owner": True},
+                               KNOWN_MOBILE_PREPAID) == [Q.EMAIL]
+    assert remaining_questions({**answered, "decliner_is_owner": False},
+                               KNOWN_MOBILE_PREPAID) == []
+
+
+def test_answered_questions_are_not_asked_again():
+    answers = {"nik_ready": True, "customer_number": "532110000101"}
+    remaining = remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    assert remaining[0] == Q.TARGET_POWER
+
+
+def test_correcting_the_power_asks_again_only_what_depends_on_it():
+    again = invalidated_by(Q.TARGET_POWER)
+    assert Q.TARIFF_CONFIRMED in again and Q.PROCEED in again and Q.DATA_CONFIRMED in again
+    assert Q.CUSTOMER_NUMBER not in again and Q.OWNER_NIK not in again
+    assert Q.EMAIL not in again and Q.MOBILE_PHONE not in again
+
+
+def test_correcting_the_phone_only_needs_the_read_back_again():
+    assert invalidated_by(Q.MOBILE_PHONE) == [Q.DATA_CONFIRMED]
+
+
+def test_correcting_the_kecamatan_asks_the_kelurahan_again():
+    assert invalidated_by(Q.KECAMATAN) == [Q.KELURAHAN, Q.DATA_CONFIRMED]
+
+
+def test_nik_not_ready_ends_with_issued_closed_at_step_3():
+    assert after_nik_ready(True).carries_on
+    outcome = after_nik_ready(False)
+    assert (outcome.ending, outcome.sop_step) == (Ending.ISSUED_CLOSED, 3)
+
+
+def test_arrears_end_with_issued_closed_and_keep_the_amount():
+    assert after_arrears(0, 0).carries_on
+    outcome = after_arrears(356200, 2)
+    assert outcome.ending == Ending.ISSUED_CLOSED
+    assert outcome.details == {"arrears_rp": 356200, "arrears_months": 2}
+
+
+@pytest.mark.parametrize("route, reason", [
+    ("dtks", HandoffReason.ROUTE_DTKS), ("r3", HandoffReason.ROUTE_R3),
+    ("b2_i2", HandoffReason.ROUTE_B2_I2), ("not_this_sop", HandoffReason.NOT_THIS_SOP)])
+def test_routes_of_other_sops_hand_over_to_a_cso(route, reason):
+    outcome = after_route(route)
+    assert (outcome.ending, outcome.handoff, outcome.sop_step) == (Ending.CSO_HANDOFF, reason, 5)
+    assert outcome.reason
+
+
+def test_no_route_carries_on_and_a_change_of_use_is_handed_over():
+    assert after_route(None).carries_on and after_route("none").carries_on
+    assert after_tariff_confirmation(False).handoff == HandoffReason.NOT_THIS_SOP
+
+
+def test_declining_the_alternative_is_an_mbl_escalation_naming_the_unit():
+    assert after_alternative(True, "ULP Bandung Utara", "Jl. Cikapayang No. 1").carries_on
+    outcome = after_alternative(False, "ULP Bandung Utara", "Jl. Cikapayang No. 1, Bandung")
+    assert (outcome.ending, outcome.sop_step) == (Ending.MBL, 7)
+    assert outcome.details["unit_name"] == "ULP Bandung Utara"
+
+
+def test_not_proceeding_is_issued_closed_at_step_11():
+    assert after_proceed(True).carries_on
+    assert after_proceed(False, decliner_is_owner=False).ending == Ending.ISSUED_CLOSED
+    with_email = after_proceed(False, decliner_is_owner=True, email_given=True)
+    assert "email" in with_email.reason and with_email.sop_step == 11
