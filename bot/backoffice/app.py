@@ -1,0 +1,224 @@
+"""The simulator's HTTP service (FastAPI): ``create_app(settings)``.
+
+Every error, including request validation, has the body ``{"error": code, "message":
+text}``; bad input gets a 4xx and changes nothing. Logs carry no personal data in clear
+(paths are masked, uvicorn's access log is replaced by ``simulator.access``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import List, Optional
+
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .masking import mask_path
+from .records import LitTr, load_fixture
+from .regulations import load_regulations
+from .schemas import (
+    Areas,
+    Arrears,
+    Caller,
+    CustomerInfo,
+    DilMobileUpdate,
+    DilPhones,
+    Health,
+    PowerChangeCheck,
+    Quote,
+    Registration,
+    RegistrationRequest,
+    ServiceLevel,
+    Ticket,
+    TicketRequest,
+)
+from .service import Backoffice, ServiceError
+from .settings import Settings, resolve_database_url
+from .storage import Storage
+
+log = logging.getLogger("simulator")
+access_log = logging.getLogger("simulator.access")
+
+# Bounds of query parameters: anything outside is refused before the rules see it.
+MAX_QUERY_VA = 10_000_000
+MAX_QUERY_RP = 1_000_000_000_000
+
+
+def error_response(status: int, code: str, message: str, **extra) -> JSONResponse:
+    body = {"error": code, "message": message}
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return JSONResponse(status_code=status, content=body)
+
+
+class BodySizeLimit:
+    """Refuse request bodies above ``max_bytes`` with 413 before the app reads them."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        too_large = error_response(
+            413, "body_too_large", f"Request body above {self.max_bytes} bytes."
+        )
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            return await too_large(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return await too_large(scope, receive, send)
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body, replayed = b"".join(chunks), False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _validation_message(errors: list) -> str:
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        parts.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+    return "Invalid request: " + "; ".join(parts)
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    regulations = load_regulations(settings.regulations_file)
+    fixture = load_fixture(settings.seed_file)
+    storage = Storage.from_url(resolve_database_url(settings.database_url))
+    storage.create_schema()
+    storage.seed(fixture)
+    backoffice = Backoffice(storage, regulations, settings.now)
+
+    app = FastAPI(title="PLN back-office simulator (AP2T, APKT, CRM)", version="1.0")
+    app.state.backoffice = backoffice
+    app.state.storage = storage
+    app.add_event_handler("shutdown", storage.close)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, error: ServiceError):
+        return error_response(error.status, error.code, error.message, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, error: RequestValidationError):
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in error.errors()
+        ]
+        return error_response(422, "invalid_request", _validation_message(errors), details=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, error: StarletteHTTPException):
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return error_response(error.status_code, codes.get(error.status_code, "http_error"),
+                              str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception):
+        log.error("unexpected %s", type(error).__name__, exc_info=False)
+        return error_response(500, "internal_error", "Kesalahan pada simulator.")
+
+    @app.middleware("http")
+    async def _access_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info("%s %s %s %.1fms", request.method, mask_path(request.url.path),
+                            response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
+
+    # Read endpoints work from memory: async, no thread hop. Writes hit the database:
+    # plain functions, run in the thread pool.
+
+    @app.get("/health", response_model=Health)
+    async def health():
+        return Health(status="ok")
+
+    @app.get("/ap2t/customers/{number}", response_model=CustomerInfo)
+    async def customer(number: str):
+        return backoffice.customer_info(number)
+
+    @app.get("/ap2t/customers/{number}/arrears", response_model=Arrears)
+    async def arrears(number: str):
+        return backoffice.arrears(number)
+
+    @app.get("/ap2t/customers/{number}/areas", response_model=Areas)
+    async def areas(number: str):
+        return backoffice.areas(number)
+
+    @app.get("/ap2t/customers/{number}/lit-tr", response_model=List[LitTr])
+    async def lit_tr(number: str):
+        return backoffice.lit_tr(number)
+
+    @app.get("/ap2t/customers/{number}/power-change", response_model=PowerChangeCheck)
+    async def power_change(number: str, target_va: int = target,
+                           use: Optional[str] = Query(None, max_length=100)):
+        return backoffice.power_change(number, target_va, use)
+
+    @app.get("/ap2t/customers/{number}/quote", response_model=Quote)
+    async def quote(number: str, target_va: int = target,
+                    stroom_awal_rp: Optional[int] = Query(None, ge=0, le=MAX_QUERY_RP)):
+        return backoffice.quote(number, target_va, stroom_awal_rp)
+
+    @app.get("/ap2t/customers/{number}/service-level", response_model=ServiceLevel)
+    async def service_level(number: str, target_va: int = target):
+        return backoffice.service_level(number, target_va)
+
+    @app.put("/ap2t/customers/{number}/dil/mobile", response_model=DilPhones)
+    def update_dil_mobile(number: str, update: DilMobileUpdate):
+        return backoffice.update_dil_mobile(number, update.phone)
+
+    @app.post("/ap2t/registrations", response_model=Registration, status_code=201,
+              responses={200: {"model": Registration, "description": "replay of the same key"}})
+    def save_registration(request: RegistrationRequest = Body(...)):
+        registration, created = backoffice.save_registration(request)
+        return JSONResponse(status_code=201 if created else 200,
+                            content=_jsonable(registration))
+
+    @app.get("/ap2t/registrations/{number}", response_model=Registration)
+    def registration(number: str):
+        return backoffice.registration(number)
+
+    @app.post("/apkt/tickets", response_model=Ticket, status_code=201)
+    def create_ticket(request: TicketRequest = Body(...)):
+        ticket, created = backoffice.create_ticket(request)
+        return JSONResponse(status_code=201 if created else 200, content=_jsonable(ticket))
+
+    @app.get("/apkt/tickets", response_model=List[Ticket])
+    def tickets(conversation_id: Optional[str] = Query(None, max_length=200)):
+        return backoffice.tickets(conversation_id)
+
+    @app.get("/crm/callers/{phone:path}", response_model=Caller)
+    async def caller(phone: str):
+        return backoffice.caller(phone)
+
+    return app
+
+
+def _jsonable(model) -> dict:
+    import json
+
+    return json.loads(model.json())

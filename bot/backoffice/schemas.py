@@ -1,0 +1,193 @@
+"""The HTTP contract of the simulator (pydantic v1), shared by the service and the client.
+
+The rule results (``PowerChangeCheck``, ``Quote``, ``ServiceLevel``) are defined once, in
+``rules``, and re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Any, Dict, List, Optional
+
+from pydantic import BaseModel, StrictInt, conint, constr
+
+from .records import DilPhones, LitTr
+from .rules import (  # noqa: F401 - re-exported as part of the contract
+    Ap2tNotification,
+    PowerChangeCheck,
+    Quote,
+    Route,
+    RouteReason,
+    ServiceLevel,
+    ServiceLevelReason,
+)
+
+ShortText = constr(strip_whitespace=True, min_length=1, max_length=200)
+LongText = constr(strip_whitespace=True, min_length=1, max_length=2000)
+NumberText = constr(strip_whitespace=True, min_length=1, max_length=40)
+IdempotencyKey = constr(strip_whitespace=True, min_length=1, max_length=100)
+
+
+class _Request(BaseModel):
+    class Config:
+        extra = "forbid"  # a misspelt field is an error, not silently ignored
+
+
+class ErrorBody(BaseModel):
+    error: str  # machine-readable code, e.g. "not_found", "invalid_request"
+    message: str  # for people (Indonesian or English)
+    kind: Optional[str]  # CRM: the kind of an unknown but valid phone number
+    details: Optional[List[Dict[str, Any]]]
+
+
+class Health(BaseModel):
+    status: str
+
+
+# --- AP2T: customers -----------------------------------------------------------------
+
+
+class UnitInfo(BaseModel):
+    code: str
+    name: str
+    address: str
+    timezone: str
+
+
+class CustomerInfo(BaseModel):
+    idpel: str
+    meter_number: Optional[str]
+    name: str
+    title: str
+    address: str
+    tariff: str
+    power_va: int
+    phase: int
+    payment: str  # prabayar | pascabayar
+    unit: UnitInfo
+    dil_phones: DilPhones  # with the DIL mobile updates applied
+    kecamatan: str
+    kelurahan: str
+
+
+class Arrears(BaseModel):
+    idpel: str
+    amount_rp: int
+    months: int
+
+
+class Areas(BaseModel):
+    """The unit's kecamatan, each with its kelurahan (SOP step 12)."""
+
+    idpel: str
+    unit_code: str
+    areas: Dict[str, List[str]]
+
+
+# --- AP2T: registrations ---------------------------------------------------------------
+
+
+class ApplicantRole(str, Enum):
+    OWNER = "owner"
+    AUTHORISED = "authorised"  # "yang dikuasakan"
+
+
+class ApplicantIn(_Request):
+    role: ApplicantRole
+    owner_nik: NumberText
+    applicant_nik: Optional[NumberText]
+    applicant_name: Optional[ShortText]
+    applicant_address: Optional[LongText]
+    email: Optional[constr(strip_whitespace=True, max_length=254)]
+    mobile_phone: NumberText
+    kecamatan: ShortText
+    kelurahan: ShortText
+
+
+class RegistrationRequest(_Request):
+    idempotency_key: IdempotencyKey
+    idpel: NumberText
+    target_va: StrictInt
+    stroom_awal_rp: Optional[StrictInt]
+    applicant: ApplicantIn
+
+
+class Registration(BaseModel):
+    registration_number: str
+    idpel: str
+    customer_name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    validity_days: int
+    current_va: int
+    target_va: int
+    current_tariff: str
+    new_tariff: str
+    use: str
+    phase_change: bool
+    quote: Quote
+    service_level: ServiceLevel
+    total_rp: int
+    role: ApplicantRole
+    applicant_name: str
+    owner_nik_masked: str
+    applicant_nik_masked: Optional[str]
+    email_masked: Optional[str]
+    mobile_phone: str
+    kecamatan: str
+    kelurahan: str
+
+
+class DilMobileUpdate(_Request):
+    phone: NumberText
+
+
+# --- APKT ----------------------------------------------------------------------------
+
+
+class TicketKind(str, Enum):
+    ISSUED_CLOSED = "issued_closed"  # recorded and closed at once (information given)
+    MBL = "mbl"  # Mohon Bantuan Layanan: escalated to a unit
+    CSO_HANDOFF = "cso_handoff"  # handed to a person with the data collected
+
+
+class TicketRequest(_Request):
+    kind: TicketKind
+    reason: LongText
+    sop_step: conint(strict=True, ge=1, le=22)
+    conversation_id: ShortText
+    idpel: Optional[NumberText]
+    data: Dict[str, Any] = {}
+    idempotency_key: Optional[IdempotencyKey]
+
+
+class Ticket(BaseModel):
+    ticket_number: str
+    kind: TicketKind
+    reason: str  # masked like data
+    sop_step: int
+    conversation_id: str
+    idpel: Optional[str]
+    data: Dict[str, Any]  # personal data masked
+    created_at: dt.datetime
+
+
+# --- CRM -----------------------------------------------------------------------------
+
+
+class Caller(BaseModel):
+    phone: str  # national form, e.g. 081234500101
+    type: str  # mobile | pstn
+    name: str
+    title: str
+    idpel: Optional[str]
+
+
+__all__ = [
+    "Ap2tNotification", "ApplicantIn", "ApplicantRole", "Areas", "Arrears", "Caller",
+    "CustomerInfo", "DilMobileUpdate", "DilPhones", "ErrorBody", "Health", "LitTr",
+    "PowerChangeCheck", "Quote", "Registration", "RegistrationRequest", "Route",
+    "RouteReason", "ServiceLevel", "ServiceLevelReason", "Ticket", "TicketKind",
+    "TicketRequest", "UnitInfo",
+]

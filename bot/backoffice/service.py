@@ -1,0 +1,330 @@
+"""The simulator's operations (AP2T, APKT, CRM) on top of the rules and the storage,
+independent of HTTP. Problems are raised as ``ServiceError`` with a status, a code and a
+message the assistant can relay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import threading
+from typing import Dict, List, Optional
+
+from bot.identifiers import (
+    PhoneKind,
+    check_nik,
+    customer_number_kind,
+    is_idpel,
+    mask,
+    mask_email,
+    parse_phone,
+)
+
+from . import rules
+from .masking import mask_personal_data, scrub_text
+from .records import Customer, LitTr, Unit
+from .regulations import Regulations
+from .schemas import (
+    ApplicantRole,
+    Areas,
+    Arrears,
+    Caller,
+    CustomerInfo,
+    DilPhones,
+    Registration,
+    RegistrationRequest,
+    Ticket,
+    TicketRequest,
+    UnitInfo,
+)
+from .storage import IdempotencyConflict, ReferenceData, Storage, random_digits
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NUMBER_SEPARATORS = re.compile(r"[\s\-.]")
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.extra = extra
+
+
+def not_found(message: str, **extra) -> ServiceError:
+    return ServiceError(404, "not_found", message, **extra)
+
+
+def invalid(code: str, message: str) -> ServiceError:
+    return ServiceError(422, code, message)
+
+
+class Backoffice:
+    """AP2T + APKT + CRM. Reference data and DIL updates are held in memory (loaded at
+    start, DIL updates written through): one simulator process owns its database."""
+
+    def __init__(self, storage: Storage, regulations: Regulations, clock):
+        self.storage = storage
+        self.regulations = regulations
+        self.clock = clock
+        self.reference: ReferenceData = storage.load_reference()
+        self._dil_mobile: Dict[str, str] = storage.dil_mobile_updates()
+        self._dil_lock = threading.Lock()
+
+    # --- customers -----------------------------------------------------------------
+
+    def customer(self, number: str) -> Customer:
+        """By IDPEL (12 digits) or meter number (11); spaces, dashes and dots are ignored."""
+        compact = _NUMBER_SEPARATORS.sub("", number)
+        if customer_number_kind(compact) is None:
+            raise invalid(
+                "invalid_customer_number",
+                "Nomor harus ID pelanggan 12 digit atau nomor meter 11 digit.",
+            )
+        customer = self.reference.customer(compact)
+        if customer is None:
+            raise not_found("ID pelanggan / nomor meter tidak ditemukan.")
+        return customer
+
+    def unit_of(self, customer: Customer) -> Unit:
+        return self.reference.units[customer.unit]
+
+    def dil_phones(self, customer: Customer) -> DilPhones:
+        mobile = self._dil_mobile.get(customer.idpel, customer.dil_phones.mobile)
+        return DilPhones(mobile=mobile, pstn=customer.dil_phones.pstn)
+
+    def customer_info(self, number: str) -> CustomerInfo:
+        customer = self.customer(number)
+        unit = self.unit_of(customer)
+        return CustomerInfo(
+            idpel=customer.idpel,
+            meter_number=customer.meter_number,
+            name=customer.name,
+            title=customer.title,
+            address=customer.address,
+            tariff=customer.tariff,
+            power_va=customer.power_va,
+            phase=customer.phase,
+            payment=customer.payment,
+            unit=UnitInfo(code=unit.code, name=unit.name, address=unit.address,
+                          timezone=unit.timezone),
+            dil_phones=self.dil_phones(customer),
+            kecamatan=customer.kecamatan,
+            kelurahan=customer.kelurahan,
+        )
+
+    def arrears(self, number: str) -> Arrears:
+        customer = self.customer(number)
+        return Arrears(idpel=customer.idpel, amount_rp=customer.arrears_rp,
+                       months=customer.arrears_months)
+
+    def areas(self, number: str) -> Areas:
+        customer = self.customer(number)
+        unit = self.unit_of(customer)
+        return Areas(idpel=customer.idpel, unit_code=unit.code, areas=unit.areas)
+
+    def lit_tr(self, number: str) -> List[LitTr]:
+        return self.unit_of(self.customer(number)).lit_tr
+
+    def update_dil_mobile(self, number: str, phone_text: str) -> DilPhones:
+        customer = self.customer(number)
+        phone = parse_phone(phone_text)
+        if phone is None or phone.kind is not PhoneKind.MOBILE:
+            raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
+        with self._dil_lock:
+            self.storage.set_dil_mobile(customer.idpel, phone.national, self.clock().isoformat())
+            self._dil_mobile[customer.idpel] = phone.national
+        return self.dil_phones(customer)
+
+    # --- the rules ----------------------------------------------------------------
+
+    def _target(self, target_va: int) -> int:
+        if not 1 <= target_va <= 10 * self.regulations.sop.max_power_va:
+            raise invalid("invalid_power", "Daya tujuan di luar rentang yang masuk akal.")
+        return target_va
+
+    def power_change(self, number: str, target_va: int, use: Optional[str] = None):
+        customer = self.customer(number)
+        return rules.check_power_change(self.regulations, customer, self._target(target_va), use)
+
+    def quote(self, number: str, target_va: int, stroom_awal_rp: Optional[int]) -> rules.Quote:
+        customer = self.customer(number)
+        try:
+            return rules.quote(self.regulations, customer, self.unit_of(customer),
+                               self._target(target_va), stroom_awal_rp)
+        except rules.QuoteProblem as problem:
+            raise invalid(problem.code, str(problem)) from None
+
+    def service_level(self, number: str, target_va: int) -> rules.ServiceLevel:
+        customer = self.customer(number)
+        check = rules.check_power_change(self.regulations, customer, self._target(target_va))
+        if not (check.standard and check.higher):
+            raise invalid("invalid_power", " ".join(check.problems))
+        return rules.service_level(self.regulations, customer, target_va)
+
+    # --- registrations (SOP step 15) ---------------------------------------------------
+
+    def save_registration(self, request: RegistrationRequest) -> tuple[Registration, bool]:
+        """Validate and store once per idempotency key: (registration, created)."""
+        customer = self.customer(request.idpel)
+        build = self._registration_builder(customer, request)
+        payload = request.dict()
+        created_at = self.clock()
+        try:
+            body, created = self.storage.save_registration(
+                request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
+                build, lambda: customer.unit + created_at.strftime("%y%m%d") + random_digits(6),
+            )
+        except IdempotencyConflict:
+            raise ServiceError(
+                409, "idempotency_conflict",
+                "Idempotency key ini sudah dipakai untuk permohonan lain.",
+            ) from None
+        return Registration.parse_obj(body), created
+
+    def registration(self, number: str) -> Registration:
+        body = self.storage.registration(number.strip())
+        if body is None:
+            raise not_found("Nomor registrasi tidak ditemukan.")
+        return Registration.parse_obj(body)
+
+    def _registration_builder(self, customer: Customer, request: RegistrationRequest):
+        """Check everything first (nothing is stored when anything is wrong), then return
+        the function that makes the stored body for a registration number."""
+        regulations = self.regulations
+        if customer.arrears_rp > 0:
+            raise invalid("arrears", "Pelanggan masih memiliki tunggakan; mohon dilunasi dulu.")
+        check = rules.check_power_change(regulations, customer, self._target(request.target_va))
+        if not check.allowed:
+            raise invalid("power_change_not_allowed", " ".join(check.problems))
+        quote = self.quote(customer.idpel, request.target_va, request.stroom_awal_rp)
+        level = rules.service_level(regulations, customer, request.target_va)
+        applicant = request.applicant
+        kecamatan, kelurahan = self._area(customer, applicant.kecamatan, applicant.kelurahan)
+        owner_nik = self._nik(applicant.owner_nik, "NIK pemilik")
+        phone = parse_phone(applicant.mobile_phone)
+        if phone is None or phone.kind is not PhoneKind.MOBILE:
+            raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
+        email = applicant.email or None
+        if email is not None and not _EMAIL.match(email):
+            raise invalid("invalid_email", "Alamat email tidak valid.")
+        applicant_nik = None
+        applicant_name = customer.name
+        if applicant.role is ApplicantRole.AUTHORISED:
+            if not (applicant.applicant_nik and applicant.applicant_name
+                    and applicant.applicant_address):
+                raise invalid(
+                    "applicant_incomplete",
+                    "Untuk yang dikuasakan: NIK, nama dan alamat pemohon wajib diisi.",
+                )
+            applicant_nik = self._nik(applicant.applicant_nik, "NIK pemohon")
+            applicant_name = applicant.applicant_name
+        validity = regulations.sop.registration_validity_days
+
+        def build(number: str) -> dict:
+            created_at = self.clock()
+            registration = Registration(
+                registration_number=number,
+                idpel=customer.idpel,
+                customer_name=customer.name,
+                created_at=created_at,
+                expires_at=created_at + dt.timedelta(days=validity),
+                validity_days=validity,
+                current_va=customer.power_va,
+                target_va=request.target_va,
+                current_tariff=customer.tariff,
+                new_tariff=check.new_tariff,
+                use=check.use,
+                phase_change=check.phase_change,
+                quote=quote,
+                service_level=level,
+                total_rp=quote.total_rp,
+                role=applicant.role,
+                applicant_name=applicant_name,
+                owner_nik_masked=mask(owner_nik),
+                applicant_nik_masked=mask(applicant_nik),
+                email_masked=mask_email(email),
+                mobile_phone=phone.national,
+                kecamatan=kecamatan,
+                kelurahan=kelurahan,
+            )
+            return _json_ready(registration)
+
+        return build
+
+    def _area(self, customer: Customer, kecamatan: str, kelurahan: str) -> tuple[str, str]:
+        """The unit's own spelling of a kecamatan and one of its kelurahan (case-insensitive)."""
+        areas = self.unit_of(customer).areas
+        found = {name.casefold(): name for name in areas}.get(kecamatan.strip().casefold())
+        if found is None:
+            raise invalid("unknown_kecamatan", "Kecamatan tidak ada di wilayah unit pelanggan.")
+        village = {name.casefold(): name for name in areas[found]}.get(kelurahan.strip().casefold())
+        if village is None:
+            raise invalid("unknown_kelurahan", f"Kelurahan tidak ada di Kecamatan {found}.")
+        return found, village
+
+    @staticmethod
+    def _nik(text: str, label: str) -> str:
+        check = check_nik(text)
+        if not check.valid or not _NUMBER_SEPARATORS.sub("", text).isdigit():
+            raise invalid("invalid_nik", f"{label}: {check.problem or 'NIK hanya berisi angka.'}")
+        return check.nik
+
+    # --- APKT ---------------------------------------------------------------------------
+
+    def create_ticket(self, request: TicketRequest) -> tuple[Ticket, bool]:
+        idpel = None
+        if request.idpel is not None:
+            idpel = _NUMBER_SEPARATORS.sub("", request.idpel)
+            if not is_idpel(idpel):
+                raise invalid("invalid_customer_number", "ID pelanggan harus 12 digit.")
+        payload = request.dict()
+        created_at = self.clock()
+
+        def build(number: str) -> dict:
+            ticket = Ticket(
+                ticket_number=number,
+                kind=request.kind,
+                reason=scrub_text(request.reason),
+                sop_step=request.sop_step,
+                conversation_id=request.conversation_id,
+                idpel=idpel,
+                data=mask_personal_data(request.data),
+                created_at=created_at,
+            )
+            return _json_ready(ticket)
+
+        # the stored request hash must not keep personal data in clear either
+        masked_payload = mask_personal_data(payload)
+        try:
+            body, created = self.storage.save_ticket(
+                request.idempotency_key, masked_payload, request.conversation_id,
+                created_at.isoformat(), build,
+                lambda: "APKT" + created_at.strftime("%y%m%d") + random_digits(8),
+            )
+        except IdempotencyConflict:
+            raise ServiceError(
+                409, "idempotency_conflict", "Idempotency key ini sudah dipakai untuk tiket lain."
+            ) from None
+        return Ticket.parse_obj(body), created
+
+    def tickets(self, conversation_id: Optional[str]) -> List[Ticket]:
+        return [Ticket.parse_obj(body) for body in self.storage.tickets(conversation_id)]
+
+    # --- CRM ----------------------------------------------------------------------------
+
+    def caller(self, phone_text: str) -> Caller:
+        phone = parse_phone(phone_text)
+        if phone is None:
+            raise invalid("invalid_phone", "Bukan nomor telepon Indonesia yang valid.")
+        entry = self.reference.crm.get(phone.national)
+        if entry is None:
+            raise not_found("Nomor tidak dikenal di CRM.", kind=phone.kind.value)
+        return Caller(phone=entry.phone, type=entry.type, name=entry.name, title=entry.title,
+                      idpel=entry.idpel)
+
+
+def _json_ready(model) -> dict:
+    """A model as plain JSON types (dates as ISO text, Decimals as numbers)."""
+    return json.loads(model.json())

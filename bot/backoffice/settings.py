@@ -1,0 +1,74 @@
+"""Where the simulator finds its data and how it runs, from the environment.
+
+| variable | default |
+|---|---|
+| PLN_SIM_DATABASE_URL | ``sqlite:///var/simulator.sqlite3`` (relative paths: from the repo root) |
+| PLN_SEED_FILE | ``<repo root>/../shared/fixtures/customers.yaml`` |
+| PLN_REGULATIONS_FILE | the packaged ``regulations.yaml`` |
+| PLN_NOW | real time; an ISO 8601 timestamp with offset fixes "now" (registration dates) |
+| PLN_SIM_HOST / PLN_SIM_PORT | 127.0.0.1 / 5070 |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = "sqlite:///var/simulator.sqlite3"
+DEFAULT_SEED_FILE = REPO_ROOT.parent / "shared" / "fixtures" / "customers.yaml"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5070
+MAX_BODY_BYTES = 64 * 1024
+
+
+def resolve_database_url(url: str, base: Path = REPO_ROOT) -> str:
+    """A relative SQLite file path is taken from ``base`` (the repo root), and its folder
+    is created; other URLs are returned as they are."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite://" or ":memory:" in url:
+        return url
+    path = Path(url[len(prefix):])
+    if not path.is_absolute():
+        path = base / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return prefix + str(path)
+
+
+def parse_now(text: Optional[str]) -> Optional[dt.datetime]:
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"PLN_NOW must carry a UTC offset, got {text!r}")
+    return moment
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    seed_file: Path = DEFAULT_SEED_FILE
+    regulations_file: Optional[Path] = None  # None: $PLN_REGULATIONS_FILE or the packaged one
+    fixed_now: Optional[dt.datetime] = None
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    max_body_bytes: int = MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        regulations = env.get("PLN_REGULATIONS_FILE")
+        return cls(
+            database_url=env.get("PLN_SIM_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            seed_file=Path(env.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE),
+            regulations_file=Path(regulations) if regulations else None,
+            fixed_now=parse_now(env.get("PLN_NOW")),
+            host=env.get("PLN_SIM_HOST") or DEFAULT_HOST,
+            port=int(env.get("PLN_SIM_PORT") or DEFAULT_PORT),
+        )
+
+    def now(self) -> dt.datetime:
+        """The simulator's clock: PLN_NOW when set, else the real time (UTC)."""
+        return self.fixed_now or dt.datetime.now(dt.timezone.utc)

@@ -1,0 +1,279 @@
+"""Storage of the simulator: SQLAlchemy 1.4 Core, SQLite by default, PostgreSQL by URL.
+
+Reference data (units, customers, CRM) is upserted from the seed file at every start.
+What the service writes (registrations, tickets, DIL mobile updates) lives in its own
+tables and survives restarts and re-seeding. Saves carrying an idempotency key are
+stored at most once: a unique constraint decides, the loser reads the winner back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import QueuePool
+
+from .records import CrmEntry, Customer, Fixture, Unit
+
+metadata = MetaData()
+
+# Reference data: the seed file's records as JSON, keyed for lookups.
+units_table = Table(
+    "units", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("record", Text, nullable=False),
+)
+customers_table = Table(
+    "customers", metadata,
+    Column("idpel", String(12), primary_key=True),
+    Column("meter_number", String(11), unique=True, nullable=True),
+    Column("record", Text, nullable=False),
+)
+crm_table = Table(
+    "crm_callers", metadata,
+    Column("phone", String(16), primary_key=True),
+    Column("record", Text, nullable=False),
+)
+
+# Written by the service: never touched by seeding.
+dil_mobile_table = Table(
+    "dil_mobile_updates", metadata,
+    Column("idpel", String(12), primary_key=True),
+    Column("mobile", String(16), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+registrations_table = Table(
+    "registrations", metadata,
+    Column("number", String(32), primary_key=True),
+    Column("idempotency_key", String(100), nullable=False, unique=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("idpel", String(12), nullable=False, index=True),
+    Column("created_at", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+)
+tickets_table = Table(
+    "tickets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("idempotency_key", String(100), nullable=True, unique=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+)
+Index("ix_tickets_conversation", tickets_table.c.conversation_id, tickets_table.c.id)
+
+NUMBER_ATTEMPTS = 5
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used with a different request."""
+
+
+def request_hash(payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def random_digits(count: int) -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(count))
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, a busy timeout and a thread-safe pool."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            future=True,
+            poolclass=QueuePool,
+            pool_size=8,
+            max_overflow=16,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True, pool_size=8, max_overflow=16)
+
+
+@dataclass
+class ReferenceData:
+    """The seed records, in memory, for lookups without a query."""
+
+    units: Dict[str, Unit] = field(default_factory=dict)
+    customers: Dict[str, Customer] = field(default_factory=dict)  # by IDPEL
+    by_meter: Dict[str, str] = field(default_factory=dict)  # meter number -> IDPEL
+    crm: Dict[str, CrmEntry] = field(default_factory=dict)  # by national number
+
+    def customer(self, number: str) -> Optional[Customer]:
+        """By IDPEL (12 digits) or meter number (11 digits)."""
+        idpel = self.by_meter.get(number, number)
+        return self.customers.get(idpel)
+
+
+class Storage:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> "Storage":
+        return cls(make_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    # --- reference data --------------------------------------------------------------
+
+    def seed(self, fixture: Fixture) -> None:
+        """Upsert the seed file's records (one transaction); keep what the service wrote."""
+        with self.engine.begin() as connection:
+            for unit in fixture.units:
+                _upsert(connection, units_table, {"code": unit.code}, {"record": unit.json()})
+            for customer in fixture.customers:
+                _upsert(
+                    connection, customers_table, {"idpel": customer.idpel},
+                    {"meter_number": customer.meter_number, "record": customer.json()},
+                )
+            for caller in fixture.crm:
+                _upsert(connection, crm_table, {"phone": caller.phone}, {"record": caller.json()})
+
+    def load_reference(self) -> ReferenceData:
+        reference = ReferenceData()
+        with self.engine.connect() as connection:
+            for (record,) in connection.execute(select(units_table.c.record)):
+                unit = Unit.parse_raw(record)
+                reference.units[unit.code] = unit
+            for (record,) in connection.execute(select(customers_table.c.record)):
+                customer = Customer.parse_raw(record)
+                reference.customers[customer.idpel] = customer
+                if customer.meter_number:
+                    reference.by_meter[customer.meter_number] = customer.idpel
+            for (record,) in connection.execute(select(crm_table.c.record)):
+                caller = CrmEntry.parse_raw(record)
+                reference.crm[caller.phone] = caller
+        return reference
+
+    # --- DIL mobile updates ----------------------------------------------------------
+
+    def dil_mobile_updates(self) -> Dict[str, str]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(dil_mobile_table.c.idpel, dil_mobile_table.c.mobile))
+            return {idpel: mobile for idpel, mobile in rows}
+
+    def set_dil_mobile(self, idpel: str, mobile: str, updated_at: str) -> None:
+        with self.engine.begin() as connection:
+            _upsert(
+                connection, dil_mobile_table, {"idpel": idpel},
+                {"mobile": mobile, "updated_at": updated_at},
+            )
+
+    # --- registrations and tickets ---------------------------------------------------
+
+    def save_registration(
+        self, key: str, payload: dict, idpel: str, created_at: str,
+        build: Callable[[str], dict], new_number: Callable[[], str],
+    ) -> Tuple[dict, bool]:
+        """Store the registration ``build(number)`` once per idempotency ``key``.
+        Returns (body, created); raises IdempotencyConflict for a key reused with
+        another payload."""
+        return self._save_once(
+            registrations_table, key, request_hash(payload), build, new_number,
+            {"idpel": idpel, "created_at": created_at},
+        )
+
+    def registration(self, number: str) -> Optional[dict]:
+        with self.engine.connect() as connection:
+            body = connection.execute(
+                select(registrations_table.c.body).where(registrations_table.c.number == number)
+            ).scalar()
+        return json.loads(body) if body is not None else None
+
+    def save_ticket(
+        self, key: Optional[str], payload: dict, conversation_id: str, created_at: str,
+        build: Callable[[str], dict], new_number: Callable[[], str],
+    ) -> Tuple[dict, bool]:
+        return self._save_once(
+            tickets_table, key, request_hash(payload), build, new_number,
+            {"conversation_id": conversation_id, "created_at": created_at},
+        )
+
+    def tickets(self, conversation_id: Optional[str] = None) -> List[dict]:
+        query = select(tickets_table.c.body).order_by(tickets_table.c.id)
+        if conversation_id is not None:
+            query = query.where(tickets_table.c.conversation_id == conversation_id)
+        with self.engine.connect() as connection:
+            return [json.loads(body) for (body,) in connection.execute(query)]
+
+    def count(self, table_name: str) -> int:
+        table = metadata.tables[table_name]
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def _save_once(self, table, key, digest, build, new_number, columns) -> Tuple[dict, bool]:
+        if key is not None:
+            existing = self._by_key(table, key, digest)
+            if existing is not None:
+                return existing, False
+        for _attempt in range(NUMBER_ATTEMPTS):
+            number = new_number()
+            body = build(number)
+            row = dict(columns, number=number, idempotency_key=key, request_hash=digest,
+                       body=json.dumps(body, default=str))
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(table.insert().values(**row))
+                return body, True
+            except IntegrityError:
+                # Either a concurrent save with the same key won, or the number was taken.
+                if key is not None:
+                    existing = self._by_key(table, key, digest)
+                    if existing is not None:
+                        return existing, False
+        raise RuntimeError(f"no free number for {table.name} after {NUMBER_ATTEMPTS} attempts")
+
+    def _by_key(self, table, key: str, digest: str) -> Optional[dict]:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(table.c.request_hash, table.c.body).where(table.c.idempotency_key == key)
+            ).first()
+        if row is None:
+            return None
+        if row.request_hash != digest:
+            raise IdempotencyConflict(key)
+        return json.loads(row.body)
+
+
+def _upsert(connection, table: Table, key: dict, values: dict) -> None:
+    """Update the row with ``key``, or insert it: the same statements on SQLite and PostgreSQL."""
+    condition = [table.c[name] == value for name, value in key.items()]
+    updated = connection.execute(table.update().where(*condition).values(**values))
+    if updated.rowcount == 0:
+        connection.execute(table.insert().values(**key, **values))
