@@ -1,0 +1,228 @@
+"""Indonesian numbers, written or spoken, to exact values.
+
+Grammar (scales strictly decreasing, each group below the scale before it):
+
+    number := (group scale)* group?        "dua ribu dua ratus", "3rb 500", "1jt 500rb"
+    group  := hundreds? tens? units?        "seratus lima" = 105, "tujuh belas" = 17
+            | written number                "3.500", "1,3", "3.5", "50"
+            | "setengah"                    0,5
+    plus "se-" forms (sepuluh, sebelas, seratus, seribu, sejuta), "satu setengah" (1,5)
+    and spoken decimals: "tiga koma lima" = 3,5, "koma dua lima" = ,25.
+
+Written numbers follow Indonesian usage: the dot groups thousands ("3.500", "1.300.000"),
+the comma is the decimal mark ("1,3", "1,5"). A dot not followed by a group of three
+digits is a decimal point ("3.5 kva"); "1,300,000" (several comma groups) is read as
+English thousands. A single ",ddd" stays a decimal ("1,300" = 1,3): that is what it
+means in Indonesian; the power context then decides whether 1,3 is kVA.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.language.lexicon import (
+    APPROX_SCALES,
+    BELAS,
+    DIGIT_WORDS,
+    HALF,
+    K_SCALE,
+    KOMA,
+    MONEY_SCALE_WORDS,
+    MONEY_SLANG,
+    PULUH,
+    RATUS,
+    SCALES,
+    SE_HUNDRED,
+    SE_SCALES,
+    SE_TENS,
+)
+from bot.language.tokens import NUM, WORD, Sentence
+
+_THOUSANDS_DOT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
+_THOUSANDS_COMMA = re.compile(r"[1-9]\d{0,2}(?:,\d{3}){2,}(?:\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+_DECIMAL_DOT = re.compile(r"\d+\.\d+")
+
+_HALF = Decimal("0.5")
+_SMALL_MULTIPLIERS = RATUS | PULUH | BELAS
+
+
+def parse_written(raw: str) -> Decimal | None:
+    """The value of a number written with digits ("3.500", "1,3", "3.5"), else None.
+
+    Digit strings with a leading zero ("0812") are not quantities: None.
+    """
+    if raw.isdigit():
+        if len(raw) > 1 and raw[0] == "0":
+            return None
+        return Decimal(raw)
+    if _THOUSANDS_DOT.fullmatch(raw):
+        return Decimal(raw.replace(".", "").replace(",", "."))
+    if _THOUSANDS_COMMA.fullmatch(raw):
+        return Decimal(raw.replace(",", ""))
+    if _DECIMAL_COMMA.fullmatch(raw):
+        return Decimal(raw.replace(",", "."))
+    if _DECIMAL_DOT.fullmatch(raw):
+        return Decimal(raw)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNumber:
+    value: Decimal
+    first: int  # atom indices, ``end`` exclusive
+    end: int
+    written: bool  # some of it was written in digits
+    money_word: bool  # a scale or slang word that belongs to money ("rb", "k", "jt", "goceng")
+    approximate: bool  # "ribuan"
+
+
+def _word_here(s: Sentence, j: int, first: int) -> str | None:
+    """The word at ``j``: the first atom of the number, or one after spaces only."""
+    return s.word(j) if j == first else s.next_word(j)
+
+
+def _decimals(s: Sentence, value: Decimal, j: int) -> tuple[Decimal, int]:
+    """Spoken decimals after a whole number: "tiga koma lima", "1 koma 3"."""
+    if value != value.to_integral_value() or s.next_word(j) != KOMA:
+        return value, j
+    k = j + 1
+    digits = ""
+    while (w := s.next_word(k)) in DIGIT_WORDS:
+        digits += str(DIGIT_WORDS[w])
+        k += 1
+    if not digits and s.free(k) and s.spaced(k) and s.atoms[k].kind == NUM and s.atoms[k].text.isdigit():
+        digits = s.atoms[k].text
+        k += 1
+    if not digits:
+        return value, j
+    return value + Decimal("0." + digits), k
+
+
+def _group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
+    """A group starting at atom ``i``: (value, next atom index, written in digits)."""
+    if not s.free(i):
+        return None
+    atom = s.atoms[i]
+    if atom.kind == NUM:
+        value = parse_written(atom.text)
+        if value is None:
+            return None
+        j = i + 1
+        if value == value.to_integral_value() and 1 <= value <= 9:
+            w = s.next_word(j)
+            if w in RATUS:  # "5 ratus", "3rb5ratus"
+                value, j = value * 100, j + 1
+            elif w in PULUH:
+                value, j = value * 10, j + 1
+            elif w in BELAS:
+                value, j = value + 10, j + 1
+        value, j = _decimals(s, value, j)
+        return value, j, True
+    if atom.kind != WORD:
+        return None
+
+    value = 0
+    j = i
+    w = atom.lower
+    if w == SE_HUNDRED:
+        value, j = 100, i + 1
+    elif DIGIT_WORDS.get(w, 0) >= 1 and s.next_word(i + 1) in RATUS:
+        value, j = DIGIT_WORDS[w] * 100, i + 2
+
+    units_allowed = True
+    w = _word_here(s, j, i)
+    if w in SE_TENS:
+        value, j, units_allowed = value + SE_TENS[w], j + 1, False
+    elif DIGIT_WORDS.get(w, 0) >= 1:
+        after = s.next_word(j + 1)
+        if after in BELAS:
+            value, j, units_allowed = value + 10 + DIGIT_WORDS[w], j + 2, False
+        elif after in PULUH:
+            value, j = value + DIGIT_WORDS[w] * 10, j + 2
+
+    if units_allowed:
+        w = _word_here(s, j, i)
+        if w in DIGIT_WORDS and s.next_word(j + 1) not in _SMALL_MULTIPLIERS:
+            digit = DIGIT_WORDS[w]
+            if j == i or digit != 0:  # "nol" only on its own
+                value, j = value + digit, j + 1
+
+    if j == i:
+        if atom.lower == HALF:
+            return _HALF, i + 1, False
+        return None
+    result = Decimal(value)
+    if 1 <= value <= 9 and s.next_word(j) == HALF:  # "satu setengah" = 1,5
+        result, j = result + _HALF, j + 1
+    result, j = _decimals(s, result, j)
+    return result, j, False
+
+
+def read_number(s: Sentence, i: int) -> ParsedNumber | None:
+    """The longest number starting at atom ``i`` (free atoms only), or None."""
+    total = Decimal(0)
+    last_scale: int | None = None
+    j = i
+    written = money_word = approximate = False
+    while True:
+        group = _group(s, j) if j == i or s.spaced(j) else None
+        if group is None:
+            w = _word_here(s, j, i)
+            se_scale = SE_SCALES.get(w) if w else None
+            if se_scale and (last_scale is None or se_scale < last_scale):
+                total += se_scale
+                last_scale, j = se_scale, j + 1
+                continue
+            if j == i and w in MONEY_SLANG:
+                return ParsedNumber(Decimal(MONEY_SLANG[w]), i, i + 1, False, True, False)
+            break
+        value, k, group_written = group
+        w = s.next_word(k)
+        scale = None
+        if w in SCALES:
+            scale = SCALES[w]
+        elif w in APPROX_SCALES:
+            scale = APPROX_SCALES[w]
+        elif w == K_SCALE and s.atoms[k - 1].kind == NUM:
+            scale = 1000
+        if scale and (last_scale is None or value * scale < last_scale):
+            total += value * scale
+            last_scale, j = scale, k + 1
+            written |= group_written
+            money_word |= w in MONEY_SCALE_WORDS
+            if w in APPROX_SCALES:  # "100 ribuan": nothing can follow
+                approximate = True
+                break
+            continue
+        if last_scale is not None and value >= last_scale:
+            break  # "dua ribu 5000": two numbers
+        total += value
+        j = k
+        written |= group_written
+        break
+    if j == i:
+        return None
+    return ParsedNumber(total, i, j, written, money_word, approximate)
+
+
+def as_int_if_whole(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def words_to_number(text: str) -> int | Decimal | None:
+    """The value of ``text`` when it is exactly one number, in words, digits or both.
+
+    ``words_to_number("tujuh belas ribu") == 17000``, ``words_to_number("3rb5ratus") ==
+    3500``, ``words_to_number("setengah") == Decimal("0.5")``; None when the text holds
+    anything else ("dua ribu atau tiga ribu", "lima tiga dua" read digit by digit).
+    """
+    s = Sentence(text)
+    if not len(s):
+        return None
+    number = read_number(s, 0)
+    if number is None or number.end != len(s):
+        return None
+    return as_int_if_whole(number.value)

@@ -1,0 +1,110 @@
+"""Tokens for the normaliser: spaCy's Indonesian tokenizer, split once more into atoms.
+
+spaCy (``spacy.blank("id")``: tokenizer only, no trained pipeline) gives tokens with their
+offsets in the original text. Customers glue numbers and words ("3rb5ratus", "50k",
+"Rp50.000,-", "3500an"), which spaCy keeps as one token; each token is therefore split
+into atoms: a written number ("50.000", "1,3"), a run of letters, or one other character.
+Every atom keeps its character offsets in the ORIGINAL text, so entities can point back.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+NUM = "num"
+WORD = "word"
+SYM = "sym"
+
+_ATOM = re.compile(r"(\d+(?:[.,]\d+)*)|([^\W\d_]+)|(\S)")
+
+_nlp: Language | None = None
+_nlp_lock = threading.Lock()
+
+
+def tokenizer() -> Language:
+    """The blank Indonesian spaCy pipeline, loaded once (lazily: importing spaCy is slow)."""
+    global _nlp
+    if _nlp is None:
+        with _nlp_lock:
+            if _nlp is None:
+                import spacy
+
+                _nlp = spacy.blank("id")
+    return _nlp
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    kind: str  # NUM, WORD or SYM
+    text: str  # as written
+    lower: str
+    start: int  # offsets in the original text
+    end: int
+
+
+def atoms(text: str) -> list[Atom]:
+    """The atoms of ``text`` in order."""
+    result: list[Atom] = []
+    for token in tokenizer().make_doc(text):
+        offset = token.idx
+        for match in _ATOM.finditer(token.text):
+            if match.group(1) is not None:
+                kind = NUM
+            elif match.group(2) is not None:
+                kind = WORD
+            else:
+                kind = SYM
+            piece = match.group(0)
+            result.append(Atom(kind, piece, piece.lower(), offset + match.start(), offset + match.end()))
+    return result
+
+
+_SPACES = re.compile(r"\s*")
+
+
+class Sentence:
+    """A message as atoms, with the atoms already claimed by an earlier reading marked."""
+
+    __slots__ = ("text", "atoms", "used")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.atoms = atoms(text)
+        self.used = [False] * len(self.atoms)
+
+    def __len__(self) -> int:
+        return len(self.atoms)
+
+    def gap(self, i: int) -> str:
+        """The text between atom ``i - 1`` and atom ``i``."""
+        return self.text[self.atoms[i - 1].end : self.atoms[i].start] if i > 0 else ""
+
+    def spaced(self, i: int) -> bool:
+        """Whether atom ``i`` follows atom ``i - 1`` with nothing but spaces between."""
+        return 0 < i < len(self.atoms) and _SPACES.fullmatch(self.gap(i)) is not None
+
+    def free(self, i: int) -> bool:
+        return 0 <= i < len(self.atoms) and not self.used[i]
+
+    def word(self, i: int) -> str | None:
+        """The lower-case word at ``i`` when it is a free word atom, else None."""
+        if 0 <= i < len(self.atoms) and not self.used[i] and self.atoms[i].kind == WORD:
+            return self.atoms[i].lower
+        return None
+
+    def next_word(self, i: int) -> str | None:
+        """The word at ``i`` when it follows atom ``i - 1`` after spaces only."""
+        return self.word(i) if self.spaced(i) else None
+
+    def claim(self, first: int, last: int) -> None:
+        for k in range(first, last + 1):
+            self.used[k] = True
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        return self.atoms[first].start, self.atoms[last].end
