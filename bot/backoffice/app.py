@@ -7,6 +7,7 @@ text}``; bad input gets a 4xx and changes nothing. Logs carry no personal data i
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import List, Optional
@@ -219,6 +220,4 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
 
 def _jsonable(model) -> dict:
-    import json
-
     return json.loads(model.json())

@@ -1,0 +1,278 @@
+"""Typed client of the back-office simulator.
+
+Two classes with the same methods and results:
+
+- ``AsyncBackofficeClient``: for the rasa-sdk actions (they are coroutines), ``await`` each
+  call; use ``async with`` or ``await client.aclose()``.
+- ``BackofficeClient``: synchronous, for scripts, tests and the CSO console.
+
+Construct with ``BackofficeClient()`` (base URL from $PLN_SIM_URL, default
+http://127.0.0.1:5070) or ``BackofficeClient("http://host:port", timeout=2.0, retries=2)``.
+Results are the pydantic models of ``bot.backoffice.schemas``. Failures raise subclasses
+of ``BackofficeError``:
+
+- ``NotFound``: 404 (unknown customer number, registration, phone number);
+- ``Refused``: any other 4xx; ``.code`` and ``.message`` are the server's (the message can
+  be relayed to the customer);
+- ``Unavailable``: connection error, timeout or 5xx, after the retries.
+
+Only idempotent calls are retried (with a short backoff): GETs, the PUT of the DIL mobile
+(it sets a value), and POSTs that carry an idempotency key (registrations always do,
+tickets when given one). A ticket without a key is sent once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import quote
+
+import httpx
+from pydantic import parse_obj_as
+
+from .schemas import (
+    Areas,
+    Arrears,
+    Caller,
+    CustomerInfo,
+    DilPhones,
+    Health,
+    LitTr,
+    PowerChangeCheck,
+    Quote,
+    Registration,
+    RegistrationRequest,
+    ServiceLevel,
+    Ticket,
+    TicketRequest,
+)
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5070"
+BASE_URL_ENV = "PLN_SIM_URL"
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_RETRIES = 2
+BACKOFF_S = 0.1  # doubled at each retry
+
+
+class BackofficeError(Exception):
+    def __init__(self, message: str, status: Optional[int] = None, code: Optional[str] = None,
+                 body: Optional[Dict[str, Any]] = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.body = body or {}
+
+
+class NotFound(BackofficeError):
+    """The number, registration or caller is not known (404)."""
+
+
+class Refused(BackofficeError):
+    """The simulator refused the request (4xx): ``message`` says why."""
+
+
+class Unavailable(BackofficeError):
+    """The simulator could not be reached, timed out or failed (5xx)."""
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    parse: Callable[[Any], Any]
+    params: Optional[Dict[str, Any]] = None
+    json: Optional[Dict[str, Any]] = None
+    idempotent: bool = True
+
+
+def _segment(value: str) -> str:
+    return quote(str(value), safe="")
+
+
+def _error_for(response: httpx.Response) -> BackofficeError:
+    try:
+        body = response.json()
+        if not isinstance(body, dict):
+            body = {}
+    except ValueError:
+        body = {}
+    status = response.status_code
+    message = str(body.get("message") or response.reason_phrase or f"HTTP {status}")
+    code = body.get("error")
+    if status == 404:
+        return NotFound(message, status, code, body)
+    if 400 <= status < 500:
+        return Refused(message, status, code, body)
+    return Unavailable(message, status, code, body)
+
+
+def _result(call: _Call, response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise _error_for(response)
+    try:
+        return call.parse(response.json())
+    except ValueError as error:  # not JSON, or not the expected shape
+        raise Unavailable(f"unexpected answer to {call.method} {call.path}: {error}") from None
+
+
+def _unavailable(call: _Call, error: Exception) -> Unavailable:
+    return Unavailable(f"{call.method} {call.path}: {type(error).__name__}: {error}")
+
+
+class _Calls:
+    """The simulator's endpoints, described once; ``_run`` sends them (sync or async)."""
+
+    def _run(self, call: _Call):  # pragma: no cover - implemented by the two clients
+        raise NotImplementedError
+
+    def health(self):
+        return self._run(_Call("GET", "/health", Health.parse_obj))
+
+    def customer(self, number: str):
+        """A customer by IDPEL (12 digits) or meter number (11 digits) -> CustomerInfo."""
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(number)}",
+                               CustomerInfo.parse_obj))
+
+    def arrears(self, idpel: str):
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/arrears",
+                               Arrears.parse_obj))
+
+    def areas(self, idpel: str):
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/areas",
+                               Areas.parse_obj))
+
+    def lit_tr(self, idpel: str):
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/lit-tr",
+                               lambda data: parse_obj_as(List[LitTr], data)))
+
+    def power_change(self, idpel: str, target_va: int, use: Optional[str] = None):
+        params: Dict[str, Any] = {"target_va": target_va}
+        if use is not None:
+            params["use"] = use
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/power-change",
+                               PowerChangeCheck.parse_obj, params=params))
+
+    def quote(self, idpel: str, target_va: int, stroom_awal_rp: Optional[int] = None):
+        params: Dict[str, Any] = {"target_va": target_va}
+        if stroom_awal_rp is not None:
+            params["stroom_awal_rp"] = stroom_awal_rp
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/quote",
+                               Quote.parse_obj, params=params))
+
+    def service_level(self, idpel: str, target_va: int):
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/service-level",
+                               ServiceLevel.parse_obj, params={"target_va": target_va}))
+
+    def save_registration(self, request: RegistrationRequest):
+        """Save in AP2T (SOP step 15); the same idempotency key never saves twice."""
+        return self._run(_Call("POST", "/ap2t/registrations", Registration.parse_obj,
+                               json=_body(request), idempotent=True))
+
+    def registration(self, number: str):
+        return self._run(_Call("GET", f"/ap2t/registrations/{_segment(number)}",
+                               Registration.parse_obj))
+
+    def update_dil_mobile(self, idpel: str, phone: str):
+        return self._run(_Call("PUT", f"/ap2t/customers/{_segment(idpel)}/dil/mobile",
+                               DilPhones.parse_obj, json={"phone": phone}, idempotent=True))
+
+    def create_ticket(self, request: TicketRequest):
+        """Record an APKT ticket; retried only when the request carries an idempotency key."""
+        return self._run(_Call("POST", "/apkt/tickets", Ticket.parse_obj, json=_body(request),
+                               idempotent=request.idempotency_key is not None))
+
+    def tickets(self, conversation_id: Optional[str] = None):
+        params = {"conversation_id": conversation_id} if conversation_id is not None else None
+        return self._run(_Call("GET", "/apkt/tickets",
+                               lambda data: parse_obj_as(List[Ticket], data), params=params))
+
+    def caller(self, phone: str):
+        """The CRM's record of a phone number in any common form -> Caller."""
+        return self._run(_Call("GET", f"/crm/callers/{_segment(phone)}", Caller.parse_obj))
+
+
+def _body(model) -> Dict[str, Any]:
+    return json.loads(model.json(exclude_none=True))
+
+
+def _base_url(base_url: Optional[str]) -> str:
+    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+
+
+class BackofficeClient(_Calls):
+    """Synchronous client (see the module docstring)."""
+
+    def __init__(self, base_url: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 retries: int = DEFAULT_RETRIES, transport: Optional[httpx.BaseTransport] = None):
+        self.base_url = _base_url(base_url)
+        self.retries = retries
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "BackofficeClient":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def _run(self, call: _Call):
+        attempts = 1 + (self.retries if call.idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(call.method, call.path, params=call.params,
+                                              json=call.json)
+                if response.status_code < 500 or attempt == attempts - 1:
+                    return _result(call, response)
+            except httpx.HTTPError as error:
+                if attempt == attempts - 1:
+                    raise _unavailable(call, error) from None
+            time.sleep(BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class AsyncBackofficeClient(_Calls):
+    """Asynchronous client for the rasa-sdk actions (see the module docstring)."""
+
+    def __init__(self, base_url: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 retries: int = DEFAULT_RETRIES,
+                 transport: Optional[httpx.AsyncBaseTransport] = None):
+        self.base_url = _base_url(base_url)
+        self.retries = retries
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                       transport=transport)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "AsyncBackofficeClient":
+        return self
+
+    async def __aexit__(self, *_exc) -> None:
+        await self.aclose()
+
+    async def _run(self, call: _Call):
+        attempts = 1 + (self.retries if call.idempotent else 0)
+        for attempt in range(attempts):
+            try:
+                response = await self._http.request(call.method, call.path, params=call.params,
+                                                    json=call.json)
+                if response.status_code < 500 or attempt == attempts - 1:
+                    return _result(call, response)
+            except httpx.HTTPError as error:
+                if attempt == attempts - 1:
+                    raise _unavailable(call, error) from None
+            await asyncio.sleep(BACKOFF_S * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+__all__ = [
+    "AsyncBackofficeClient", "BackofficeClient", "BackofficeError", "NotFound", "Refused",
+    "Unavailable",
+]
