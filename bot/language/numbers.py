@@ -174,6 +174,7 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
             se_scale = SE_SCALES.get(w) if w else None
             if se_scale and (last_scale is None or se_scale < last_scale):
                 total += se_scale
+                money_word |= se_scale >= 1_000_000  # "sejuta": money, never a power here
                 last_scale, j = se_scale, j + 1
                 continue
             if j == i and w in MONEY_SLANG:

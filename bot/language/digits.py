@@ -1,0 +1,245 @@
+"""Digit strings: numbers read or typed digit by digit, and which identifier they are.
+
+A run is a sequence of elements: written digit groups ("5321", "0812.3456") and spoken
+digits ("nol", "kosong", "dobel satu" = "11", "tripel nol" = "000"), separated by spaces,
+dashes, dots, parentheses or (between spoken digits) commas. A spoken digit that belongs to
+a quantity ("dua" in "dua ribu", "lima" in "dua puluh lima" or after "koma") is not a
+digit-string element, and neither is a written number next to a scale word ("3 rb 500").
+
+Which identifier a run is uses bot.identifiers (lengths, NIK check, parse_phone); see
+``classify`` for the order of the rules and when the answer is "don't know".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.identifiers import (
+    IDPEL_LENGTH,
+    METER_NUMBER_LENGTH,
+    NIK_LENGTH,
+    NikCheck,
+    Phone,
+    check_nik,
+    parse_phone,
+)
+from bot.language.lexicon import (
+    APPROX_SCALES,
+    BELAS,
+    DIGIT_WORDS,
+    HALF,
+    K_SCALE,
+    KOMA,
+    PULUH,
+    RATUS,
+    REPEAT_WORDS,
+    SCALES,
+    SE_HUNDRED,
+    SE_SCALES,
+    SE_TENS,
+)
+from bot.language.tokens import NUM, SYM, WORD, Sentence
+
+_DIGIT_GROUP = re.compile(r"\d+(?:\.\d+)*")
+_QUANTITY_AFTER = RATUS | PULUH | BELAS | SCALES.keys() | APPROX_SCALES.keys() | {KOMA, HALF, K_SCALE}
+_QUANTITY_BEFORE = RATUS | PULUH | SCALES.keys() | SE_SCALES.keys() | SE_TENS.keys() | {SE_HUNDRED}
+_SEPARATOR_SYMBOLS = frozenset({"-", "(", ")", "/", "."})
+_SPOKEN_SEPARATOR_SYMBOLS = _SEPARATOR_SYMBOLS | {","}
+_GAP = re.compile(r"\s{0,3}")
+PLUS_WORDS = frozenset({"plus"})
+
+
+class Expectation(str, Enum):
+    """What the assistant just asked for: it settles readings a message alone cannot."""
+
+    POWER = "power"
+    AMOUNT = "amount"
+    CUSTOMER_NUMBER = "customer_number"
+    NIK = "nik"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+class IdentifierKind(str, Enum):
+    IDPEL = "idpel"
+    METER = "meter_number"
+    NIK = "nik"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    first: int  # atom indices, inclusive
+    last: int
+    digits: str
+    spoken: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DigitRun:
+    elements: tuple[Element, ...]
+    plus: bool  # "+62 ..." or "plus enam dua ..."
+    first: int  # atom index of the "+" or "(" when there is one
+    last: int
+
+    @property
+    def digits(self) -> str:
+        return "".join(e.digits for e in self.elements)
+
+    @property
+    def spoken(self) -> bool:
+        return any(e.spoken for e in self.elements)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierReading:
+    kind: IdentifierKind
+    digits: str
+    phone: Phone | None = None
+    nik_check: NikCheck | None = None
+
+
+def _digit_word_is_quantity(s: Sentence, i: int) -> bool:
+    """Whether the spoken digit at ``i`` is part of a quantity, not read digit by digit."""
+    if s.next_word(i + 1) in _QUANTITY_AFTER:
+        return True
+    k = i
+    while k > 0 and s.spaced(k):  # after "koma", every digit word is a decimal
+        before = s.word(k - 1)
+        if before == KOMA or before in _QUANTITY_BEFORE:
+            return True
+        if before not in DIGIT_WORDS:
+            return False
+        k -= 1
+    return False
+
+
+def _element(s: Sentence, i: int) -> Element | None:
+    if not s.free(i):
+        return None
+    atom = s.atoms[i]
+    if atom.kind == NUM:
+        if not _DIGIT_GROUP.fullmatch(atom.text):
+            return None
+        if s.next_word(i + 1) in _QUANTITY_AFTER or (i > 0 and s.spaced(i) and s.word(i - 1) in SCALES):
+            return None
+        return Element(i, i, atom.text.replace(".", ""), False)
+    if atom.kind != WORD:
+        return None
+    if atom.lower in DIGIT_WORDS:
+        if _digit_word_is_quantity(s, i):
+            return None
+        return Element(i, i, str(DIGIT_WORDS[atom.lower]), True)
+    repeat = REPEAT_WORDS.get(atom.lower)
+    if repeat and s.free(i + 1) and s.spaced(i + 1):
+        nxt = s.atoms[i + 1]
+        if nxt.lower in DIGIT_WORDS:
+            return Element(i, i + 1, str(DIGIT_WORDS[nxt.lower]) * repeat, True)
+        if nxt.kind == NUM and len(nxt.text) == 1:
+            return Element(i, i + 1, nxt.text * repeat, True)
+    return None
+
+
+def _next_element(s: Sentence, after: int, spoken: bool) -> Element | None:
+    """The element after atom ``after``, across separators; None when the run ends there."""
+    separators = _SPOKEN_SEPARATOR_SYMBOLS if spoken else _SEPARATOR_SYMBOLS
+    k = after + 1
+    skipped = 0
+    while k < len(s) and _GAP.fullmatch(s.gap(k)):
+        atom = s.atoms[k]
+        if atom.kind == SYM and atom.text in separators and skipped < 2 and s.free(k):
+            k += 1
+            skipped += 1
+            continue
+        element = _element(s, k)
+        if element is None:
+            return None
+        if not spoken and element.spoken and skipped:
+            return None
+        return element
+    return None
+
+
+def find_digit_runs(s: Sentence) -> list[DigitRun]:
+    """Every maximal digit run in the free atoms, left to right (atoms are not claimed)."""
+    runs: list[DigitRun] = []
+    i = 0
+    while i < len(s):
+        element = _element(s, i)
+        if element is None:
+            i += 1
+            continue
+        elements = [element]
+        while (nxt := _next_element(s, elements[-1].last, elements[-1].spoken)) is not None:
+            elements.append(nxt)
+        first = element.first
+        plus = False
+        if first > 0 and s.free(first - 1) and _GAP.fullmatch(s.gap(first)):
+            before = s.atoms[first - 1]
+            if before.text == "+" or before.lower in PLUS_WORDS:
+                plus, first = True, first - 1
+            elif before.text == "(":
+                first -= 1
+        last = elements[-1].last
+        if last + 1 < len(s) and s.atoms[last + 1].text == ")" and s.gap(last + 1) == "":
+            last += 1
+        runs.append(DigitRun(tuple(elements), plus, first, last))
+        i = elements[-1].last + 1
+    return runs
+
+
+def classify(
+    digits: str,
+    plus: bool,
+    cues: frozenset[str] | set[str] = frozenset(),
+    expected: Expectation | None = None,
+) -> IdentifierReading | None:
+    """Which identifier ``digits`` is, or None when it is none or cannot be told.
+
+    - "+..." is a phone number or nothing.
+    - A leading 0 is a phone number (0812..., 022...) or nothing: no IDPEL, meter number or
+      NIK starts with 0 (a 16-digit string is still reported as a malformed NIK).
+    - 16 digits: a NIK (bot.identifiers.check_nik says whether it is well formed).
+    - 11/12 digits: meter number / IDPEL; but "62..." of that length is also a valid
+      phone number: then the expectation or the message's words decide, else None.
+    - Other "62..." lengths: a phone number when valid.
+    - 15/17 digits when a NIK is expected or mentioned: a malformed NIK (so the customer
+      hears why it was refused).
+    - Without any prefix, a phone number only when one is expected (a customer answering
+      "8123..." to the phone question).
+    """
+    n = len(digits)
+    want_phone = expected is Expectation.PHONE or (expected is None and bool(cues & {"phone"}))
+    want_customer = expected is Expectation.CUSTOMER_NUMBER or (
+        expected is None and bool(cues & {"customer"})
+    )
+    want_nik = expected is Expectation.NIK or (expected is None and bool(cues & {"nik"}))
+
+    phone = None
+    if 8 <= n <= 15 and (plus or digits[0] == "0" or digits.startswith("62") or want_phone):
+        phone = parse_phone(("+" if plus else "") + digits)
+    if plus:
+        return IdentifierReading(IdentifierKind.PHONE, phone.national, phone) if phone else None
+    if digits[0] == "0":
+        if phone:
+            return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
+        if n == NIK_LENGTH:
+            return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+        return None
+    if n == NIK_LENGTH:
+        return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+    if n in (IDPEL_LENGTH, METER_NUMBER_LENGTH):
+        kind = IdentifierKind.IDPEL if n == IDPEL_LENGTH else IdentifierKind.METER
+        if phone and (digits.startswith("62") or want_phone):
+            if want_phone and not want_customer:
+                return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
+            if not (want_customer and not want_phone):
+                return None  # both readings are valid: ask rather than guess
+        return IdentifierReading(kind, digits)
+    if phone:
+        return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
+    if want_nik and n in (NIK_LENGTH - 1, NIK_LENGTH + 1):
+        return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+    return None

@@ -1,0 +1,409 @@
+"""One pass over a message: every number in it, and the values the assistant needs.
+
+Order of reading (each step claims its atoms so the next cannot reuse them):
+e-mail addresses, written dates (17/08/2024), digit strings and identifiers, quantities.
+Then the roles: which quantity is the wanted power, which the current one, which an
+amount. Ambiguity policy: a field is None rather than a guess (see ``_resolve_power``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from bot.identifiers import CustomerNumberKind, NikCheck, Phone, customer_number_kind
+from bot.language.digits import (
+    DigitRun,
+    Expectation,
+    IdentifierKind,
+    IdentifierReading,
+    classify,
+    find_digit_runs,
+)
+from bot.language.email import EmailMention, find_emails
+from bot.language.lexicon import (
+    AMOUNT_CUES,
+    CURRENT_MARKERS,
+    CUSTOMER_NUMBER_CUES,
+    NEGATION_MARKERS,
+    NIK_CUES,
+    PHONE_CUES,
+    POWER_CUES,
+    STANDARD_POWER_STEPS_VA,
+    TARGET_MARKERS,
+)
+from bot.language.numbers import as_int_if_whole
+from bot.language.quantities import DATE_PATTERN, Context, Quantity, read_quantity
+from bot.language.tokens import NUM, SYM, WORD, Sentence
+
+# A kVA figure this large is a VA figure with the wrong unit ("3500 kva"): nothing this
+# assistant handles is above 197 kVA, and no standard step is 450 kVA or more.
+KVA_READ_AS_VA_FROM = 450
+# A multi-digit string with no separators this long is an identifier-like string, not a
+# quantity, even when it is none of the known identifiers.
+LONG_DIGIT_STRING = 9
+# Words looked at before a power for "dari"/"ke"/"bukan".
+MARKER_WINDOW = 3
+
+
+class MentionKind(str, Enum):
+    POWER = "power"  # read as a power (value in VA)
+    AMOUNT = "amount"  # read as money (value in rupiah)
+    NUMBER = "number"  # a quantity with no role
+    DIGITS = "digits"  # read digit by digit, not a known identifier
+    IDPEL = "idpel"
+    METER = "meter_number"
+    NIK = "nik"
+    PHONE = "phone"
+    YEAR = "year"
+    DATE = "date"
+    TIME = "time"
+    MEASURE = "measure"  # a count or a measure: "5 hari", "30 meter", "16 A"
+
+
+@dataclass(frozen=True, slots=True)
+class NumberMention:
+    """A number found in the message, with its span in the ORIGINAL text."""
+
+    start: int
+    end: int
+    text: str
+    kind: MentionKind
+    value: int | Decimal | None = None  # quantities; in VA for POWER, rupiah for AMOUNT
+    digits: str | None = None  # digit strings and identifiers
+    unit: str | None = None  # "VA", "IDR" when the message says so or the role implies it
+    approximate: bool = False  # "3500an", "100 ribuan"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    entity: str  # power_va, amount_rp, idpel, meter_number, nik, phone, email
+    value: int | str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"entity": self.entity, "value": self.value, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What a message says, each field None unless the message says it unambiguously."""
+
+    text: str
+    power_va: int | None = None  # the wanted power
+    current_power_va: int | None = None  # "dari 1300 ke 2200": 1300
+    amount_rp: int | None = None
+    customer_number: str | None = None
+    customer_number_kind: CustomerNumberKind | None = None
+    nik: str | None = None  # 16 digits (or 15/17 when a NIK was expected), maybe malformed
+    nik_problem: str | None = None  # bot.identifiers.check_nik's reason, None when valid
+    phone: Phone | None = None
+    email: str | None = None
+    numbers: tuple[NumberMention, ...] = ()
+    entities: tuple[Entity, ...] = field(default=())
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _cues(s: Sentence, expected: Expectation | None) -> set[str]:
+    words = {a.lower for a in s.atoms if a.kind == WORD}
+    cues = set()
+    if words & PHONE_CUES or expected is Expectation.PHONE:
+        cues.add("phone")
+    if words & CUSTOMER_NUMBER_CUES or expected is Expectation.CUSTOMER_NUMBER:
+        cues.add("customer")
+    if words & NIK_CUES or expected is Expectation.NIK:
+        cues.add("nik")
+    if words & POWER_CUES:
+        cues.add("power")
+    if words & AMOUNT_CUES:
+        cues.add("amount")
+    return cues
+
+
+_KIND_OF_IDENTIFIER = {
+    IdentifierKind.IDPEL: MentionKind.IDPEL,
+    IdentifierKind.METER: MentionKind.METER,
+    IdentifierKind.NIK: MentionKind.NIK,
+    IdentifierKind.PHONE: MentionKind.PHONE,
+}
+
+
+def _mention_for_span(s: Sentence, first: int, last: int, kind: MentionKind, **values) -> NumberMention:
+    start, end = s.span(first, last)
+    return NumberMention(start, end, s.text[start:end], kind, **values)
+
+
+def _read_digit_runs(
+    s: Sentence, cues: set[str], expected: Expectation | None
+) -> tuple[list[NumberMention], list[IdentifierReading]]:
+    mentions: list[NumberMention] = []
+    readings: list[IdentifierReading] = []
+
+    def take(run_first: int, run_last: int, digits: str, plus: bool, several: bool, spoken: bool) -> bool:
+        reading = classify(digits, plus, frozenset(cues), expected)
+        if reading is not None:
+            mentions.append(_mention_for_span(s, run_first, run_last, _KIND_OF_IDENTIFIER[reading.kind],
+                                              digits=reading.digits))
+            readings.append(reading)
+            s.claim(run_first, run_last)
+            return True
+        if spoken and several or len(digits) >= LONG_DIGIT_STRING or (len(digits) > 1 and digits[0] == "0" and several):
+            mentions.append(_mention_for_span(s, run_first, run_last, MentionKind.DIGITS, digits=digits))
+            s.claim(run_first, run_last)
+            return True
+        return False
+
+    runs: list[DigitRun] = find_digit_runs(s)
+    for run in runs:
+        several = len(run.elements) > 1
+        if take(run.first, run.last, run.digits, run.plus, several, run.spoken):
+            continue
+        if several and not run.spoken:
+            # "1300 2200", "532110000101 081234500101": the groups one by one
+            for element in run.elements:
+                take(element.first, element.last, element.digits, False, False, False)
+        elif len(run.elements) == 1 and run.elements[0].last > run.elements[0].first:
+            take(run.first, run.last, run.digits, False, True, True)  # "dobel satu"
+    return mentions, readings
+
+
+def _power_from_unit(q: Quantity) -> int | None:
+    assert q.va_factor is not None
+    value = q.value
+    if q.va_factor == 1000 and value >= KVA_READ_AS_VA_FROM:
+        value_va = value
+    else:
+        value_va = value * q.va_factor
+    if value_va <= 0 or value_va != value_va.to_integral_value():
+        return None
+    return int(value_va)
+
+
+def _bare_power(value: Decimal) -> int | None:
+    """A bare number as a power: "2200" is 2.200 VA; "5,5" and "23" are kVA when that gives
+    a standard step; anything else (e.g. "2", "300") is no power."""
+    if value == value.to_integral_value() and value >= STANDARD_POWER_STEPS_VA_MIN:
+        return int(value)
+    in_va = value * 1000
+    if in_va == in_va.to_integral_value() and int(in_va) in STANDARD_POWER_STEPS_VA:
+        return int(in_va)
+    return None
+
+
+STANDARD_POWER_STEPS_VA_MIN = min(STANDARD_POWER_STEPS_VA)
+
+
+def _whole_positive(value: Decimal) -> int | None:
+    if value > 0 and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
+def _role(q: Quantity, cues: set[str], expected: Expectation | None) -> tuple[MentionKind, int | None]:
+    """POWER/AMOUNT with the value in VA/rupiah, or NUMBER with None."""
+    if q.va_factor is not None:
+        power = _power_from_unit(q)
+        return (MentionKind.POWER, power) if power is not None else (MentionKind.NUMBER, None)
+    if q.money:
+        amount = _whole_positive(q.value)
+        return (MentionKind.AMOUNT, amount) if amount is not None else (MentionKind.NUMBER, None)
+    power_cue, amount_cue = "power" in cues, "amount" in cues
+    if expected is Expectation.POWER:
+        role = MentionKind.POWER
+    elif expected is Expectation.AMOUNT:
+        role = MentionKind.AMOUNT
+    elif q.money_word and not power_cue:
+        role = MentionKind.AMOUNT
+    elif power_cue and not amount_cue:
+        role = MentionKind.POWER
+    elif amount_cue and not power_cue:
+        role = MentionKind.AMOUNT
+    elif not q.money_word and q.value in STANDARD_POWER_STEPS_VA:
+        role = MentionKind.POWER
+    else:
+        return MentionKind.NUMBER, None
+    value = _bare_power(q.value) if role is MentionKind.POWER else _whole_positive(q.value)
+    if value is None:
+        return MentionKind.NUMBER, None
+    return role, value
+
+
+_CONTEXT_KIND = {
+    Context.YEAR: MentionKind.YEAR,
+    Context.DATE: MentionKind.DATE,
+    Context.TIME: MentionKind.TIME,
+    Context.MEASURE: MentionKind.MEASURE,
+}
+
+
+def _marker(s: Sentence, first: int) -> str | None:
+    """"current", "target" or "negated" from the words just before atom ``first``."""
+    k = first - 1
+    seen = 0
+    while k >= 0 and seen < MARKER_WINDOW:
+        atom = s.atoms[k]
+        if atom.kind == NUM or (atom.kind == SYM and atom.text not in "-:"):
+            return None
+        if atom.kind == WORD:
+            if atom.lower in NEGATION_MARKERS:
+                return "negated"
+            if atom.lower in CURRENT_MARKERS:
+                return "current"
+            if atom.lower in TARGET_MARKERS:
+                return "target"
+            seen += 1
+        k -= 1
+    return None
+
+
+# --- choosing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PowerCandidate:
+    mention: int  # index into the mentions list
+    value: int
+    marker: str | None
+    position: int
+
+
+def _resolve_power(candidates: list[_PowerCandidate]) -> tuple[int | None, int | None, set[int]]:
+    """(target, current, mention indices that are the target).
+
+    - "bukan X" drops X.
+    - One value after "ke/jadi/menjadi/mau/..." is the target; one after "dari/sekarang/..."
+      the current one. With a target, one unmarked value BEFORE it is the current one
+      ("1300 ke 2200"); an unmarked value after it ("mau 2200 atau 3500") makes it
+      ambiguous: no target.
+    - No marker at all: the target only when the message has one distinct value.
+    """
+    kept = [c for c in candidates if c.marker != "negated"]
+    targets = {c.value for c in kept if c.marker == "target"}
+    currents = {c.value for c in kept if c.marker == "current"}
+    unmarked = [c for c in kept if c.marker is None]
+    target = current = None
+    if len(targets) == 1:
+        target = next(iter(targets))
+        target_at = min(c.position for c in kept if c.marker == "target")
+        before = {c.value for c in unmarked if c.position < target_at} - {target}
+        after = {c.value for c in unmarked if c.position > target_at} - {target}
+        if after:
+            target = None
+        elif len(before) == 1 and not currents:
+            current = next(iter(before))
+        elif before:
+            target = None
+    elif not targets:
+        values = {c.value for c in unmarked}
+        if len(values) == 1:
+            target = next(iter(values))
+    if len(currents) == 1 and current is None:
+        current = next(iter(currents))
+    if target is not None and target in currents:
+        target = None  # "dari 2200 ke 2200"?
+    chosen = {c.mention for c in kept if c.value == target and c.marker != "current"} if target else set()
+    return target, current, chosen
+
+
+def _single(values: list) -> object | None:
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
+    """Read ``text``. ``expected`` is what the assistant just asked (an ``Expectation`` or
+    its value: "power", "amount", "customer_number", "nik", "phone", "email"); it settles
+    readings the message alone leaves open (a bare "3500" is a power when a power was
+    asked, a "62..." 12-digit string a phone number when a phone number was asked)."""
+    expected = Expectation(expected) if expected is not None else None
+    s = Sentence(text)
+    mentions: list[NumberMention] = []
+
+    emails: list[EmailMention] = find_emails(s)
+
+    for match in DATE_PATTERN.finditer(text):
+        inside = [k for k, a in enumerate(s.atoms) if a.start >= match.start() and a.end <= match.end()]
+        if inside and all(s.free(k) for k in inside):
+            s.claim(inside[0], inside[-1])
+            mentions.append(NumberMention(match.start(), match.end(), match.group(0), MentionKind.DATE))
+
+    cues = _cues(s, expected)
+    id_mentions, readings = _read_digit_runs(s, cues, expected)
+    mentions.extend(id_mentions)
+
+    power_candidates: list[_PowerCandidate] = []
+    amount_mentions: list[tuple[int, int]] = []  # (mention index, value)
+    for i in range(len(s)):
+        if not s.free(i):
+            continue
+        q = read_quantity(s, i)
+        if q is None:
+            continue
+        start, end = s.span(q.first, q.last)
+        raw = text[start:end]
+        if q.context is not None:
+            kind, unit = _CONTEXT_KIND[q.context], None
+            value = None if q.context is Context.TIME else as_int_if_whole(q.value)
+        else:
+            kind, role_value = _role(q, cues, expected)
+            if kind is MentionKind.POWER:
+                value, unit = role_value, "VA"
+                power_candidates.append(
+                    _PowerCandidate(len(mentions), role_value, _marker(s, q.first), q.first))
+            elif kind is MentionKind.AMOUNT:
+                value, unit = role_value, "IDR"
+                amount_mentions.append((len(mentions), role_value))
+            else:
+                value, unit = as_int_if_whole(q.value), None
+        mentions.append(NumberMention(start, end, raw, kind, value=value, unit=unit,
+                                      approximate=q.approximate))
+
+    power, current, power_mentions = _resolve_power(power_candidates)
+    amount = _single([v for _, v in amount_mentions])
+
+    customer = _single([r.digits for r in readings if r.kind in (IdentifierKind.IDPEL, IdentifierKind.METER)])
+    niks = [r for r in readings if r.kind is IdentifierKind.NIK]
+    nik_reading = niks[0] if _single([r.digits for r in niks]) else None
+    phones = {r.phone.national: r.phone for r in readings if r.kind is IdentifierKind.PHONE and r.phone}
+    phone = next(iter(phones.values())) if len(phones) == 1 else None
+    email = _single([e.address for e in emails])
+
+    entities: list[Entity] = []
+    for index, mention in enumerate(mentions):
+        entity_value: int | str | None = None
+        name = None
+        if index in power_mentions:
+            name, entity_value = "power_va", power
+        elif mention.kind is MentionKind.AMOUNT and amount is not None:
+            name, entity_value = "amount_rp", amount
+        elif mention.kind in (MentionKind.IDPEL, MentionKind.METER) and customer is not None:
+            name, entity_value = mention.kind.value, customer
+        elif mention.kind is MentionKind.NIK and nik_reading is not None:
+            name, entity_value = "nik", nik_reading.digits
+        elif mention.kind is MentionKind.PHONE and phone is not None:
+            name, entity_value = "phone", phone.national
+        if name is not None:
+            entities.append(Entity(name, entity_value, mention.start, mention.end))
+    if email is not None:
+        entities.extend(Entity("email", email, e.start, e.end) for e in emails)
+    entities.sort(key=lambda e: e.start)
+
+    nik_check: NikCheck | None = nik_reading.nik_check if nik_reading else None
+    return Extraction(
+        text=text,
+        power_va=power,
+        current_power_va=current,
+        amount_rp=amount,
+        customer_number=customer,
+        customer_number_kind=customer_number_kind(customer) if customer else None,
+        nik=nik_reading.digits if nik_reading else None,
+        nik_problem=nik_check.problem if nik_check else None,
+        phone=phone,
+        email=email,
+        numbers=tuple(sorted(mentions, key=lambda m: m.start)),
+        entities=tuple(entities),
+    )
