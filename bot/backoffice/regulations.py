@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 import yaml
 from pydantic import BaseModel, validator
 
-from .records import floats_as_text
+from .records import YamlLoader, floats_as_text
 
 DEFAULT_REGULATIONS_FILE = Path(__file__).with_name("regulations.yaml")
 REGULATIONS_FILE_ENV = "PLN_REGULATIONS_FILE"
@@ -147,7 +147,7 @@ def load_regulations(path: Optional[Path] = None) -> Regulations:
     if path is None:
         path = Path(os.environ.get(REGULATIONS_FILE_ENV) or DEFAULT_REGULATIONS_FILE)
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YamlLoader)
     except FileNotFoundError as error:
         raise FileNotFoundError(f"regulations file not found: {path}") from error
     return Regulations.parse_obj(floats_as_text(raw))

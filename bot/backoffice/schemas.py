@@ -23,10 +23,10 @@ from .rules import (  # noqa: F401 - re-exported as part of the contract
     ServiceLevelReason,
 )
 
-ShortText = constr(strip_whitespace=True, min_length=1, max_length=200)
-LongText = constr(strip_whitespace=True, min_length=1, max_length=2000)
-NumberText = constr(strip_whitespace=True, min_length=1, max_length=40)
-IdempotencyKey = constr(strip_whitespace=True, min_length=1, max_length=100)
+ShortText = constr(strict=True, strip_whitespace=True, min_length=1, max_length=200)
+LongText = constr(strict=True, strip_whitespace=True, min_length=1, max_length=2000)
+NumberText = constr(strict=True, strip_whitespace=True, min_length=1, max_length=40)
+IdempotencyKey = constr(strict=True, strip_whitespace=True, min_length=1, max_length=100)
 
 
 class _Request(BaseModel):
@@ -99,7 +99,7 @@ class ApplicantIn(_Request):
     applicant_nik: Optional[NumberText]
     applicant_name: Optional[ShortText]
     applicant_address: Optional[LongText]
-    email: Optional[constr(strip_whitespace=True, max_length=254)]
+    email: Optional[constr(strict=True, strip_whitespace=True, max_length=254)]
     mobile_phone: NumberText
     kecamatan: ShortText
     kelurahan: ShortText

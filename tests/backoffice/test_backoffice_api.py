@@ -1,0 +1,293 @@
+"""The HTTP API: lookups, CRM, registrations, tickets, DIL updates and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from backoffice_helpers import SEED, idpel_of, registration_body
+
+
+def test_meter_number_and_idpel_give_the_same_customer(read_only_api):
+    for customer in SEED.customers:
+        if customer.meter_number is None:
+            continue
+        by_idpel = read_only_api.get(f"/ap2t/customers/{customer.idpel}")
+        by_meter = read_only_api.get(f"/ap2t/customers/{customer.meter_number}")
+        assert by_idpel.status_code == by_meter.status_code == 200
+        assert by_idpel.json() == by_meter.json()
+        assert by_idpel.json()["name"] == customer.name
+
+
+def test_customer_record(read_only_api):
+    body = read_only_api.get("/ap2t/customers/511010000707").json()
+    assert body["name"] == "Dewi Lestari" and body["title"] == "Ibu"
+    assert body["tariff"] == "R-1" and body["power_va"] == 2200 and body["phase"] == 1
+    assert body["payment"] == "prabayar"
+    assert body["unit"] == {"code": "51101", "name": "ULP Surabaya Kota",
+                            "address": "Jl. Embong Trengguli No. 19, Surabaya",
+                            "timezone": "Asia/Jakarta"}
+    assert body["dil_phones"] == {"mobile": "087855700707", "pstn": "0315310707"}
+    assert body["kecamatan"] == "Tegalsari" and body["kelurahan"] == "Keputran"
+    assert "nik" not in body
+
+
+def test_customer_number_with_spaces_and_dashes(read_only_api):
+    assert read_only_api.get("/ap2t/customers/5321 1000 0101").json()["name"] == "Budi Santoso"
+    assert read_only_api.get("/ap2t/customers/141-0000-0101").json()["name"] == "Budi Santoso"
+
+
+@pytest.mark.parametrize("number", SEED.unknown_numbers)
+def test_unknown_numbers_are_404(read_only_api, number):
+    response = read_only_api.get(f"/ap2t/customers/{number}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found" and response.json()["message"]
+
+
+@pytest.mark.parametrize("number", ["abc", "12345", "5321100001011", "53211000010a"])
+def test_malformed_numbers_are_422(read_only_api, number):
+    response = read_only_api.get(f"/ap2t/customers/{number}")
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_customer_number"
+
+
+# --- CRM -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["081234500101", "+62 812-3450-0101", "6281234500101",
+                                  "+6281234500101", "0812 3450 0101", "%2B62%20812-3450-0101"])
+def test_phone_forms_give_the_same_crm_record(read_only_api, form):
+    response = read_only_api.get(f"/crm/callers/{form}")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"phone": "081234500101", "type": "mobile", "name": "Budi Santoso",
+                               "title": "Bapak", "idpel": "532110000101"}
+
+
+def test_landline_caller(read_only_api):
+    body = read_only_api.get("/crm/callers/(021) 720-1234").json()
+    assert body["type"] == "pstn" and body["name"] == "Siti Rahayu" and body["title"] == "Ibu"
+
+
+def test_unknown_valid_number_is_404_with_its_kind(read_only_api):
+    response = read_only_api.get("/crm/callers/081311001010")  # Rina: not in the CRM
+    assert response.status_code == 404 and response.json()["kind"] == "mobile"
+
+
+@pytest.mark.parametrize("text", ["hello", "0800123456", "12", "+1 650 253 0000"])
+def test_not_a_phone_number_is_422(read_only_api, text):
+    assert read_only_api.get(f"/crm/callers/{text}").status_code == 422
+
+
+# --- registrations -----------------------------------------------------------------
+
+
+def test_registration_is_saved_with_the_recomputed_quote(api):
+    response = api.post("/ap2t/registrations", json=registration_body())
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["total_rp"] == 893300 and body["quote"]["bp_rp"] == 843300
+    assert body["service_level"] == {"days": 5, "reason": "no_phase_change",
+                                     "phase_change": False}
+    assert body["created_at"].startswith("2026-11-27T10:00:00")
+    assert body["expires_at"].startswith("2026-12-27T10:00:00")
+    assert body["owner_nik_masked"] == "************0001"
+    assert body["registration_number"].startswith("53211261127")
+    again = api.get(f"/ap2t/registrations/{body['registration_number']}")
+    assert again.status_code == 200 and again.json() == body
+
+
+def test_same_key_twice_gives_one_registration(api):
+    first = api.post("/ap2t/registrations", json=registration_body(key="same"))
+    second = api.post("/ap2t/registrations", json=registration_body(key="same"))
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert api.app.state.storage.count("registrations") == 1
+
+
+def test_same_key_with_another_body_is_409(api):
+    api.post("/ap2t/registrations", json=registration_body(key="k"))
+    response = api.post("/ap2t/registrations", json=registration_body(key="k", target_va=3500))
+    assert response.status_code == 409 and response.json()["error"] == "idempotency_conflict"
+    assert api.app.state.storage.count("registrations") == 1
+
+
+def test_authorised_applicant(api):
+    applicant = SEED.applicants[0]
+    response = api.post("/ap2t/registrations", json=registration_body(
+        role="authorised", applicant_nik=applicant.nik, applicant_name=applicant.name,
+        applicant_address=applicant.address))
+    assert response.status_code == 201, response.text
+    assert response.json()["applicant_name"] == "Joko Prasetyo"
+    assert response.json()["applicant_nik_masked"] == "************0015"
+
+
+def test_area_names_are_matched_without_case(api):
+    body = api.post("/ap2t/registrations",
+                    json=registration_body(kecamatan="coblong", kelurahan="lebak gede")).json()
+    assert (body["kecamatan"], body["kelurahan"]) == ("Coblong", "Lebak Gede")
+
+
+def test_postpaid_registration_without_stroom_awal(api):
+    body = registration_body(idpel=idpel_of("Siti"), target_va=3500, stroom_awal_rp=None,
+                             owner_nik="3174064302900002", kecamatan="Kebayoran Baru",
+                             kelurahan="Gunung", mobile_phone="081311112222")
+    response = api.post("/ap2t/registrations", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["total_rp"] == 1259700
+
+
+# --- DIL mobile updates ------------------------------------------------------------
+
+
+def test_dil_mobile_update(api):
+    response = api.put("/ap2t/customers/511010000707/dil/mobile", json={"phone": "+62 811 2222 3333"})
+    assert response.status_code == 200
+    assert response.json() == {"mobile": "081122223333", "pstn": "0315310707"}
+    assert api.get("/ap2t/customers/14100000707").json()["dil_phones"]["mobile"] == "081122223333"
+
+
+def test_dil_mobile_refuses_a_landline(api):
+    response = api.put("/ap2t/customers/511010000707/dil/mobile", json={"phone": "0217201234"})
+    assert response.status_code == 422 and response.json()["error"] == "invalid_mobile_phone"
+
+
+# --- APKT ----------------------------------------------------------------------------
+
+
+def test_ticket_personal_data_is_masked(api):
+    request = {"kind": "cso_handoff", "reason": "Pelanggan minta CS, hp 081234500101",
+               "sop_step": 5, "conversation_id": "conv-1", "idpel": "532110000101",
+               "data": {"owner_nik": "3273011508850001", "mobile_phone": "081234500101",
+                        "email": "budi@example.com", "address": "Jl. Dago No. 12, Bandung",
+                        "target_va": 7700, "applicant": {"nik": "3204101203910015"}}}
+    response = api.post("/apkt/tickets", json=request)
+    assert response.status_code == 201, response.text
+    stored = api.get("/apkt/tickets", params={"conversation_id": "conv-1"}).json()
+    assert len(stored) == 1 and stored[0] == response.json()
+    data = stored[0]["data"]
+    assert data["owner_nik"] == "************0001"
+    assert data["mobile_phone"] == "********0101"
+    assert data["email"] == "b***@example.com"
+    assert "Dago" not in data["address"]
+    assert data["applicant"]["nik"] == "************0015"
+    assert data["target_va"] == 7700
+    assert "081234500101" not in stored[0]["reason"]
+    assert stored[0]["ticket_number"].startswith("APKT")
+
+
+def test_ticket_idempotency_key(api):
+    request = {"kind": "issued_closed", "reason": "NIK belum siap", "sop_step": 3,
+               "conversation_id": "conv-2", "idempotency_key": "t-1"}
+    first, second = api.post("/apkt/tickets", json=request), api.post("/apkt/tickets", json=request)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json() == second.json()
+    assert len(api.get("/apkt/tickets", params={"conversation_id": "conv-2"}).json()) == 1
+
+
+# --- bad input: 4xx, the error shape, and nothing stored -------------------------------
+
+BUDI = "532110000101"
+BAD_REQUESTS = [
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=3000&stroom_awal_rp=50000", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=900&stroom_awal_rp=50000", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=2200&stroom_awal_rp=-1", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=2200&stroom_awal_rp=4999", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=2200&stroom_awal_rp=1000001", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=2200&stroom_awal_rp=99999999999999999999", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=2200", None),  # prepaid needs stroom
+    ("GET", "/ap2t/customers/541100000202/quote?target_va=3500&stroom_awal_rp=20000", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=abc", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote?target_va=1e309", None),
+    ("GET", f"/ap2t/customers/{BUDI}/quote", None),
+    ("GET", f"/ap2t/customers/{BUDI}/power-change?target_va=-3500", None),
+    ("GET", f"/ap2t/customers/{BUDI}/power-change?target_va=99999999999", None),
+    ("GET", f"/ap2t/customers/{BUDI}/service-level?target_va=3000", None),
+    ("GET", "/ap2t/customers/999999999999/quote?target_va=2200&stroom_awal_rp=50000", None),
+    ("GET", "/ap2t/registrations/NOPE", None),
+    ("POST", "/ap2t/registrations", registration_body(target_va=3000)),
+    ("POST", "/ap2t/registrations", registration_body(target_va=900)),
+    ("POST", "/ap2t/registrations", registration_body(target_va=-2200)),
+    ("POST", "/ap2t/registrations", registration_body(target_va="2200")),
+    ("POST", "/ap2t/registrations", registration_body(target_va=2200.5)),
+    ("POST", "/ap2t/registrations", registration_body(stroom_awal_rp=-50000)),
+    ("POST", "/ap2t/registrations", registration_body(stroom_awal_rp=10**15)),
+    ("POST", "/ap2t/registrations", registration_body(stroom_awal_rp=None)),
+    ("POST", "/ap2t/registrations", registration_body(idpel="999999999999")),
+    ("POST", "/ap2t/registrations", registration_body(idpel="12ab")),
+    ("POST", "/ap2t/registrations", registration_body(owner_nik="3273011508850000")),
+    ("POST", "/ap2t/registrations", registration_body(owner_nik="327301150885001")),
+    ("POST", "/ap2t/registrations", registration_body(mobile_phone="0217201234")),
+    ("POST", "/ap2t/registrations", registration_body(mobile_phone="not a phone")),
+    ("POST", "/ap2t/registrations", registration_body(email="budi@")),
+    ("POST", "/ap2t/registrations", registration_body(kecamatan="Tebet")),
+    ("POST", "/ap2t/registrations", registration_body(kelurahan="Ledeng")),  # Cidadap's
+    ("POST", "/ap2t/registrations", registration_body(role="authorised")),  # incomplete
+    ("POST", "/ap2t/registrations", registration_body(role="boss")),
+    ("POST", "/ap2t/registrations", registration_body(idpel=idpel_of("Agus"), target_va=1300,
+                                                      stroom_awal_rp=None)),  # arrears
+    ("POST", "/ap2t/registrations", registration_body(idpel=idpel_of("Hendra"), target_va=7700,
+                                                      owner_nik="3174092111780005",
+                                                      kecamatan="Tebet",
+                                                      kelurahan="Tebet Barat")),  # r3 route
+    ("POST", "/ap2t/registrations", registration_body(idpel=idpel_of("Yusuf"), target_va=3500,
+                                                      kecamatan="Cidadap",
+                                                      kelurahan="Ciumbuleuit")),  # notification
+    ("POST", "/ap2t/registrations", {"idpel": BUDI, "target_va": 2200}),  # missing fields
+    ("POST", "/ap2t/registrations", dict(registration_body(), surprise=1)),
+    ("POST", "/ap2t/registrations", []),
+    ("POST", "/ap2t/registrations", "not json"),
+    ("POST", "/ap2t/registrations", dict(registration_body(), idempotency_key="x" * 500)),
+    ("POST", "/ap2t/registrations", dict(registration_body(), padding="x" * 70_000)),  # > 64 KiB
+    ("PUT", "/ap2t/customers/999999999999/dil/mobile", {"phone": "081234500199"}),
+    ("PUT", f"/ap2t/customers/{BUDI}/dil/mobile", {"phone": "0800123456"}),
+    ("PUT", f"/ap2t/customers/{BUDI}/dil/mobile", {"phone": 81234500199}),
+    ("PUT", f"/ap2t/customers/{BUDI}/dil/mobile", {}),
+    ("POST", "/apkt/tickets", {"kind": "closed", "reason": "x", "sop_step": 3,
+                               "conversation_id": "c"}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "x", "sop_step": 23,
+                               "conversation_id": "c"}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "x", "sop_step": "3",
+                               "conversation_id": "c"}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "x", "sop_step": 3,
+                               "conversation_id": "c", "idpel": "123"}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "", "sop_step": 3,
+                               "conversation_id": "c"}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "sop_step": 3}),
+    ("DELETE", "/ap2t/registrations/anything", None),
+]
+
+
+def _stored(api) -> tuple:
+    storage = api.app.state.storage
+    return (storage.count("registrations"), storage.count("tickets"),
+            storage.count("dil_mobile_updates"), storage.count("customers"),
+            api.get(f"/ap2t/customers/{BUDI}").json())
+
+
+@pytest.mark.parametrize("method,path,body", BAD_REQUESTS)
+def test_bad_input_is_refused_and_changes_nothing(api, method, path, body):
+    before = _stored(api)
+    if isinstance(body, str):
+        response = api.request(method, path, content=body,
+                               headers={"content-type": "application/json"})
+    else:
+        response = api.request(method, path, json=body)
+    assert 400 <= response.status_code < 500, response.text
+    error = response.json()
+    assert isinstance(error["error"], str) and isinstance(error["message"], str)
+    assert error["message"]
+    assert _stored(api) == before
+
+
+def test_oversized_body_is_413(api):
+    response = api.post("/ap2t/registrations",
+                        json=dict(registration_body(), padding="x" * 70_000))
+    assert response.status_code == 413 and response.json()["error"] == "body_too_large"
+
+
+def test_logs_carry_no_personal_data(api, caplog):
+    caplog.set_level("INFO", logger="simulator")
+    api.get("/crm/callers/081234500101")
+    api.get(f"/ap2t/customers/{BUDI}")
+    api.post("/ap2t/registrations", json=registration_body(key="log-check"))
+    text = caplog.text
+    assert "081234500101" not in text and BUDI not in text and "3273011508850001" not in text
+    assert "/crm/callers/" in text  # the access log is there, masked
