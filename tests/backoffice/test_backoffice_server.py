@@ -1,0 +1,194 @@
+"""Against a real uvicorn server: concurrency, restart, and the typed client."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from backoffice_helpers import RunningServer, idpel_of, registration_body, sqlite_settings
+
+from bot.backoffice.client import (
+    AsyncBackofficeClient,
+    BackofficeClient,
+    BackofficeError,
+    NotFound,
+    Refused,
+    Unavailable,
+)
+from bot.backoffice.schemas import (
+    CustomerInfo,
+    Quote,
+    Registration,
+    RegistrationRequest,
+    Ticket,
+    TicketRequest,
+)
+from bot.backoffice.storage import Storage
+
+
+def test_sixteen_concurrent_saves_with_one_key_store_one_registration(server, settings):
+    body = registration_body(key="concurrent-key")
+
+    def save(_):
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            return http.post("/ap2t/registrations", json=body)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(save, range(16)))
+    assert sorted(r.status_code for r in responses) == [200] * 15 + [201]
+    assert len({r.json()["registration_number"] for r in responses}) == 1
+    storage = Storage.from_url(settings.database_url)
+    try:
+        assert storage.count("registrations") == 1
+    finally:
+        storage.close()
+
+
+def test_restart_keeps_registrations_and_dil_updates(tmp_path):
+    settings = sqlite_settings(tmp_path)
+    with RunningServer(settings) as first, BackofficeClient(first.url) as client:
+        saved = client.save_registration(RegistrationRequest.parse_obj(registration_body()))
+        client.update_dil_mobile("511010000707", "081122223333")
+        client.create_ticket(TicketRequest(kind="issued_closed", reason="selesai", sop_step=21,
+                                           conversation_id="restart"))
+    with RunningServer(settings) as second, BackofficeClient(second.url) as client:
+        assert client.registration(saved.registration_number) == saved
+        assert client.customer("511010000707").dil_phones.mobile == "081122223333"
+        assert len(client.tickets("restart")) == 1
+    storage = Storage.from_url(settings.database_url)
+    try:  # the seed is upserted, not added again
+        assert storage.count("customers") == 14 and storage.count("units") == 5
+        assert storage.count("crm_callers") == 8
+        assert storage.count("registrations") == 1 and storage.count("dil_mobile_updates") == 1
+    finally:
+        storage.close()
+
+
+# --- the client ----------------------------------------------------------------------
+
+
+def test_client_typed_results(server):
+    with BackofficeClient(server.url) as client:
+        assert client.health().status == "ok"
+        customer = client.customer("14100000101")
+        assert isinstance(customer, CustomerInfo) and customer.idpel == "532110000101"
+        quote = client.quote("532110000101", 2200, stroom_awal_rp=50000)
+        assert isinstance(quote, Quote) and quote.total_rp == 893300
+        assert client.service_level(idpel_of("Rudi"), 6600).days == 25
+        assert client.power_change(idpel_of("Sri"), 900).route == "dtks"
+        assert client.power_change(idpel_of("Budi"), 2200, use="usaha").route == "not_this_sop"
+        assert client.arrears(idpel_of("Agus")).amount_rp == 356200
+        assert "Coblong" in client.areas("532110000101").areas
+        assert client.lit_tr("532110000101")[0].pic == "Andi"
+        assert client.caller("+62 812-3450-0101").name == "Budi Santoso"
+        registration = client.save_registration(RegistrationRequest.parse_obj(registration_body()))
+        assert isinstance(registration, Registration) and registration.total_rp == 893300
+        ticket = client.create_ticket(TicketRequest(
+            kind="mbl", reason="Menolak alternatif AP2T", sop_step=7, conversation_id="c-9",
+            idpel=idpel_of("Yusuf"), data={"mobile_phone": "081322900909"}))
+        assert isinstance(ticket, Ticket) and ticket.data["mobile_phone"] == "********0909"
+        assert client.tickets("c-9") == [ticket]
+
+
+def test_client_not_found_and_refused(server):
+    with BackofficeClient(server.url) as client:
+        with pytest.raises(NotFound):
+            client.customer("999999999999")
+        with pytest.raises(NotFound) as unknown_caller:
+            client.caller("081311001010")
+        assert unknown_caller.value.body["kind"] == "mobile"
+        with pytest.raises(Refused) as refused:
+            client.quote("532110000101", 3000, stroom_awal_rp=50000)
+        assert refused.value.status == 422 and refused.value.code == "non_standard_power"
+        assert "daya standar" in refused.value.message
+        client.save_registration(RegistrationRequest.parse_obj(registration_body(key="r")))
+        with pytest.raises(Refused) as conflict:
+            client.save_registration(RegistrationRequest.parse_obj(
+                registration_body(key="r", target_va=3500)))
+        assert conflict.value.status == 409
+        assert isinstance(conflict.value, BackofficeError)
+
+
+def test_client_unavailable_when_the_server_is_stopped(tmp_path):
+    running = RunningServer(sqlite_settings(tmp_path)).start()
+    running.stop()
+    with BackofficeClient(running.url, timeout=0.5, retries=2) as client:
+        with pytest.raises(Unavailable):
+            client.customer("532110000101")
+
+
+def _counting_transport(status: int = 503):
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append((request.method, request.url.path))
+        return httpx.Response(status, json={"error": "down", "message": "maintenance"})
+
+    return calls, httpx.MockTransport(handler)
+
+
+def test_client_retries_only_idempotent_calls(monkeypatch):
+    monkeypatch.setattr("bot.backoffice.client.BACKOFF_S", 0)
+    calls, transport = _counting_transport()
+    with BackofficeClient("http://sim", retries=2, transport=transport) as client:
+        with pytest.raises(Unavailable):
+            client.customer("532110000101")
+        assert len(calls) == 3
+        calls.clear()
+        with pytest.raises(Unavailable):  # no idempotency key: sent once
+            client.create_ticket(TicketRequest(kind="mbl", reason="x", sop_step=7,
+                                               conversation_id="c"))
+        assert len(calls) == 1
+        calls.clear()
+        with pytest.raises(Unavailable):
+            client.create_ticket(TicketRequest(kind="mbl", reason="x", sop_step=7,
+                                               conversation_id="c", idempotency_key="k"))
+        assert len(calls) == 3
+        calls.clear()
+        with pytest.raises(Unavailable):
+            client.save_registration(RegistrationRequest.parse_obj(registration_body()))
+        assert len(calls) == 3
+
+
+def test_client_does_not_retry_a_refusal(monkeypatch):
+    monkeypatch.setattr("bot.backoffice.client.BACKOFF_S", 0)
+    calls, transport = _counting_transport(status=422)
+    with BackofficeClient("http://sim", retries=2, transport=transport) as client:
+        with pytest.raises(Refused) as refused:
+            client.customer("532110000101")
+    assert len(calls) == 1 and refused.value.message == "maintenance"
+
+
+def test_async_client(server):
+    async def scenario():
+        async with AsyncBackofficeClient(server.url) as client:
+            customer = await client.customer("532110000101")
+            quote = await client.quote(customer.idpel, 2200, stroom_awal_rp=50000)
+            with pytest.raises(NotFound):
+                await client.customer("999999999999")
+            return customer, quote
+
+    customer, quote = asyncio.run(scenario())
+    assert customer.name == "Budi Santoso" and quote.ppj_rp == 1456
+
+
+def test_async_client_unavailable(monkeypatch):
+    monkeypatch.setattr("bot.backoffice.client.BACKOFF_S", 0)
+
+    async def scenario():
+        async with AsyncBackofficeClient("http://127.0.0.1:9", timeout=0.5, retries=1) as client:
+            await client.health()
+
+    with pytest.raises(Unavailable):
+        asyncio.run(scenario())
+
+
+def test_client_base_url_from_environment(monkeypatch):
+    monkeypatch.setenv("PLN_SIM_URL", "http://example.invalid:1234/")
+    with BackofficeClient() as client:
+        assert client.base_url == "http://example.invalid:1234"
+    monkeypatch.delenv("PLN_SIM_URL")
+    with BackofficeClient() as client:
+        assert client.base_url == "http://127.0.0.1:5070"
