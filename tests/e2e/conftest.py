@@ -1,0 +1,47 @@
+"""Session fixtures of the e2e conversation tests: one real stack (started only when a test
+asks for ``e2e_stack``; the harness's unit tests do not) and one shared HTTP client."""
+
+from __future__ import annotations
+
+import warnings
+
+import httpx
+import pytest
+from e2e_support import MODEL, TIMINGS, running_stack, stale_model_inputs
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "e2e: runs the real model, action server and simulator (one stack per session)")
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(tmp_path_factory):
+    if MODEL.is_file():
+        stale = stale_model_inputs()
+        if stale:
+            warnings.warn(f"{MODEL.name} is older than {', '.join(stale)}: the conversations "
+                          "run an out-of-date model; run `make train`", stacklevel=1)
+    with running_stack(tmp_path_factory.mktemp("e2e-stack")) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="session")
+def e2e_client():
+    # trust_env=False: a proxy from the environment must never see loopback traffic.
+    with httpx.Client(timeout=httpx.Timeout(120.0, connect=5.0), trust_env=False) as client:
+        yield client
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not TIMINGS:
+        return
+    start = TIMINGS.get("stack start")
+    scripts = {name: s for name, s in TIMINGS.items() if name != "stack start"}
+    terminalreporter.section("e2e timings")
+    if start is not None:
+        terminalreporter.write_line(f"stack start (simulator, actions, rasa): {start:.1f} s")
+    for name, seconds in scripts.items():
+        terminalreporter.write_line(f"  {name}: {seconds:.2f} s")
+    if scripts:
+        terminalreporter.write_line(f"{len(scripts)} script(s): {sum(scripts.values()):.1f} s")

@@ -1,0 +1,149 @@
+"""The e2e stack: simulator, action server and Rasa on free loopback ports, in a data dir of
+its own (fresh SQLite databases for the simulator and the tracker store), started and
+stopped with ``bot.stack``. conftest.py turns ``running_stack`` into the session fixture."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conversation_harness import Endpoints
+
+from bot import stack
+
+MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
+SEED_FILE = stack.ROOT.parent / "shared" / "fixtures" / "customers.yaml"
+TOKEN = "e2e-token-not-secret"  # loopback only, one test session
+# What `make train` rebuilds the model from (the Makefile's TRAIN_INPUTS).
+TRAIN_INPUTS = ("domain.yml", "config.yml", "data", "bot/language")
+
+TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in seconds
+
+
+@dataclass
+class StackProblem:
+    """Why there is no stack; every conversation test fails with this message."""
+
+    message: str
+
+
+@dataclass
+class E2EStack:
+    env: dict[str, str]
+    running: list[stack.Service]
+    endpoints: Endpoints = field(init=False)
+
+    def __post_init__(self):
+        host = self.env["PLN_HOST"]
+        self.endpoints = Endpoints(
+            rasa_url=f"http://{host}:{self.env['PLN_RASA_PORT']}",
+            simulator_url=self.env["PLN_SIM_URL"],
+            token=self.env["PLN_RASA_TOKEN"],
+            diagnose=self.diagnose,
+        )
+
+    def diagnose(self) -> str:
+        """Which service died, and the end of every log: for failures that are not the
+        dialogue's fault (a crash, a 500, a timeout)."""
+        parts = []
+        for service in self.running:
+            code = service.process.poll() if service.process else None
+            state = "running" if code is None else f"EXITED with code {code}"
+            log = service.log_path(self.env)
+            parts.append(f"--- {service.name}: {state}; last lines of {log} ---\n"
+                         f"{stack.tail(log, 15)}")
+        return "\n".join(parts)
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """Distinct ports nobody listens on now (all held while they are chosen)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind((host, 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def e2e_environment(data_dir: Path, ports: list[int],
+                    environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The stack's environment: this process's without any PLN_* setting from the shell (a
+    run must not depend on who runs it), plus the test's ports, data dir, token and seed."""
+    source = os.environ if environ is None else environ
+    base = {key: value for key, value in source.items() if not key.startswith("PLN_")}
+    sim_port, actions_port, rasa_port = ports
+    base.update({
+        "PLN_DATA_DIR": str(data_dir),
+        "PLN_SIM_PORT": str(sim_port),
+        "PLN_ACTIONS_PORT": str(actions_port),
+        "PLN_RASA_PORT": str(rasa_port),
+        "PLN_RASA_TOKEN": TOKEN,
+        "PLN_SEED_FILE": str(SEED_FILE),
+    })
+    return stack.settings_from_env(base)
+
+
+def stale_model_inputs(model: Path = MODEL) -> list[str]:
+    """The training inputs changed after the model was built."""
+    built = model.stat().st_mtime
+    stale = []
+    for name in TRAIN_INPUTS:
+        path = stack.ROOT / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        if any(f.stat().st_mtime > built for f in files):
+            stale.append(name)
+    return stale
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the session like Ctrl-C, so the stack is torn down, not orphaned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def running_stack(data_dir: Path, model: Path = MODEL) -> Iterator[E2EStack | StackProblem]:
+    """The three services up and healthy (or the reason they are not), stopped on exit
+    whatever the exit (failure, KeyboardInterrupt, SIGTERM)."""
+    if not model.is_file():
+        yield StackProblem(
+            f"no trained model at {model}: run `make train` first. The e2e conversation "
+            "tests run the real model; they never skip.")
+        return
+    env = e2e_environment(data_dir, free_ports(3))
+    running: list[stack.Service] = []
+    with sigterm_as_interrupt():
+        started = time.monotonic()
+        try:
+            try:
+                running = stack.bring_up(stack.services(env), env)
+            except RuntimeError as error:  # bring_up has already stopped what it started
+                yield StackProblem(f"the e2e stack did not start (logs in {data_dir}/logs):"
+                                   f"\n{error}")
+                return
+            TIMINGS["stack start"] = time.monotonic() - started
+            yield E2EStack(env=env, running=running)
+        finally:
+            stack.stop_all(running)
