@@ -1,6 +1,6 @@
 """E-mail addresses, written ("budi@gmail.com") or spoken ("budi at gmail titik com").
 
-Spoken forms: "at"/"et"/"keong"/"@" for @; "titik"/"dot" for "."; "garis bawah"/
+Spoken forms: "at"/"et"/"keong"/"a keong"/"@" for @; "titik"/"dot" for "."; "garis bawah"/
 "underscore" for "_"; "strip"/"setrip"/"minus"/"dash" for "-"; spoken digits become
 digits ("budi delapan lima" -> "budi85").
 
@@ -139,7 +139,10 @@ def find_spoken_emails(s: Sentence) -> list[EmailMention]:
     for at, atom in enumerate(s.atoms):
         if not s.free(at) or not (atom.lower in AT_WORDS or atom.text == "@"):
             continue
-        local = _local_part(s, at)
+        local_end = at
+        if atom.lower == "keong" and s.word(at - 1) == "a" and s.spaced(at):  # "a keong" = @
+            local_end = at - 1
+        local = _local_part(s, local_end)
         domain = _domain(s, at + 1) if s.spaced(at + 1) else None
         if local is None or domain is None:
             continue

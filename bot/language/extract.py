@@ -24,6 +24,7 @@ from bot.language.digits import (
 from bot.language.email import EmailMention, find_emails
 from bot.language.lexicon import (
     AMOUNT_CUES,
+    CORRECTION_MARKERS,
     CURRENT_MARKERS,
     CUSTOMER_NUMBER_CUES,
     NEGATION_MARKERS,
@@ -110,6 +111,7 @@ class Extraction:
 
 def _cues(s: Sentence, expected: Expectation | None) -> set[str]:
     words = {a.lower for a in s.atoms if a.kind == WORD}
+    words |= {w[:-3] for w in words if w.endswith("nya")}  # "biayanya", "dayanya"
     cues = set()
     if words & PHONE_CUES or expected is Expectation.PHONE:
         cues.add("phone")
@@ -203,8 +205,16 @@ def _whole_positive(value: Decimal) -> int | None:
     return None
 
 
-def _role(q: Quantity, cues: set[str], expected: Expectation | None) -> tuple[MentionKind, int | None]:
-    """POWER/AMOUNT with the value in VA/rupiah, or NUMBER with None."""
+def _role(
+    q: Quantity, marker: str | None, cues: set[str], expected: Expectation | None
+) -> tuple[MentionKind, int | None]:
+    """POWER/AMOUNT with the value in VA/rupiah, or NUMBER with None.
+
+    A bare number (no unit, no Rp) takes the expectation's role; else money words ("rb",
+    "jt") make an amount; else the message's cue words decide ("daya" vs "token", "bayar").
+    With no cue, or both, only a standard power step is taken, as a power; and a standard
+    step after "ke"/"dari"/"mau" is a power even next to money words ("mau ke 3500, bayar
+    50rb")."""
     if q.va_factor is not None:
         power = _power_from_unit(q)
         return (MentionKind.POWER, power) if power is not None else (MentionKind.NUMBER, None)
@@ -216,14 +226,18 @@ def _role(q: Quantity, cues: set[str], expected: Expectation | None) -> tuple[Me
         role = MentionKind.POWER
     elif expected is Expectation.AMOUNT:
         role = MentionKind.AMOUNT
-    elif q.money_word and not power_cue:
-        role = MentionKind.AMOUNT
+    elif q.money_word and not power_cue and (amount_cue or q.value not in STANDARD_POWER_STEPS_VA):
+        role = MentionKind.AMOUNT  # "50rb"; but "3rb5ratus" alone may be 3.500 VA: no role
     elif power_cue and not amount_cue:
         role = MentionKind.POWER
-    elif amount_cue and not power_cue:
-        role = MentionKind.AMOUNT
-    elif not q.money_word and q.value in STANDARD_POWER_STEPS_VA:
+    elif q.money_word and not power_cue:
+        return MentionKind.NUMBER, None
+    elif not q.money_word and q.value in STANDARD_POWER_STEPS_VA and (
+        marker in ("target", "current") or not amount_cue or power_cue
+    ):
         role = MentionKind.POWER
+    elif amount_cue and not power_cue and q.value not in STANDARD_POWER_STEPS_VA:
+        role = MentionKind.AMOUNT
     else:
         return MentionKind.NUMBER, None
     value = _bare_power(q.value) if role is MentionKind.POWER else _whole_positive(q.value)
@@ -244,20 +258,23 @@ def _marker(s: Sentence, first: int) -> str | None:
     """"current", "target" or "negated" from the words just before atom ``first``."""
     k = first - 1
     seen = 0
+    nearest = None
     while k >= 0 and seen < MARKER_WINDOW:
         atom = s.atoms[k]
         if atom.kind == NUM or (atom.kind == SYM and atom.text not in "-:"):
-            return None
+            break
         if atom.kind == WORD:
             if atom.lower in NEGATION_MARKERS:
                 return "negated"
-            if atom.lower in CURRENT_MARKERS:
-                return "current"
-            if atom.lower in TARGET_MARKERS:
-                return "target"
+            if atom.lower in CORRECTION_MARKERS:
+                return "correction"
+            if nearest is None and atom.lower in CURRENT_MARKERS:
+                nearest = "current"
+            elif nearest is None and atom.lower in TARGET_MARKERS:
+                nearest = "target"
             seen += 1
         k -= 1
-    return None
+    return nearest
 
 
 # --- choosing ---------------------------------------------------------------------------
@@ -274,7 +291,7 @@ class _PowerCandidate:
 def _resolve_power(candidates: list[_PowerCandidate]) -> tuple[int | None, int | None, set[int]]:
     """(target, current, mention indices that are the target).
 
-    - "bukan X" drops X.
+    - "bukan X" drops X; "eh salah X", "ralat X", "tapi X" drop every value before X.
     - One value after "ke/jadi/menjadi/mau/..." is the target; one after "dari/sekarang/..."
       the current one. With a target, one unmarked value BEFORE it is the current one
       ("1300 ke 2200"); an unmarked value after it ("mau 2200 atau 3500") makes it
@@ -282,6 +299,13 @@ def _resolve_power(candidates: list[_PowerCandidate]) -> tuple[int | None, int |
     - No marker at all: the target only when the message has one distinct value.
     """
     kept = [c for c in candidates if c.marker != "negated"]
+    corrections = [c.position for c in kept if c.marker == "correction"]
+    if corrections:
+        last_correction = max(corrections)
+        kept = [
+            _PowerCandidate(c.mention, c.value, "target" if c.marker == "correction" else c.marker, c.position)
+            for c in kept if c.position >= last_correction
+        ]
     targets = {c.value for c in kept if c.marker == "target"}
     currents = {c.value for c in kept if c.marker == "current"}
     unmarked = [c for c in kept if c.marker is None]
@@ -349,11 +373,11 @@ def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
             kind, unit = _CONTEXT_KIND[q.context], None
             value = None if q.context is Context.TIME else as_int_if_whole(q.value)
         else:
-            kind, role_value = _role(q, cues, expected)
+            marker = _marker(s, q.first)
+            kind, role_value = _role(q, marker, cues, expected)
             if kind is MentionKind.POWER:
                 value, unit = role_value, "VA"
-                power_candidates.append(
-                    _PowerCandidate(len(mentions), role_value, _marker(s, q.first), q.first))
+                power_candidates.append(_PowerCandidate(len(mentions), role_value, marker, q.first))
             elif kind is MentionKind.AMOUNT:
                 value, unit = role_value, "IDR"
                 amount_mentions.append((len(mentions), role_value))

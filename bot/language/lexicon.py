@@ -110,6 +110,8 @@ TARGET_MARKERS = frozenset({
     "mau", "ingin", "pengen", "pingin", "minta", "naik", "tambah",
 })
 NEGATION_MARKERS = frozenset({"bukan", "bkn", "jangan"})
+# A value after these replaces every value said before it ("4400 aja, eh salah 5500").
+CORRECTION_MARKERS = frozenset({"salah", "ralat", "koreksi", "maksudnya", "tapi", "tp", "melainkan"})
 
 # Standard power steps (VA), domain-reference.md "Tariff classes and power". Used only to
 # read a bare "5,5" as 5,5 kVA and to give a bare "2200" a power reading; the form
