@@ -82,16 +82,16 @@ class NikCheck:
 
 
 def _birth_date(day: int, month: int, yy: int) -> dt.date | None:
-    """The birth date, trying this century then the last (a NIK holds only two year digits)."""
-    this_year = dt.date.today().year
+    """The birth date, trying this century then the last (a NIK holds only two year digits).
+    A date after today is not a birth date: the previous century is tried instead."""
+    today = dt.date.today()
     for century in (2000, 1900):
-        year = century + yy
-        if year > this_year:
-            continue
         try:
-            return dt.date(year, month, day)
+            born = dt.date(century + yy, month, day)
         except ValueError:
             continue
+        if born <= today:
+            return born
     return None
 
 
@@ -140,9 +140,13 @@ class Phone:
 
 
 def _national_significant(digits: str) -> str:
-    """Strip a leading +62 / 62 / 0 from an Indonesian number (digits only)."""
+    """Strip a leading +62 / 0062 / 62 / 0 from an Indonesian number (digits only), and the
+    trunk 0 that some write after the country code ("+62 (0)21 ...")."""
+    if digits.startswith("0062"):
+        digits = digits[2:]
     if digits.startswith("62") and len(digits) >= 9:
-        return digits[2:]
+        rest = digits[2:]
+        return rest[1:] if rest.startswith("0") else rest
     if digits.startswith("0"):
         return digits[1:]
     return digits

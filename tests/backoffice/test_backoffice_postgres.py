@@ -1,0 +1,95 @@
+"""The same storage code on PostgreSQL (127.0.0.1:5432, trust auth): a fresh database per
+test run, dropped at the end. Skipped when the server is not reachable."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from backoffice_helpers import FIXED_NOW, SEED, registration_body
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from bot.backoffice.app import create_app
+from bot.backoffice.settings import Settings
+from bot.backoffice.storage import Storage
+
+pytestmark = pytest.mark.postgres
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if not _reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name = f"pln_sim_test_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # e.g. no right to create databases
+        admin.dispose()
+        pytest.skip(f"cannot create a PostgreSQL test database: {error}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def _settings(url: str) -> Settings:
+    return Settings(database_url=url, fixed_now=FIXED_NOW)
+
+
+def test_seed_is_idempotent_and_keeps_written_data(postgres_url):
+    storage = Storage.from_url(postgres_url)
+    try:
+        storage.create_schema()
+        storage.seed(SEED)
+        storage.set_dil_mobile("511010000707", "081122223333", FIXED_NOW.isoformat())
+        storage.seed(SEED)
+        assert storage.count("customers") == len(SEED.customers)
+        assert storage.dil_mobile_updates() == {"511010000707": "081122223333"}
+        reference = storage.load_reference()
+        assert reference.customer("14100000101").name == "Budi Santoso"
+    finally:
+        storage.close()
+
+
+def test_api_on_postgres(postgres_url):
+    with TestClient(create_app(_settings(postgres_url))) as api:
+        quote = api.get("/ap2t/customers/211010000606/quote", params={"target_va": 66000})
+        assert quote.json()["total_rp"] == 12607000
+        body = registration_body(key="pg-key")
+
+        def save(_):
+            return api.post("/ap2t/registrations", json=body)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            responses = list(pool.map(save, range(8)))
+        assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+        number = responses[0].json()["registration_number"]
+        assert api.app.state.storage.count("registrations") == 1
+        bad = api.post("/ap2t/registrations", json=registration_body(key="pg-bad", target_va=3000))
+        assert bad.status_code == 422
+        assert api.app.state.storage.count("registrations") == 1
+
+    # a restart on the same database keeps the registration and does not duplicate the seed
+    with TestClient(create_app(_settings(postgres_url))) as api:
+        assert api.get(f"/ap2t/registrations/{number}").json()["total_rp"] == 893300
+        assert api.app.state.storage.count("customers") == len(SEED.customers)
