@@ -124,16 +124,36 @@ def start(service: Service, env: dict[str, str]) -> None:
             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
+class ServiceFailed(RuntimeError):
+    """A service exited or did not answer its health check in time."""
+
+    def __init__(self, service: Service, message: str):
+        super().__init__(message)
+        self.service = service
+
+
 def wait_healthy(service: Service, env: dict[str, str]) -> None:
+    wait_all_healthy([service], env)
+
+
+def wait_all_healthy(services_: list[Service], env: dict[str, str]) -> None:
+    """Until every one answers its health check; the first that exits, or is still silent
+    after HEALTH_TIMEOUT_S, raises ServiceFailed."""
+    pending = list(services_)
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if service.process is not None and service.process.poll() is not None:
-            raise RuntimeError(f"{service.name} exited with code {service.process.returncode}")
-        if answers(service.health_url):
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"{service.name} did not answer {service.health_url} "
-                       f"within {HEALTH_TIMEOUT_S:.0f} s")
+    while pending:
+        for service in list(pending):
+            if service.process is not None and service.process.poll() is not None:
+                raise ServiceFailed(
+                    service, f"{service.name} exited with code {service.process.returncode}")
+            if answers(service.health_url):
+                pending.remove(service)
+        if pending and time.monotonic() >= deadline:
+            service = pending[0]
+            raise ServiceFailed(service, f"{service.name} did not answer {service.health_url} "
+                                         f"within {HEALTH_TIMEOUT_S:.0f} s")
+        if pending:
+            time.sleep(0.5)
 
 
 def stop_all(running: list[Service]) -> None:
@@ -166,8 +186,13 @@ def tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
-def bring_up(wanted: list[Service], env: dict[str, str]) -> list[Service]:
-    """Start each service in order, waiting for its health check; all or nothing."""
+def bring_up(wanted: list[Service], env: dict[str, str],
+             together: bool = False) -> list[Service]:
+    """Start each service in order, waiting for its health check; all or nothing.
+
+    ``together``: start them all at once, then poll all health checks (the first that dies
+    fails at once). The e2e tests use it: no service needs another one to start, so the
+    slowest, Rasa, overlaps the others' start-up."""
     busy = [s for s in wanted if not port_is_free(env["PLN_HOST"], s.port)]
     if busy:
         names = ", ".join(f"{s.name} ({s.port})" for s in busy)
@@ -179,11 +204,16 @@ def bring_up(wanted: list[Service], env: dict[str, str]) -> list[Service]:
             print(f"starting {service.name} on {env['PLN_HOST']}:{service.port} ...", flush=True)
             running.append(service)
             start(service, env)
-            wait_healthy(service, env)
+            if not together:
+                wait_healthy(service, env)
+        if together:
+            wait_all_healthy(running, env)
     except BaseException as error:
         stop_all(running)
         if isinstance(error, RuntimeError):
-            log = running[-1].log_path(env) if running else None
+            failed = error.service if isinstance(error, ServiceFailed) else (
+                running[-1] if running else None)
+            log = failed.log_path(env) if failed else None
             detail = f"\n--- last lines of {log} ---\n{tail(log)}" if log else ""
             raise RuntimeError(f"{error}{detail}") from None
         raise

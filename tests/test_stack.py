@@ -74,6 +74,52 @@ def test_stop_all_leaves_no_orphan_even_of_a_child_that_ignores_sigterm(tmp_path
     assert not _alive(grandchild)
 
 
+# A health endpoint on argv[1] that answers once the file argv[2] exists (when given),
+# after touching argv[3] (when given).
+_SERVER = (
+    "import http.server, pathlib, sys, time\n"
+    "port, wait_for, touch = int(sys.argv[1]), sys.argv[2], sys.argv[3]\n"
+    "if touch: pathlib.Path(touch).touch()\n"
+    "while wait_for and not pathlib.Path(wait_for).exists(): time.sleep(0.05)\n"
+    "class Ok(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self): self.send_response(200); self.end_headers()\n"
+    "    def log_message(self, *args): pass\n"
+    "http.server.HTTPServer(('127.0.0.1', port), Ok).serve_forever()\n")
+
+
+def _server(name: str, wait_for: str = "", touch: str = "") -> stack.Service:
+    port = _free_port()
+    return stack.Service(name, [sys.executable, "-c", _SERVER, str(port), wait_for, touch],
+                         port, f"http://127.0.0.1:{port}/")
+
+
+def test_together_starts_every_service_before_waiting_for_any(tmp_path):
+    # `first` only becomes healthy once `second` has started: one at a time would hang.
+    marker = str(tmp_path / "second-started")
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    first, second = _server("first", wait_for=marker), _server("second", touch=marker)
+    running = stack.bring_up([first, second], env, together=True)
+    try:
+        assert running == [first, second]
+        assert all(stack.answers(s.health_url) for s in running)
+    finally:
+        stack.stop_all(running)
+
+
+def test_together_reports_the_service_that_died_with_its_own_log_at_once(tmp_path):
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    never = _server("never", wait_for=str(tmp_path / "nothing-creates-this"))
+    broken = stack.Service(
+        "broken", [sys.executable, "-c", "print('boom: bad config'); raise SystemExit(3)"],
+        _free_port(), "http://127.0.0.1:1/")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="broken exited with code 3(.|\n)*"
+                                           "broken.log ---\nboom: bad config"):
+        stack.bring_up([never, broken], env, together=True)
+    assert time.monotonic() - started < 30  # not the health timeout of `never`
+    assert never.process.poll() is not None  # stopped with the rest
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

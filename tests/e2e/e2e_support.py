@@ -138,7 +138,7 @@ def running_stack(data_dir: Path, model: Path = MODEL) -> Iterator[E2EStack | St
         started = time.monotonic()
         try:
             try:
-                running = stack.bring_up(stack.services(env), env)
+                running = stack.bring_up(stack.services(env), env, together=True)
             except RuntimeError as error:  # bring_up has already stopped what it started
                 yield StackProblem(f"the e2e stack did not start (logs in {data_dir}/logs):"
                                    f"\n{error}")
