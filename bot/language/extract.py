@@ -145,31 +145,36 @@ def _read_digit_runs(
     mentions: list[NumberMention] = []
     readings: list[IdentifierReading] = []
 
-    def take(run_first: int, run_last: int, digits: str, plus: bool, several: bool, spoken: bool) -> bool:
+    def identifier(first: int, last: int, digits: str, plus: bool) -> bool:
         reading = classify(digits, plus, frozenset(cues), expected)
-        if reading is not None:
-            mentions.append(_mention_for_span(s, run_first, run_last, _KIND_OF_IDENTIFIER[reading.kind],
-                                              digits=reading.digits))
-            readings.append(reading)
-            s.claim(run_first, run_last)
-            return True
-        if spoken and several or len(digits) >= LONG_DIGIT_STRING or (len(digits) > 1 and digits[0] == "0" and several):
-            mentions.append(_mention_for_span(s, run_first, run_last, MentionKind.DIGITS, digits=digits))
-            s.claim(run_first, run_last)
-            return True
-        return False
+        if reading is None:
+            return False
+        kind = _KIND_OF_IDENTIFIER[reading.kind]
+        mentions.append(_mention_for_span(s, first, last, kind, digits=reading.digits))
+        readings.append(reading)
+        s.claim(first, last)
+        return True
+
+    def digit_string(first: int, last: int, digits: str) -> None:
+        mentions.append(_mention_for_span(s, first, last, MentionKind.DIGITS, digits=digits))
+        s.claim(first, last)
 
     runs: list[DigitRun] = find_digit_runs(s)
     for run in runs:
-        several = len(run.elements) > 1
-        if take(run.first, run.last, run.digits, run.plus, several, run.spoken):
+        several = len(run.elements) > 1 or run.elements[0].last > run.elements[0].first
+        if identifier(run.first, run.last, run.digits, run.plus):
             continue
         if several and not run.spoken:
             # "1300 2200", "532110000101 081234500101": the groups one by one
             for element in run.elements:
-                take(element.first, element.last, element.digits, False, False, False)
-        elif len(run.elements) == 1 and run.elements[0].last > run.elements[0].first:
-            take(run.first, run.last, run.digits, False, True, True)  # "dobel satu"
+                if identifier(element.first, element.last, element.digits, False):
+                    continue
+                if len(element.digits) >= LONG_DIGIT_STRING:
+                    digit_string(element.first, element.last, element.digits)
+            continue
+        if several or len(run.digits) >= LONG_DIGIT_STRING:
+            # spoken digits ("satu dua tiga", "dobel satu"), or a long unknown digit string
+            digit_string(run.first, run.last, run.digits)
     return mentions, readings
 
 

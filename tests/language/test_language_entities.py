@@ -1,0 +1,56 @@
+"""Entities for Rasa: names, normalised values and offsets into the ORIGINAL text."""
+
+import pytest
+
+from bot.language import entities, extract
+
+
+def _span_texts(text):
+    return [(e["entity"], text[e["start"] : e["end"]], e["value"]) for e in entities(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mau naik dari 1300 ke 2200 VA ya", [("power_va", "2200 VA", 2200)]),
+        ("tiga koma lima kVA", [("power_va", "tiga koma lima kVA", 3500)]),
+        ("stroom Rp50.000,- aja", [("amount_rp", "Rp50.000,-", 50000)]),
+        ("IDPEL: 5321-1000-0101.", [("idpel", "5321-1000-0101", "532110000101")]),
+        ("nomor meter 141 2345 6789", [("meter_number", "141 2345 6789", "14123456789")]),
+        ("NIK 3201011501900001", [("nik", "3201011501900001", "3201011501900001")]),
+        ("hp +62 812-3450-0101", [("phone", "+62 812-3450-0101", "081234500101")]),
+        ("telp (022) 7001100", [("phone", "(022) 7001100", "0227001100")]),
+        ("email budi at gmail titik com ya", [("email", "budi at gmail titik com", "budi@gmail.com")]),
+        ("Budi@Gmail.com", [("email", "Budi@Gmail.com", "budi@gmail.com")]),
+        (
+            "idpel 532110000101, hp 081234500101, daya ke 3500",
+            [
+                ("idpel", "532110000101", "532110000101"),
+                ("phone", "081234500101", "081234500101"),
+                ("power_va", "3500", 3500),
+            ],
+        ),
+        ("mau 2200 atau 3500", []),  # ambiguous: no entity rather than a wrong one
+        ("tahun 2024", []),
+        ("halo kak", []),
+    ],
+)
+def test_entities(text, expected):
+    assert _span_texts(text) == expected
+
+
+def test_entity_dict_shape():
+    (entity,) = entities("3500 VA")
+    assert entity == {"entity": "power_va", "value": 3500, "start": 0, "end": 7}
+
+
+def test_mention_spans_point_into_the_original_text():
+    text = "Dari  1.300  VA   ke 2.200 va, TGL 17 Agustus"
+    for mention in extract(text).numbers:
+        assert text[mention.start : mention.end] == mention.text
+    assert [m.text for m in extract(text).numbers] == ["1.300  VA", "2.200 va", "17"]
+
+
+def test_repeated_target_gives_one_entity_per_occurrence():
+    text = "3500 VA, iya 3500 VA"
+    assert [(e["start"], e["end"]) for e in entities(text)] == [(0, 7), (13, 20)]
