@@ -27,10 +27,17 @@ from bot.language.lexicon import (
     CORRECTION_MARKERS,
     CURRENT_MARKERS,
     CUSTOMER_NUMBER_CUES,
+    DIGIT_WORDS,
+    HALF,
+    MONEY_PREFIXES,
+    MONEY_SLANG,
     NEGATION_MARKERS,
     NIK_CUES,
     PHONE_CUES,
     POWER_CUES,
+    SE_HUNDRED,
+    SE_SCALES,
+    SE_TENS,
     STANDARD_POWER_STEPS_VA,
     TARGET_MARKERS,
 )
@@ -44,6 +51,11 @@ KVA_READ_AS_VA_FROM = 450
 # A multi-digit string with no separators this long is an identifier-like string, not a
 # quantity, even when it is none of the known identifiers.
 LONG_DIGIT_STRING = 9
+# Words a quantity can start with (a cheap test before trying to read one).
+NUMBER_STARTS = frozenset(
+    DIGIT_WORDS.keys() | SE_TENS.keys() | SE_SCALES.keys() | MONEY_SLANG.keys()
+    | MONEY_PREFIXES | {SE_HUNDRED, HALF}
+)
 # Words looked at before a power for "dari"/"ke"/"bukan".
 MARKER_WINDOW = 3
 
@@ -366,8 +378,8 @@ def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
 
     power_candidates: list[_PowerCandidate] = []
     amount_mentions: list[tuple[int, int]] = []  # (mention index, value)
-    for i in range(len(s)):
-        if not s.free(i):
+    for i, atom in enumerate(s.atoms):
+        if not s.free(i) or (atom.kind != NUM and atom.lower not in NUMBER_STARTS):
             continue
         q = read_quantity(s, i)
         if q is None:
