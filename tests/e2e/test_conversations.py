@@ -26,15 +26,20 @@ SCRIPTS = script_paths()
 def test_conversation(path, e2e_stack, e2e_client):
     if isinstance(e2e_stack, StackProblem):
         pytest.fail(e2e_stack.message, pytrace=False)
+    failure = None  # pytest.fail outside the except blocks: the message is printed once
     try:
         script = load_script(path)
     except ScriptError as error:
-        pytest.fail(str(error), pytrace=False)
+        failure = str(error)
+    if failure:
+        pytest.fail(failure, pytrace=False)
     started = time.monotonic()
     try:
         run_script(script, e2e_client, e2e_stack.endpoints, sender_id(path),
                    source=f"tests/e2e/scripts/{path.name}")
-    except ConversationFailed as failure:
-        pytest.fail(str(failure), pytrace=False)
+    except ConversationFailed as error:
+        failure = str(error)
     finally:
         TIMINGS[path.stem] = time.monotonic() - started
+    if failure:
+        pytest.fail(failure, pytrace=False)
