@@ -42,7 +42,7 @@ from bot.language.lexicon import (
 )
 from bot.language.tokens import NUM, SYM, WORD, Sentence
 
-_DIGIT_GROUP = re.compile(r"\d+(?:\.\d+)*")
+_DIGIT_GROUP = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _QUANTITY_AFTER = RATUS | PULUH | BELAS | SCALES.keys() | APPROX_SCALES.keys() | {KOMA, HALF, K_SCALE}
 _QUANTITY_BEFORE = RATUS | PULUH | SCALES.keys() | SE_SCALES.keys() | SE_TENS.keys() | {SE_HUNDRED}
 _SEPARATOR_SYMBOLS = frozenset({"-", "(", ")", "/", "."})

@@ -40,6 +40,7 @@ from bot.language.lexicon import (
     SE_TENS,
     STANDARD_POWER_STEPS_VA,
     TARGET_MARKERS,
+    WEAK_TARGET_MARKERS,
 )
 from bot.language.numbers import as_int_if_whole
 from bot.language.quantities import DATE_PATTERN, Context, Quantity, read_quantity
@@ -243,8 +244,8 @@ def _role(
         role = MentionKind.POWER
     elif expected is Expectation.AMOUNT:
         role = MentionKind.AMOUNT
-    elif q.money_word and not power_cue and (amount_cue or q.value not in STANDARD_POWER_STEPS_VA):
-        role = MentionKind.AMOUNT  # "50rb"; but "3rb5ratus" alone may be 3.500 VA: no role
+    elif q.money_word and (amount_cue or (not power_cue and q.value not in STANDARD_POWER_STEPS_VA)):
+        role = MentionKind.AMOUNT  # "token 50rb", "50rb"; but "3rb5ratus" alone may be 3.500 VA
     elif power_cue and not amount_cue:
         role = MentionKind.POWER
     elif q.money_word and not power_cue:
@@ -289,6 +290,8 @@ def _marker(s: Sentence, first: int) -> str | None:
                 nearest = "current"
             elif nearest is None and atom.lower in TARGET_MARKERS:
                 nearest = "target"
+            elif nearest is None and atom.lower in WEAK_TARGET_MARKERS:
+                nearest = "weak_target"
             seen += 1
         k -= 1
     return nearest
@@ -309,13 +312,20 @@ def _resolve_power(candidates: list[_PowerCandidate]) -> tuple[int | None, int |
     """(target, current, mention indices that are the target).
 
     - "bukan X" drops X; "eh salah X", "ralat X", "tapi X" drop every value before X.
-    - One value after "ke/jadi/menjadi/mau/..." is the target; one after "dari/sekarang/..."
+    - One value after "ke/jadi/menjadi" (or, when there is none, "mau/naik/...") is the
+      target; one after "dari/sekarang/..."
       the current one. With a target, one unmarked value BEFORE it is the current one
       ("1300 ke 2200"); an unmarked value after it ("mau 2200 atau 3500") makes it
       ambiguous: no target.
     - No marker at all: the target only when the message has one distinct value.
     """
     kept = [c for c in candidates if c.marker != "negated"]
+    strong = any(c.marker == "target" for c in kept)
+    kept = [  # "mau"/"naik" mark the target unless "ke"/"jadi" marks another one
+        _PowerCandidate(c.mention, c.value, None if strong else "target", c.position)
+        if c.marker == "weak_target" else c
+        for c in kept
+    ]
     corrections = [c.position for c in kept if c.marker == "correction"]
     if corrections:
         last_correction = max(corrections)

@@ -102,12 +102,15 @@ NIK_CUES = frozenset({"nik", "ktp", "kependudukan"})
 
 # Words just before a power that mark it as the current or the wanted one.
 CURRENT_MARKERS = frozenset({
-    "dari", "sekarang", "skrg", "skrang", "semula", "awal", "awalnya", "lama", "asal",
+    "dari", "dr", "sekarang", "skrg", "skrang", "semula", "awal", "awalnya", "lama", "asal",
     "sebelumnya", "saat", "kini",
 })
 TARGET_MARKERS = frozenset({
     "ke", "jadi", "menjadi", "jd", "mjd", "hingga", "sampai", "smp", "sampe", "target",
-    "mau", "ingin", "pengen", "pingin", "minta", "naik", "tambah",
+})
+# Weaker: "tambah daya 1300 ke 2200" is about the current power until "ke" says otherwise.
+WEAK_TARGET_MARKERS = frozenset({
+    "mau", "ingin", "pengen", "pingin", "minta", "naik", "naikin", "tambah", "upgrade",
 })
 NEGATION_MARKERS = frozenset({"bukan", "bkn", "jangan"})
 # A value after these replaces every value said before it ("4400 aja, eh salah 5500").

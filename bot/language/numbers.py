@@ -40,10 +40,10 @@ from bot.language.lexicon import (
 )
 from bot.language.tokens import NUM, WORD, Sentence
 
-_THOUSANDS_DOT = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")
-_THOUSANDS_COMMA = re.compile(r"[1-9]\d{0,2}(?:,\d{3}){2,}(?:\.\d+)?")
-_DECIMAL_COMMA = re.compile(r"\d+,\d+")
-_DECIMAL_DOT = re.compile(r"\d+\.\d+")
+_THOUSANDS_DOT = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+_THOUSANDS_COMMA = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3}){2,}(?:\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]+")
+_DECIMAL_DOT = re.compile(r"[0-9]+\.[0-9]+")
 
 _HALF = Decimal("0.5")
 _SMALL_MULTIPLIERS = RATUS | PULUH | BELAS
@@ -54,7 +54,7 @@ def parse_written(raw: str) -> Decimal | None:
 
     Digit strings with a leading zero ("0812") are not quantities: None.
     """
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit():
         if len(raw) > 1 and raw[0] == "0":
             return None
         return Decimal(raw)

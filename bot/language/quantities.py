@@ -27,7 +27,7 @@ from bot.language.numbers import read_number
 from bot.language.tokens import NUM, SYM, Sentence
 
 # dd/mm/yyyy, dd-mm-yy, dd.mm.yyyy
-DATE_PATTERN = re.compile(r"(?<![\d.,])\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})(?![\d.,]?\d)")
+DATE_PATTERN = re.compile(r"(?<![0-9.,])[0-9]{1,2}([/.-])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})(?![0-9.,]?[0-9])")
 
 
 class Context(str, Enum):

@@ -21,7 +21,7 @@ NUM = "num"
 WORD = "word"
 SYM = "sym"
 
-_ATOM = re.compile(r"(\d+(?:[.,]\d+)*)|([^\W\d_]+)|(\S)")
+_ATOM = re.compile(r"([0-9]+(?:[.,][0-9]+)*)|([^\W\d_]+)|(\S)")
 
 _nlp: Language | None = None
 _nlp_lock = threading.Lock()

@@ -199,6 +199,28 @@ def test_extract_amount_none_without_money_words(text):
     assert extract(text).amount_rp is None
 
 
+@pytest.mark.parametrize(
+    ("text", "current", "target"),
+    [
+        ("tambah daya 1300 ke 2200 biayanya berapa", 1_300, 2_200),  # "tambah" is no target
+        ("sy mau naikin daya dr 900 ke 1300", 900, 1_300),
+        ("mau naik jadi 3500 VA dari 1300 VA", 1_300, 3_500),
+        ("Mohon info, saya mau upgrade 2200 ke 3500", 2_200, 3_500),
+        ("1.300 ke 2.200", 1_300, 2_200),
+    ],
+)
+def test_current_and_target(text, current, target):
+    result = extract(text)
+    assert (result.current_power_va, result.power_va) == (current, target)
+
+
+def test_everything_in_one_message():
+    result = extract("daya 900va mau ke 2200va, token 50rb, hp 08123450010, idpel 532110000101")
+    assert (result.current_power_va, result.power_va, result.amount_rp) == (900, 2_200, 50_000)
+    assert result.customer_number == "532110000101"
+    assert result.phone is not None and result.phone.national == "08123450010"
+
+
 def test_power_and_amount_in_one_message():
     result = extract("mau naik ke 3500 VA, stroomnya Rp 100.000")
     assert (result.power_va, result.amount_rp) == (3_500, 100_000)
