@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import warnings
 
+import e2e_support
 import httpx
 import pytest
-from e2e_support import MODEL, TIMINGS, running_stack, stale_model_inputs
+from e2e_support import TIMINGS, running_stack, stale_model_inputs
 
 
 def pytest_configure(config):
@@ -17,12 +18,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def e2e_stack(tmp_path_factory):
-    if MODEL.is_file():
-        stale = stale_model_inputs()
+    model = e2e_support.MODEL
+    if model.is_file():
+        stale = stale_model_inputs(model)
         if stale:
-            warnings.warn(f"{MODEL.name} is older than {', '.join(stale)}: the conversations "
+            warnings.warn(f"{model.name} is older than {', '.join(stale)}: the conversations "
                           "run an out-of-date model; run `make train`", stacklevel=1)
-    with running_stack(tmp_path_factory.mktemp("e2e-stack")) as handle:
+    with running_stack(tmp_path_factory.mktemp("e2e-stack"), model) as handle:
         yield handle
 
 

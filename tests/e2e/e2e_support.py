@@ -124,9 +124,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, model: Path = MODEL) -> Iterator[E2EStack | StackProblem]:
+def running_stack(data_dir: Path, model: Path | None = None
+                  ) -> Iterator[E2EStack | StackProblem]:
     """The three services up and healthy (or the reason they are not), stopped on exit
     whatever the exit (failure, KeyboardInterrupt, SIGTERM)."""
+    model = MODEL if model is None else model
     if not model.is_file():
         yield StackProblem(
             f"no trained model at {model}: run `make train` first. The e2e conversation "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -27,6 +29,8 @@ from conversation_harness import (
     turn_metadata,
 )
 from e2e_support import StackProblem, e2e_environment, free_ports, running_stack
+
+from bot import stack
 
 EXAMPLES = Path(__file__).parent / "harness_examples"
 ENDPOINTS = Endpoints(rasa_url="http://rasa.test", simulator_url="http://sim.test", token="tok")
@@ -332,3 +336,22 @@ def test_the_e2e_environment_ignores_the_shells_pln_settings(tmp_path):
     assert env["PLN_RASA_TOKEN"] == "e2e-token-not-secret"
     assert env["PLN_SEED_FILE"].endswith("shared/fixtures/customers.yaml")
     assert env["PATH"] == "/bin"
+
+
+def test_without_a_model_the_conversation_tests_fail_and_never_skip(tmp_path):
+    # A child pytest whose e2e_support.MODEL points nowhere: every script must FAIL.
+    code = (
+        "import pathlib, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import e2e_support, pytest\n"
+        f"e2e_support.MODEL = pathlib.Path({str(tmp_path / 'missing.tar.gz')!r})\n"
+        f"sys.exit(pytest.main([{str(Path(__file__).parent)!r}, '-q', '-p', 'no:cacheprovider',"
+        f" '-k', 'test_conversation', '--basetemp', {str(tmp_path / 'base')!r}]))\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=stack.ROOT, capture_output=True,
+                            text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert re.search(r"\b\d+ failed\b", output), output
+    assert "skipped" not in output and "error" not in output.lower(), output
+    assert "missing.tar.gz: run `make train` first" in output, output
+    assert not list((tmp_path / "base").glob("e2e-stack*/logs"))  # nothing was started
