@@ -7,6 +7,7 @@
     parse_power / parse_amount / parse_customer_number / parse_nik /
     parse_phone_number / parse_email             one value for form validation
     words_to_number(text)                        "tujuh belas ribu" -> 17000
+    warm_up()                                    load spaCy at start-up (slow import)
 """
 
 from bot.language.digits import Expectation
@@ -22,6 +23,7 @@ from bot.language.parse import (
     parse_phone_number,
     parse_power,
 )
+from bot.language.tokens import warm_up
 
 __all__ = [
     "CustomerNumber",
@@ -38,5 +40,6 @@ __all__ = [
     "parse_nik",
     "parse_phone_number",
     "parse_power",
+    "warm_up",
     "words_to_number",
 ]

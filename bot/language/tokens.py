@@ -39,6 +39,13 @@ def tokenizer() -> Language:
     return _nlp
 
 
+def warm_up() -> None:
+    """Load spaCy now rather than on the first message. Importing spaCy pulls in thinc
+    and, through it, TensorFlow when installed (about 6 s here): call this at start-up
+    of any process that reads messages (NLU component, action server)."""
+    tokenizer()
+
+
 @dataclass(frozen=True, slots=True)
 class Atom:
     kind: str  # NUM, WORD or SYM

@@ -54,3 +54,11 @@ def test_mention_spans_point_into_the_original_text():
 def test_repeated_target_gives_one_entity_per_occurrence():
     text = "3500 VA, iya 3500 VA"
     assert [(e["start"], e["end"]) for e in entities(text)] == [(0, 7), (13, 20)]
+
+
+def test_spacy_pipeline_is_loaded_once_and_blank():
+    from bot.language.tokens import tokenizer, warm_up
+
+    warm_up()
+    assert tokenizer() is tokenizer()
+    assert tokenizer().lang == "id" and tokenizer().pipe_names == []
