@@ -42,6 +42,8 @@ KECAMATAN_CUES = frozenset({"kec", "kecamatan", "kecamatannya", "kcmtn", "kecama
 KELURAHAN_CUES = frozenset({"kel", "kelurahan", "kelurahannya", "kelurahanya", "kelrahan",
                             "desa", "desanya", "kalurahan", "lurah"})
 _CUES = KECAMATAN_CUES | KELURAHAN_CUES
+# A name right after one of these is a street ("jl dago no 12"), not the area.
+STREET_CUES = frozenset({"jl", "jln", "jalan", "gg", "gang", "gng", "komplek", "perum"})
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _DEFAULT_SEED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "customers.yaml"
 
@@ -128,8 +130,11 @@ def match_place(text: str, candidates: Iterable[str]) -> list[tuple[str, float]]
 
 
 def _cue_before(text: str, start: int) -> str | None:
-    """'kecamatan'/'kelurahan' if one of the two words just before ``start`` is a cue."""
+    """'kecamatan'/'kelurahan' if one of the two words just before ``start`` is a cue,
+    'street' if the word just before is a street word."""
     before = [w.lower() for w in _TOKEN.findall(text[:start])][-2:]
+    if before and before[-1] in STREET_CUES:
+        return "street"
     for word in reversed(before):
         if word in KECAMATAN_CUES:
             return "kecamatan"
@@ -145,7 +150,8 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
     without one, from the name itself. A name that is both ("Gubeng", "Tegalsari") is a
     kelurahan when a kecamatan-only name is also in the message, a kecamatan when a
     kelurahan-only name is, else both entities are returned for the same span (the form
-    keeps the one it asked for).
+    keeps the one it asked for). A name right after "jl"/"jalan"/"gang" is a street and
+    is skipped.
     """
     kecamatan = set(areas)
     kelurahan = {k for ks in areas.values() for k in ks}
@@ -153,6 +159,8 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
     typed: list[tuple[PlaceMatch, list[str]]] = []
     for m in matches:
         cue = _cue_before(text, m.start)
+        if cue == "street":
+            continue
         kinds = [t for t, names in (("kecamatan", kecamatan), ("kelurahan", kelurahan))
                  if m.name in names]
         if cue in kinds:

@@ -114,3 +114,9 @@ def test_seed_file_from_env(tmp_path, monkeypatch):
     seed.write_text("units:\n  - code: '1'\n    areas:\n      Alpha: [Beta, Gamma Raya]\n")
     monkeypatch.setenv("PLN_SEED_FILE", str(seed))
     assert load_areas() == {"Alpha": ["Beta", "Gamma Raya"]}
+
+
+def test_street_names_are_not_areas(areas):
+    assert _typed("alamat saya jl dago no 12", areas) == []
+    assert _typed("jalan gunung raya 8, kelurahan gunung", areas) == [
+        ("kelurahan", "Gunung", "gunung")]

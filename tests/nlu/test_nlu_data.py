@@ -1,0 +1,72 @@
+"""The NLU data: coverage of every intent, a held-out test set, a clean validation."""
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nlu_eval import REPO, load_examples, normalise_sentence  # noqa: E402
+
+MIN_TRAINING_EXAMPLES = 30
+MIN_TEST_MESSAGES = 200
+
+
+@pytest.fixture(scope="module")
+def training():
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return load_data(str(REPO / "data"))
+
+
+@pytest.fixture(scope="module")
+def domain_intents():
+    return yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))["intents"]
+
+
+@pytest.fixture(scope="module")
+def test_examples():
+    return load_examples()
+
+
+def test_every_intent_has_enough_training_examples(training, domain_intents):
+    counts = Counter(m.get("intent") for m in training.intent_examples)
+    thin = {i: counts.get(i, 0) for i in domain_intents if counts.get(i, 0) < MIN_TRAINING_EXAMPLES}
+    assert not thin, f"intents with fewer than {MIN_TRAINING_EXAMPLES} examples: {thin}"
+    assert set(counts) <= set(domain_intents), set(counts) - set(domain_intents)
+
+
+def test_test_set_covers_every_intent(test_examples, domain_intents):
+    assert len(test_examples) >= MIN_TEST_MESSAGES
+    missing = set(domain_intents) - {e.intent for e in test_examples}
+    assert not missing, f"intents without test messages: {missing}"
+
+
+def test_test_set_shares_no_sentence_with_training_data(training, test_examples):
+    seen = {normalise_sentence(m.get("text")) for m in training.intent_examples}
+    shared = [e.text for e in test_examples if normalise_sentence(e.text) in seen]
+    assert not shared, f"test sentences also in data/: {shared}"
+
+
+def test_test_set_has_no_duplicates(test_examples):
+    counts = Counter(normalise_sentence(e.text) for e in test_examples)
+    assert [t for t, n in counts.items() if n > 1] == []
+
+
+def test_test_set_entities_are_declared(test_examples):
+    declared = set(yaml.safe_load((REPO / "domain.yml").read_text(encoding="utf-8"))["entities"])
+    used = {name for e in test_examples for name, _ in e.entities}
+    assert used <= declared, used - declared
+
+
+def test_rasa_data_validate_is_clean():
+    rasa = Path(sys.executable).parent / "rasa"
+    done = subprocess.run(
+        [str(rasa), "data", "validate", "--fail-on-warnings"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, (
+        "rasa data validate --fail-on-warnings failed:\n" + done.stdout[-4000:] + done.stderr[-4000:])
