@@ -120,11 +120,18 @@ class TicketKind(str, Enum):  # the simulator's APKT kinds
 class TicketExpectation(_Strict):
     kind: TicketKind
     reason: str = ".*"
+    sop_step: int | None = None
 
     _reason = validator("reason", allow_reuse=True)(_compile)
 
     def describe(self) -> str:
-        return f"ticket kind={self.kind.value} reason ~ /{self.reason}/"
+        step = "" if self.sop_step is None else f" sop_step={self.sop_step}"
+        return f"ticket kind={self.kind.value} reason ~ /{self.reason}/{step}"
+
+    def matches(self, ticket: dict) -> bool:
+        return (ticket.get("kind") == self.kind.value
+                and re.search(self.reason, str(ticket.get("reason", "")), REPLY_FLAGS) is not None
+                and (self.sop_step is None or ticket.get("sop_step") == self.sop_step))
 
 
 class RegistrationState(str, Enum):
@@ -262,9 +269,7 @@ def check_tickets(after: After, tickets: list[dict], conversation_id: str) -> li
         problems.append(f"no_tickets: the simulator has {len(tickets)} ticket(s) for "
                         f"{conversation_id}: {_tickets_text(tickets)}")
     for expectation in after.tickets:
-        if not any(ticket.get("kind") == expectation.kind.value
-                   and re.search(expectation.reason, str(ticket.get("reason", "")), REPLY_FLAGS)
-                   for ticket in tickets):
+        if not any(expectation.matches(ticket) for ticket in tickets):
             problems.append(f"tickets: no {expectation.describe()} for {conversation_id}; "
                             f"the simulator has: {_tickets_text(tickets) or 'no ticket'}")
     return problems
@@ -299,17 +304,20 @@ def check_paused(after: After, tracker: dict) -> list[str]:
 
 
 _NUMBER_RUN = re.compile(r"\d(?:[ \-.]?\d){11,24}")
+_PLAIN_RUN = re.compile(r"(?<!\d)\d{12,25}(?!\d)")
 
 
 def registration_number_candidates(texts: list[str]) -> list[str]:
-    """Digit runs (spaces, dashes and dots allowed between digits) the bot may have told as a
-    registration number; IDPELs (12) and meter numbers (11) included, the simulator sorts
-    them out with a 404."""
+    """Digit runs the bot may have told as a registration number: plain runs, and runs with
+    spaces, dashes or dots between digits ("5321 1261 1271 23456"). IDPELs, meter and phone
+    numbers are among them; the simulator sorts them out with a 404."""
     seen: dict[str, None] = {}
     for text in texts:
+        for match in _PLAIN_RUN.finditer(text):
+            seen.setdefault(match.group(), None)
         for match in _NUMBER_RUN.finditer(text):
             seen.setdefault(re.sub(r"\D", "", match.group()), None)
-    return list(seen)[:10]
+    return list(seen)[:20]
 
 
 # --- transcript -----------------------------------------------------------------------

@@ -176,6 +176,11 @@ def test_tickets_by_kind_and_reason():
     assert check_tickets(after(tickets=[{"kind": "issued_closed", "reason": "tunggakan"}]),
                          TICKETS, "c1") == []
     assert check_tickets(after(tickets=[{"kind": "issued_closed"}]), TICKETS, "c1") == []
+    assert check_tickets(after(tickets=[{"kind": "issued_closed", "sop_step": 4}]),
+                         TICKETS, "c1") == []
+    assert check_tickets(after(tickets=[{"kind": "issued_closed", "sop_step": 3}]),
+                         TICKETS, "c1")[0].startswith(
+        "tickets: no ticket kind=issued_closed reason ~ /.*/ sop_step=3 for c1")
     problems = check_tickets(after(tickets=[{"kind": "mbl", "reason": "trafo"}]), TICKETS, "c1")
     assert problems == ["tickets: no ticket kind=mbl reason ~ /trafo/ for c1; the simulator "
                         "has: issued_closed: 'Tunggakan Rp 150.000 belum lunas' (step 4)"]
@@ -207,9 +212,11 @@ def test_paused():
 
 def test_registration_numbers_are_found_in_replies_with_or_without_separators():
     texts = ["Nomor registrasi Anda 53211261127123456, untuk pembayaran.",
-             "Nomor: 5321 1261 1271 23457 ya", "ID pelanggan 532110000101", "Rp 893.300"]
+             "Nomor: 5321 1261 1271 23457 ya", "ID pelanggan 532110000101", "Rp 893.300",
+             "registrasi 53211261127123458 3 hari"]  # a separated neighbour must not hide it
     assert registration_number_candidates(texts) == [
-        "53211261127123456", "53211261127123457", "532110000101"]
+        "53211261127123456", "53211261127123457", "532110000101", "53211261127123458",
+        "532112611271234583"]
 
 
 # --- the runner against a fake Rasa and simulator -------------------------------------------
