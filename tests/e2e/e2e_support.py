@@ -21,8 +21,9 @@ from bot import stack
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 SEED_FILE = stack.ROOT.parent / "shared" / "fixtures" / "customers.yaml"
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
-# What `make train` rebuilds the model from (the Makefile's TRAIN_INPUTS).
-TRAIN_INPUTS = ("domain.yml", "config.yml", "data", "bot/language")
+# What the trained model depends on: the Makefile's TRAIN_INPUTS, plus the code of the
+# custom NLU component config.yml names (bot/nlu, and bot/places.py it uses).
+TRAIN_INPUTS = ("domain.yml", "config.yml", "data", "bot/language", "bot/nlu", "bot/places.py")
 
 TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in seconds
 
@@ -100,7 +101,8 @@ def stale_model_inputs(model: Path = MODEL) -> list[str]:
     stale = []
     for name in TRAIN_INPUTS:
         path = stack.ROOT / name
-        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()
+                                               and "__pycache__" not in p.parts]
         if any(f.stat().st_mtime > built for f in files):
             stale.append(name)
     return stale

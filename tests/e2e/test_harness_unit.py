@@ -4,6 +4,7 @@ runner against a fake Rasa + simulator (httpx.MockTransport)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +29,13 @@ from conversation_harness import (
     sender_id,
     turn_metadata,
 )
-from e2e_support import StackProblem, e2e_environment, free_ports, running_stack
+from e2e_support import (
+    StackProblem,
+    e2e_environment,
+    free_ports,
+    running_stack,
+    stale_model_inputs,
+)
 
 from bot import stack
 
@@ -362,3 +369,12 @@ def test_without_a_model_the_conversation_tests_fail_and_never_skip(tmp_path):
     assert "skipped" not in output and "error" not in output.lower(), output
     assert "missing.tar.gz: run `make train` first" in output, output
     assert not list((tmp_path / "base").glob("e2e-stack*/logs"))  # nothing was started
+
+
+def test_a_model_older_than_its_training_inputs_is_noticed(tmp_path):
+    model = tmp_path / "pln123.tar.gz"
+    model.write_bytes(b"")
+    os.utime(model, (0, 0))  # 1970: older than everything
+    assert {"domain.yml", "config.yml", "data"} <= set(stale_model_inputs(model))
+    os.utime(model, (4102444800, 4102444800))  # 2100: newer than everything
+    assert stale_model_inputs(model) == []
