@@ -177,6 +177,11 @@ def _read_digit_runs(
         several = len(run.elements) > 1 or run.elements[0].last > run.elements[0].first
         if identifier(run.first, run.last, run.digits, run.plus):
             continue
+        if several and not run.spoken and _looks_space_grouped(run):
+            # "3 500 VA": 3.500 with a space for the dot, or 3 and 500? "450 900": two
+            # powers or 450.900? Either reading can be wrong: no value.
+            digit_string(run.first, run.last, run.digits)
+            continue
         if several and not run.spoken:
             # "1300 2200", "532110000101 081234500101": the groups one by one
             for element in run.elements:
@@ -189,6 +194,16 @@ def _read_digit_runs(
             # spoken digits ("satu dua tiga", "dobel satu"), or a long unknown digit string
             digit_string(run.first, run.last, run.digits)
     return mentions, readings
+
+
+def _looks_space_grouped(run: DigitRun) -> bool:
+    """Groups like "3 500" or "1 300 000": 1-3 digits (no leading 0), then groups of 3."""
+    first, *rest = run.elements
+    return (
+        len(first.digits) <= 3
+        and first.digits[0] != "0"
+        and all(len(e.digits) == 3 for e in rest)
+    )
 
 
 def _power_from_unit(q: Quantity) -> int | None:

@@ -51,6 +51,12 @@ from bot.language import MentionKind, extract, parse_amount, parse_power
         ("MAU NAIK KE 5500 VA", 5_500),
         ("mau naik 2 tingkat ke 3500", 3_500),  # "2 tingkat" is no power
         ("naik daya ke tiga ribu lima ratus va", 3_500),
+        ("dari sembilan ratus ke seribu tiga ratus", 1_300),
+        ("naik ke dua ribu dua ratus", 2_200),
+        ("mau ke tiga koma lima kva", 3_500),
+        ("3.500VA", 3_500),
+        ("idpel lima tiga dua satu satu nol nol nol nol satu nol satu, mau naik ke tiga ribu lima ratus", 3_500),
+        ("hp 08123456789 3500", 3_500),
     ],
 )
 def test_parse_power(text, power_va):
@@ -76,6 +82,9 @@ def test_parse_power(text, power_va):
         "idpel 532110000101",  # an IDPEL is not a power
         "0812 3456 7890",  # a phone number is not a power
         "3,5 va",  # 3,5 VA is not a whole number of VA
+        "saya mau daya 3 500 VA",  # 3.500 with a space, or 3 and 500? never 500
+        "450 900",
+        "1300-2200",
         "Rp 3.500",  # money, not power
         "saya mau tambah daya",
         "",
