@@ -211,11 +211,13 @@ def classify(
       "8123..." to the phone question).
     """
     n = len(digits)
-    want_phone = expected is Expectation.PHONE or (expected is None and bool(cues & {"phone"}))
-    want_customer = expected is Expectation.CUSTOMER_NUMBER or (
-        expected is None and bool(cues & {"customer"})
-    )
-    want_nik = expected is Expectation.NIK or (expected is None and bool(cues & {"nik"}))
+    if expected in (Expectation.PHONE, Expectation.CUSTOMER_NUMBER, Expectation.NIK):
+        # the question asked outweighs any word in the answer
+        want_phone = expected is Expectation.PHONE
+        want_customer = expected is Expectation.CUSTOMER_NUMBER
+        want_nik = expected is Expectation.NIK
+    else:
+        want_phone, want_customer, want_nik = "phone" in cues, "customer" in cues, "nik" in cues
 
     phone = None
     if 8 <= n <= 15 and (plus or digits[0] == "0" or digits.startswith("62") or want_phone):

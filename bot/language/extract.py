@@ -8,7 +8,7 @@ amount. Ambiguity policy: a field is None rather than a guess (see ``_resolve_po
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
@@ -116,7 +116,7 @@ class Extraction:
     phone: Phone | None = None
     email: str | None = None
     numbers: tuple[NumberMention, ...] = ()
-    entities: tuple[Entity, ...] = field(default=())
+    entities: tuple[Entity, ...] = ()
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -255,22 +255,29 @@ def _role(
         amount = _whole_positive(q.value)
         return (MentionKind.AMOUNT, amount) if amount is not None else (MentionKind.NUMBER, None)
     power_cue, amount_cue = "power" in cues, "amount" in cues
+    standard_step = q.value in STANDARD_POWER_STEPS_VA
     if expected is Expectation.POWER:
         role = MentionKind.POWER
     elif expected is Expectation.AMOUNT:
         role = MentionKind.AMOUNT
-    elif q.money_word and (amount_cue or (not power_cue and q.value not in STANDARD_POWER_STEPS_VA)):
-        role = MentionKind.AMOUNT  # "token 50rb", "50rb"; but "3rb5ratus" alone may be 3.500 VA
+    elif q.money_word:  # "50rb", "1jt", "100 ribuan"
+        if amount_cue or (not power_cue and not standard_step):
+            role = MentionKind.AMOUNT
+        elif power_cue and not amount_cue:
+            role = MentionKind.POWER  # "naik daya 3rb5ratus"
+        else:
+            return MentionKind.NUMBER, None  # "3rb5ratus" alone: 3.500 VA or Rp3.500?
     elif power_cue and not amount_cue:
         role = MentionKind.POWER
-    elif q.money_word and not power_cue:
-        return MentionKind.NUMBER, None
-    elif not q.money_word and q.value in STANDARD_POWER_STEPS_VA and (
-        marker in ("target", "current") or not amount_cue or power_cue
-    ):
+    elif amount_cue and not power_cue:
+        if not standard_step:
+            role = MentionKind.AMOUNT
+        elif marker in ("target", "current", "weak_target"):
+            role = MentionKind.POWER  # "mau ke 3500, bayar 50rb"
+        else:
+            return MentionKind.NUMBER, None  # "bayar 5500"
+    elif standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
         role = MentionKind.POWER
-    elif amount_cue and not power_cue and q.value not in STANDARD_POWER_STEPS_VA:
-        role = MentionKind.AMOUNT
     else:
         return MentionKind.NUMBER, None
     value = _bare_power(q.value) if role is MentionKind.POWER else _whole_positive(q.value)
