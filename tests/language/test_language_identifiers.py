@@ -77,6 +77,9 @@ def test_idpel_is_not_a_power_nor_an_amount():
         ("nol delapan satu dua tiga empat lima dobel nol satu nol satu", "081234500101", PhoneKind.MOBILE),
         ("plus enam dua delapan satu dua tiga empat lima nol nol satu nol satu", "081234500101", PhoneKind.MOBILE),
         ("0812 tiga empat lima nol 0101", "081234500101", PhoneKind.MOBILE),
+        ("+62 (0) 812 3450 0101", "081234500101", PhoneKind.MOBILE),
+        ("0062 812 3450 0101", "081234500101", PhoneKind.MOBILE),
+        ("hp: 0812-3450-0101.", "081234500101", PhoneKind.MOBILE),
         ("(022) 7001100", "0227001100", PhoneKind.PSTN),
         ("021-5551234", "0215551234", PhoneKind.PSTN),
         ("628123450010", "08123450010", PhoneKind.MOBILE),  # expected: a phone number
