@@ -1,8 +1,9 @@
 """What the assistant asks next, and how each answer ends or carries on the SOP.
 
 The questions are named by ``Question`` (the Rasa slots use the same names). Given what
-has been answered and what the back office said (``Context``), ``remaining_questions``
-lists, in SOP order, what is still to ask. The ``after_*`` functions turn an answer into
+has been answered and what the back office said (``Context``), ``applicable_questions``
+lists, in SOP order, every question that applies (``remaining_questions``: those not
+answered yet). The ``after_*`` functions turn an answer into
 an ``Outcome``: carry on, or end the request in one of the SOP's ways (APKT Issued Closed,
 MBL escalation, hand-over to a CSO, saved registration).
 """
@@ -62,12 +63,9 @@ class Context:
     ap2t_notification: bool = False  # AP2T refused the target and offered an alternative
 
 
-def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Question]:
-    """The questions still to ask, in SOP order. An answer of None is "not asked yet"."""
-
-    def unanswered(question: Question) -> bool:
-        return answers.get(question.value) is None
-
+def applicable_questions(answers: Mapping[str, Any], context: Context) -> list[Question]:
+    """Every question that applies to this conversation, in SOP order, answered or not.
+    An answer of None is "not asked yet"; branches follow the answers given so far."""
     wanted: list[Question] = []
     if not context.caller_known:
         wanted.append(Question.CALLER_NAME)
@@ -82,7 +80,7 @@ def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Qu
         wanted.append(Question.DECLINER_IS_OWNER)
         if answers.get(Question.DECLINER_IS_OWNER.value) is True:
             wanted.append(Question.EMAIL)
-        return [q for q in wanted if unanswered(q)]
+        return wanted
     wanted += [Question.APPLICANT_ROLE, Question.KECAMATAN, Question.KELURAHAN,
                Question.OWNER_NIK]
     role = answers.get(Question.APPLICANT_ROLE.value)
@@ -97,7 +95,12 @@ def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Qu
     else:  # a landline, or no caller ID at all: ask for a mobile (step 13a)
         wanted.append(Question.MOBILE_PHONE)
     wanted.append(Question.DATA_CONFIRMED)
-    return [q for q in wanted if unanswered(q)]
+    return wanted
+
+
+def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Question]:
+    """The questions still to ask, in SOP order."""
+    return [q for q in applicable_questions(answers, context) if answers.get(q.value) is None]
 
 
 # What depends on what: changing an answer clears only the answers that depend on it.
@@ -249,3 +252,16 @@ def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
                              "ke email" if email_given else
                              "Pelanggan tidak melanjutkan permohonan", 11)
     return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)
+
+
+# Which question an entity answers, for corrections of earlier answers.
+ENTITY_QUESTION: dict[str, Question] = {
+    "power_va": Question.TARGET_POWER,
+    "amount_rp": Question.STROOM_AWAL,
+    "idpel": Question.CUSTOMER_NUMBER,
+    "meter_number": Question.CUSTOMER_NUMBER,
+    "phone": Question.MOBILE_PHONE,
+    "email": Question.EMAIL,
+    "kecamatan": Question.KECAMATAN,
+    "kelurahan": Question.KELURAHAN,
+}
