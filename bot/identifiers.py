@@ -34,20 +34,21 @@ NIK_PROVINCE_CODES: dict[str, str] = {
     "95": "Papua Pegunungan", "96": "Papua Barat Daya",
 }
 
-_DIGITS = re.compile(r"\D+")
+_NOT_ASCII_DIGITS = re.compile(r"[^0-9]+")  # \D would keep "５" or "²", which are not IDs
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def digits_only(text: str) -> str:
     """The digits of ``text``, in order (spaces, dashes, dots and the like dropped)."""
-    return _DIGITS.sub("", text)
+    return _NOT_ASCII_DIGITS.sub("", text)
 
 
 def is_idpel(value: str) -> bool:
-    return len(value) == IDPEL_LENGTH and value.isdigit()
+    return len(value) == IDPEL_LENGTH and bool(_ASCII_DIGITS.fullmatch(value))
 
 
 def is_meter_number(value: str) -> bool:
-    return len(value) == METER_NUMBER_LENGTH and value.isdigit()
+    return len(value) == METER_NUMBER_LENGTH and bool(_ASCII_DIGITS.fullmatch(value))
 
 
 class CustomerNumberKind(str, Enum):
@@ -160,7 +161,7 @@ def parse_phone(text: str) -> Phone | None:
     numbers libphonenumber's metadata for ID does not know as valid.
     """
     stripped = text.strip()
-    if not stripped or re.search(r"[^\d\s\-.()+/]", stripped):
+    if not stripped or re.search(r"[^0-9\s\-.()+/]", stripped):
         return None
     nsn = _national_significant(digits_only(stripped))
     if not 7 <= len(nsn) <= 12 or nsn[0] in "01":

@@ -120,3 +120,13 @@ def test_mask_email():
     assert mask_email("@x.id") == "***@x.id"
     assert mask_email("no-at-sign-here") == "***********here"
     assert mask_email(None) is None
+
+
+def test_only_ascii_digits_make_identifiers():
+    """Full-width or superscript digits are not an IDPEL, and never reach a stored phone."""
+    from bot.identifiers import digits_only, is_idpel, is_meter_number, parse_phone
+    assert not is_idpel("５３２１１００００１０１")
+    assert not is_idpel("53211000010²")
+    assert not is_meter_number("1410000010１")
+    assert digits_only("０８１２-3450-0101") == "34500101"
+    assert parse_phone("０８１２３４５００１０１") is None
