@@ -1,8 +1,10 @@
-"""``python -m bot.backoffice``: serve the simulator with uvicorn (PLN_SIM_HOST/PORT)."""
+"""``python -m bot.backoffice``: serve the simulator with uvicorn (PLN_SIM_HOST/PORT;
+PLN_SIM_LOG_LEVEL, default INFO: the masked access log is at INFO)."""
 
 from __future__ import annotations
 
 import logging
+import os
 
 import uvicorn
 
@@ -11,14 +13,15 @@ from .settings import Settings
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    level = os.environ.get("PLN_SIM_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.from_env()
     app = create_app(settings)
     # uvicorn's own access log would print paths with IDPELs and phone numbers in clear.
     # ws="none": the simulator has no websockets, and Rasa pins a websockets release that
     # uvicorn's auto-detection cannot import.
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, ws="none",
-                log_level="info")
+                log_level=level.lower())
 
 
 if __name__ == "__main__":

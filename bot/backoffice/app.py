@@ -7,14 +7,15 @@ text}``; bad input gets a 4xx and changes nothing. Logs carry no personal data i
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .masking import mask_path
@@ -93,6 +94,50 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
 
+class AccessLog:
+    """One line per request (method, masked path, status, duration) on ``simulator.access``.
+    Plain ASGI: Starlette's BaseHTTPMiddleware costs more than the endpoints themselves."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            access_log.info("%s %s %s %.1fms", scope["method"], mask_path(scope["path"]),
+                            status, (time.perf_counter() - started) * 1000)
+
+
+def json_response(model, status: int = 200) -> Response:
+    """The model as JSON, sent as it is: FastAPI would otherwise validate and re-encode it
+    against ``response_model`` (which stays declared for the OpenAPI schema)."""
+    return Response(model.json(), status_code=status, media_type="application/json")
+
+
+def raw_response(json_text: str, status: int = 200) -> Response:
+    return Response(json_text, status_code=status, media_type="application/json")
+
+
+def json_list_response(models) -> Response:
+    return raw_list_response(model.json() for model in models)
+
+
+def raw_list_response(json_texts) -> Response:
+    return Response("[" + ",".join(json_texts) + "]", media_type="application/json")
+
+
 def _validation_message(errors: list) -> str:
     parts = []
     for error in errors[:5]:
@@ -138,86 +183,83 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         log.error("unexpected %s", type(error).__name__, exc_info=False)
         return error_response(500, "internal_error", "Kesalahan pada simulator.")
 
-    @app.middleware("http")
-    async def _access_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info("%s %s %s %.1fms", request.method, mask_path(request.url.path),
-                            response.status_code, (time.perf_counter() - started) * 1000)
-        return response
-
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
 
     target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
 
-    # Read endpoints work from memory: async, no thread hop. Writes hit the database:
-    # plain functions, run in the thread pool.
+    # Reference data is in memory: those endpoints answer on the event loop. What touches
+    # the database runs on the simulator's own executor (one thread for SQLite: its writes
+    # are serialised anyway, and 16 threads fighting for the GIL and the file lock are far
+    # slower than a queue).
+    database_threads = 1 if storage.engine.dialect.name == "sqlite" else 8
+    executor = ThreadPoolExecutor(max_workers=database_threads,
+                                  thread_name_prefix="simulator-db")
+    app.add_event_handler("shutdown", lambda: executor.shutdown(wait=True))
+
+    async def in_database(function, *args):
+        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
 
     @app.get("/health", response_model=Health)
     async def health():
-        return Health(status="ok")
+        return json_response(Health(status="ok"))
 
     @app.get("/ap2t/customers/{number}", response_model=CustomerInfo)
     async def customer(number: str):
-        return backoffice.customer_info(number)
+        return json_response(backoffice.customer_info(number))
 
     @app.get("/ap2t/customers/{number}/arrears", response_model=Arrears)
     async def arrears(number: str):
-        return backoffice.arrears(number)
+        return json_response(backoffice.arrears(number))
 
     @app.get("/ap2t/customers/{number}/areas", response_model=Areas)
     async def areas(number: str):
-        return backoffice.areas(number)
+        return json_response(backoffice.areas(number))
 
     @app.get("/ap2t/customers/{number}/lit-tr", response_model=List[LitTr])
     async def lit_tr(number: str):
-        return backoffice.lit_tr(number)
+        return json_list_response(backoffice.lit_tr(number))
 
     @app.get("/ap2t/customers/{number}/power-change", response_model=PowerChangeCheck)
     async def power_change(number: str, target_va: int = target,
                            use: Optional[str] = Query(None, max_length=100)):
-        return backoffice.power_change(number, target_va, use)
+        return json_response(backoffice.power_change(number, target_va, use))
 
     @app.get("/ap2t/customers/{number}/quote", response_model=Quote)
     async def quote(number: str, target_va: int = target,
                     stroom_awal_rp: Optional[int] = Query(None, ge=0, le=MAX_QUERY_RP)):
-        return backoffice.quote(number, target_va, stroom_awal_rp)
+        return json_response(backoffice.quote(number, target_va, stroom_awal_rp))
 
     @app.get("/ap2t/customers/{number}/service-level", response_model=ServiceLevel)
     async def service_level(number: str, target_va: int = target):
-        return backoffice.service_level(number, target_va)
+        return json_response(backoffice.service_level(number, target_va))
 
     @app.put("/ap2t/customers/{number}/dil/mobile", response_model=DilPhones)
-    def update_dil_mobile(number: str, update: DilMobileUpdate):
-        return backoffice.update_dil_mobile(number, update.phone)
+    async def update_dil_mobile(number: str, update: DilMobileUpdate):
+        phones = await in_database(backoffice.update_dil_mobile, number, update.phone)
+        return json_response(phones)
 
     @app.post("/ap2t/registrations", response_model=Registration, status_code=201,
               responses={200: {"model": Registration, "description": "replay of the same key"}})
-    def save_registration(request: RegistrationRequest = Body(...)):
-        registration, created = backoffice.save_registration(request)
-        return JSONResponse(status_code=201 if created else 200,
-                            content=_jsonable(registration))
+    async def save_registration(request: RegistrationRequest = Body(...)):
+        body, created = await in_database(backoffice.save_registration, request)
+        return raw_response(body, status=201 if created else 200)
 
     @app.get("/ap2t/registrations/{number}", response_model=Registration)
-    def registration(number: str):
-        return backoffice.registration(number)
+    async def registration(number: str):
+        return raw_response(await in_database(backoffice.registration, number))
 
     @app.post("/apkt/tickets", response_model=Ticket, status_code=201)
-    def create_ticket(request: TicketRequest = Body(...)):
-        ticket, created = backoffice.create_ticket(request)
-        return JSONResponse(status_code=201 if created else 200, content=_jsonable(ticket))
+    async def create_ticket(request: TicketRequest = Body(...)):
+        body, created = await in_database(backoffice.create_ticket, request)
+        return raw_response(body, status=201 if created else 200)
 
     @app.get("/apkt/tickets", response_model=List[Ticket])
-    def tickets(conversation_id: Optional[str] = Query(None, max_length=200)):
-        return backoffice.tickets(conversation_id)
+    async def tickets(conversation_id: Optional[str] = Query(None, max_length=200)):
+        return raw_list_response(await in_database(backoffice.tickets_json, conversation_id))
 
     @app.get("/crm/callers/{phone:path}", response_model=Caller)
     async def caller(phone: str):
-        return backoffice.caller(phone)
+        return json_response(backoffice.caller(phone))
 
     return app
-
-
-def _jsonable(model) -> dict:
-    return json.loads(model.json())

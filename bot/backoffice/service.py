@@ -5,7 +5,6 @@ message the assistant can relay."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import threading
 from typing import Dict, List, Optional
@@ -165,8 +164,9 @@ class Backoffice:
 
     # --- registrations (SOP step 15) ---------------------------------------------------
 
-    def save_registration(self, request: RegistrationRequest) -> tuple[Registration, bool]:
-        """Validate and store once per idempotency key: (registration, created)."""
+    def save_registration(self, request: RegistrationRequest) -> tuple[str, bool]:
+        """Validate and store once per idempotency key: (the Registration as JSON text,
+        created). JSON text, because that is what is stored and sent back."""
         customer = self.customer(request.idpel)
         build = self._registration_builder(customer, request)
         payload = request.dict()
@@ -181,13 +181,14 @@ class Backoffice:
                 409, "idempotency_conflict",
                 "Idempotency key ini sudah dipakai untuk permohonan lain.",
             ) from None
-        return Registration.parse_obj(body), created
+        return body, created
 
-    def registration(self, number: str) -> Registration:
+    def registration(self, number: str) -> str:
+        """The registration as JSON text (a ``Registration``)."""
         body = self.storage.registration(number.strip())
         if body is None:
             raise not_found("Nomor registrasi tidak ditemukan.")
-        return Registration.parse_obj(body)
+        return body
 
     def _registration_builder(self, customer: Customer, request: RegistrationRequest):
         """Check everything first (nothing is stored when anything is wrong), then return
@@ -222,7 +223,7 @@ class Backoffice:
             applicant_name = applicant.applicant_name
         validity = regulations.sop.registration_validity_days
 
-        def build(number: str) -> dict:
+        def build(number: str) -> str:
             created_at = self.clock()
             registration = Registration(
                 registration_number=number,
@@ -249,7 +250,7 @@ class Backoffice:
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
             )
-            return _json_ready(registration)
+            return registration.json()
 
         return build
 
@@ -273,7 +274,8 @@ class Backoffice:
 
     # --- APKT ---------------------------------------------------------------------------
 
-    def create_ticket(self, request: TicketRequest) -> tuple[Ticket, bool]:
+    def create_ticket(self, request: TicketRequest) -> tuple[str, bool]:
+        """Mask and store: (the Ticket as JSON text, created)."""
         idpel = None
         if request.idpel is not None:
             idpel = _NUMBER_SEPARATORS.sub("", request.idpel)
@@ -282,7 +284,7 @@ class Backoffice:
         payload = request.dict()
         created_at = self.clock()
 
-        def build(number: str) -> dict:
+        def build(number: str) -> str:
             ticket = Ticket(
                 ticket_number=number,
                 kind=request.kind,
@@ -293,7 +295,7 @@ class Backoffice:
                 data=mask_personal_data(request.data),
                 created_at=created_at,
             )
-            return _json_ready(ticket)
+            return ticket.json()
 
         # the stored request hash must not keep personal data in clear either
         masked_payload = mask_personal_data(payload)
@@ -307,10 +309,11 @@ class Backoffice:
             raise ServiceError(
                 409, "idempotency_conflict", "Idempotency key ini sudah dipakai untuk tiket lain."
             ) from None
-        return Ticket.parse_obj(body), created
+        return body, created
 
-    def tickets(self, conversation_id: Optional[str]) -> List[Ticket]:
-        return [Ticket.parse_obj(body) for body in self.storage.tickets(conversation_id)]
+    def tickets_json(self, conversation_id: Optional[str]) -> List[str]:
+        """The conversation's tickets (or all), each as JSON text (a ``Ticket``)."""
+        return self.storage.tickets_json(conversation_id)
 
     # --- CRM ----------------------------------------------------------------------------
 
@@ -323,8 +326,3 @@ class Backoffice:
             raise not_found("Nomor tidak dikenal di CRM.", kind=phone.kind.value)
         return Caller(phone=entry.phone, type=entry.type, name=entry.name, title=entry.title,
                       idpel=entry.idpel)
-
-
-def _json_ready(model) -> dict:
-    """A model as plain JSON types (dates as ISO text, Decimals as numbers)."""
-    return json.loads(model.json())

@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import (
+    bindparam,
     Column,
     Index,
     Integer,
@@ -83,6 +86,13 @@ Index("ix_tickets_conversation", tickets_table.c.conversation_id, tickets_table.
 
 NUMBER_ATTEMPTS = 5
 
+# Built once: the idempotency look-up, per table, with the key as a bound parameter.
+_BY_KEY = {
+    table.name: select(table.c.request_hash, table.c.body).where(
+        table.c.idempotency_key == bindparam("key"))
+    for table in (registrations_table, tickets_table)
+}
+
 
 class IdempotencyConflict(Exception):
     """The idempotency key was already used with a different request."""
@@ -139,6 +149,14 @@ class ReferenceData:
 class Storage:
     def __init__(self, engine: Engine):
         self.engine = engine
+        # SQLite takes one writer at a time and makes the others sleep in its busy handler
+        # (1, 2, 5, 10 ... ms): queueing writers on a lock in the process is much faster.
+        # PostgreSQL handles concurrent writers itself.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+
+    def _writing(self):
+        """A write transaction (serialised in the process on SQLite)."""
+        return _Locked(self._write_lock, self.engine)
 
     @classmethod
     def from_url(cls, url: str) -> "Storage":
@@ -154,7 +172,7 @@ class Storage:
 
     def seed(self, fixture: Fixture) -> None:
         """Upsert the seed file's records (one transaction); keep what the service wrote."""
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             for unit in fixture.units:
                 _upsert(connection, units_table, {"code": unit.code}, {"record": unit.json()})
             for customer in fixture.customers:
@@ -189,7 +207,7 @@ class Storage:
             return {idpel: mobile for idpel, mobile in rows}
 
     def set_dil_mobile(self, idpel: str, mobile: str, updated_at: str) -> None:
-        with self.engine.begin() as connection:
+        with self._writing() as connection:
             _upsert(
                 connection, dil_mobile_table, {"idpel": idpel},
                 {"mobile": mobile, "updated_at": updated_at},
@@ -199,9 +217,9 @@ class Storage:
 
     def save_registration(
         self, key: str, payload: dict, idpel: str, created_at: str,
-        build: Callable[[str], dict], new_number: Callable[[], str],
-    ) -> Tuple[dict, bool]:
-        """Store the registration ``build(number)`` once per idempotency ``key``.
+        build: Callable[[str], str], new_number: Callable[[], str],
+    ) -> Tuple[str, bool]:
+        """Store the registration ``build(number)`` (JSON text) once per idempotency ``key``.
         Returns (body, created); raises IdempotencyConflict for a key reused with
         another payload."""
         return self._save_once(
@@ -209,35 +227,40 @@ class Storage:
             {"idpel": idpel, "created_at": created_at},
         )
 
-    def registration(self, number: str) -> Optional[dict]:
+    def registration(self, number: str) -> Optional[str]:
+        """The stored registration (JSON text), or None."""
         with self.engine.connect() as connection:
-            body = connection.execute(
+            return connection.execute(
                 select(registrations_table.c.body).where(registrations_table.c.number == number)
             ).scalar()
-        return json.loads(body) if body is not None else None
 
     def save_ticket(
         self, key: Optional[str], payload: dict, conversation_id: str, created_at: str,
-        build: Callable[[str], dict], new_number: Callable[[], str],
-    ) -> Tuple[dict, bool]:
+        build: Callable[[str], str], new_number: Callable[[], str],
+    ) -> Tuple[str, bool]:
+        """Store the ticket ``build(number)`` (JSON text), once per ``key`` when there is one."""
         return self._save_once(
             tickets_table, key, request_hash(payload), build, new_number,
             {"conversation_id": conversation_id, "created_at": created_at},
         )
 
     def tickets(self, conversation_id: Optional[str] = None) -> List[dict]:
+        return [json.loads(body) for body in self.tickets_json(conversation_id)]
+
+    def tickets_json(self, conversation_id: Optional[str] = None) -> List[str]:
+        """The stored ticket bodies (JSON text), oldest first."""
         query = select(tickets_table.c.body).order_by(tickets_table.c.id)
         if conversation_id is not None:
             query = query.where(tickets_table.c.conversation_id == conversation_id)
         with self.engine.connect() as connection:
-            return [json.loads(body) for (body,) in connection.execute(query)]
+            return [body for (body,) in connection.execute(query)]
 
     def count(self, table_name: str) -> int:
         table = metadata.tables[table_name]
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
-    def _save_once(self, table, key, digest, build, new_number, columns) -> Tuple[dict, bool]:
+    def _save_once(self, table, key, digest, build, new_number, columns) -> Tuple[str, bool]:
         if key is not None:
             existing = self._by_key(table, key, digest)
             if existing is not None:
@@ -246,10 +269,10 @@ class Storage:
             number = new_number()
             body = build(number)
             row = dict(columns, number=number, idempotency_key=key, request_hash=digest,
-                       body=json.dumps(body, default=str))
+                       body=body)
             try:
-                with self.engine.begin() as connection:
-                    connection.execute(table.insert().values(**row))
+                with self._writing() as connection:
+                    connection.execute(table.insert(), row)  # parameters bound: no compile
                 return body, True
             except IntegrityError:
                 # Either a concurrent save with the same key won, or the number was taken.
@@ -259,16 +282,38 @@ class Storage:
                         return existing, False
         raise RuntimeError(f"no free number for {table.name} after {NUMBER_ATTEMPTS} attempts")
 
-    def _by_key(self, table, key: str, digest: str) -> Optional[dict]:
+    def _by_key(self, table, key: str, digest: str) -> Optional[str]:
         with self.engine.connect() as connection:
-            row = connection.execute(
-                select(table.c.request_hash, table.c.body).where(table.c.idempotency_key == key)
-            ).first()
+            row = connection.execute(_BY_KEY[table.name], {"key": key}).first()
         if row is None:
             return None
         if row.request_hash != digest:
             raise IdempotencyConflict(key)
-        return json.loads(row.body)
+        return row.body
+
+
+class _Locked:
+    """``with``: take the lock, then ``engine.begin()``; release both on exit."""
+
+    def __init__(self, lock, engine: Engine):
+        self.lock = lock
+        self.engine = engine
+        self.transaction = None
+
+    def __enter__(self):
+        self.lock.__enter__()
+        try:
+            self.transaction = self.engine.begin()
+            return self.transaction.__enter__()
+        except BaseException:
+            self.lock.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            return self.transaction.__exit__(*exc)
+        finally:
+            self.lock.__exit__(None, None, None)
 
 
 def _upsert(connection, table: Table, key: dict, values: dict) -> None:
