@@ -24,6 +24,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -75,6 +77,31 @@ class Service:
         return Path(env["PLN_DATA_DIR"]) / "logs" / f"{self.name}.log"
 
 
+def effective_endpoints(env: dict[str, str]) -> str:
+    """The endpoints file Rasa is started with.
+
+    The repository's ``endpoints.yml`` holds working defaults (so a plain ``rasa run`` or
+    ``rasa shell`` from the repository works too); this writes a copy into the data
+    folder with the action server's URL and the SQLite tracker file of this stack. Any
+    other file (``PLN_ENDPOINTS=endpoints.production.yml``) is used as it is, with Rasa's
+    own ``${VAR}`` substitution."""
+    chosen = Path(env["PLN_ENDPOINTS"])
+    if not chosen.is_absolute():
+        chosen = ROOT / chosen
+    if chosen != ROOT / DEFAULTS["PLN_ENDPOINTS"]:
+        return str(chosen)
+    config = yaml.safe_load(chosen.read_text()) or {}
+    config.setdefault("action_endpoint", {})["url"] = f"{env['PLN_ACTIONS_URL']}/webhook"
+    tracker_store = config.get("tracker_store") or {}
+    if tracker_store.get("dialect") == "sqlite":
+        tracker_store["db"] = env["PLN_TRACKER_SQLITE"]
+    rendered = Path(env["PLN_DATA_DIR"]) / "endpoints.yml"
+    rendered.parent.mkdir(parents=True, exist_ok=True)
+    rendered.write_text("# written by bot/stack.py from endpoints.yml; do not edit\n"
+                        + yaml.safe_dump(config, sort_keys=False))
+    return str(rendered)
+
+
 def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
     host = env["PLN_HOST"]
     sim_port, actions_port, rasa_port = (
@@ -91,7 +118,7 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
             "rasa",
             [str(BIN / "rasa"), "run", "--model", env["PLN_MODEL"], "--enable-api",
              "--auth-token", env["PLN_RASA_TOKEN"], "--interface", host, "--port", str(rasa_port),
-             "--endpoints", env["PLN_ENDPOINTS"], "--credentials", env["PLN_CREDENTIALS"],
+             "--endpoints", effective_endpoints(env), "--credentials", env["PLN_CREDENTIALS"],
              "--cors", f"http://{host}"],
             rasa_port, f"http://{host}:{rasa_port}/"))
     return result
@@ -261,7 +288,7 @@ def main(argv: list[str]) -> int:
         if mode == "shell":
             shell = subprocess.Popen(
                 [str(BIN / "rasa"), "shell", "--model", env["PLN_MODEL"],
-                 "--endpoints", env["PLN_ENDPOINTS"], "--port", env["PLN_RASA_PORT"]],
+                 "--endpoints", effective_endpoints(env), "--port", env["PLN_RASA_PORT"]],
                 cwd=ROOT, env=env)
             return shell.wait()
         print(how_to_talk(env), flush=True)

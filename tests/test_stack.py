@@ -134,3 +134,19 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_rasa_gets_the_endpoints_of_this_stack(tmp_path):
+    import yaml
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "PLN_ACTIONS_PORT": "6055"})
+    rendered = yaml.safe_load(open(stack.effective_endpoints(env)))
+    assert rendered["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
+    assert rendered["tracker_store"]["db"] == str(tmp_path / "tracker.sqlite3")
+    production = stack.settings_from_env({"PLN_ENDPOINTS": "endpoints.production.yml"})
+    assert stack.effective_endpoints(production) == str(stack.ROOT / "endpoints.production.yml")
+
+
+def test_the_repository_endpoints_work_without_any_environment():
+    import yaml
+    plain = yaml.safe_load((stack.ROOT / "endpoints.yml").read_text())
+    assert "${" not in str(plain)  # a plain `rasa run` must not need our variables
