@@ -189,16 +189,19 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
 
     # Reference data is in memory: those endpoints answer on the event loop. What touches
-    # the database runs on the simulator's own executor (one thread for SQLite: its writes
-    # are serialised anyway, and 16 threads fighting for the GIL and the file lock are far
-    # slower than a queue).
-    database_threads = 1 if storage.engine.dialect.name == "sqlite" else 8
-    executor = ThreadPoolExecutor(max_workers=database_threads,
-                                  thread_name_prefix="simulator-db")
-    app.add_event_handler("shutdown", lambda: executor.shutdown(wait=True))
+    # the database: on SQLite, on the event loop too (a write is about a millisecond of CPU,
+    # SQLite serialises writers anyway, and handing work to threads that then fight for the
+    # GIL and the file lock made 16 concurrent writers several times slower); on a server
+    # database (network round trips), on a small thread pool.
+    if storage.engine.dialect.name == "sqlite":
+        async def in_database(function, *args):
+            return function(*args)
+    else:
+        executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="simulator-db")
+        app.add_event_handler("shutdown", lambda: executor.shutdown(wait=True))
 
-    async def in_database(function, *args):
-        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        async def in_database(function, *args):
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
 
     @app.get("/health", response_model=Health)
     async def health():
