@@ -11,9 +11,8 @@ import asyncio
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import List, Optional
 
-from fastapi import Body, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -146,7 +145,7 @@ def _validation_message(errors: list) -> str:
     return "Invalid request: " + "; ".join(parts)
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     regulations = load_regulations(settings.regulations_file)
     fixture = load_fixture(settings.seed_file)
@@ -219,18 +218,18 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     async def areas(number: str):
         return json_response(backoffice.areas(number))
 
-    @app.get("/ap2t/customers/{number}/lit-tr", response_model=List[LitTr])
+    @app.get("/ap2t/customers/{number}/lit-tr", response_model=list[LitTr])
     async def lit_tr(number: str):
         return json_list_response(backoffice.lit_tr(number))
 
     @app.get("/ap2t/customers/{number}/power-change", response_model=PowerChangeCheck)
     async def power_change(number: str, target_va: int = target,
-                           use: Optional[str] = Query(None, max_length=100)):
+                           use: str | None = Query(None, max_length=100)):
         return json_response(backoffice.power_change(number, target_va, use))
 
     @app.get("/ap2t/customers/{number}/quote", response_model=Quote)
     async def quote(number: str, target_va: int = target,
-                    stroom_awal_rp: Optional[int] = Query(None, ge=0, le=MAX_QUERY_RP)):
+                    stroom_awal_rp: int | None = Query(None, ge=0, le=MAX_QUERY_RP)):
         return json_response(backoffice.quote(number, target_va, stroom_awal_rp))
 
     @app.get("/ap2t/customers/{number}/service-level", response_model=ServiceLevel)
@@ -244,7 +243,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @app.post("/ap2t/registrations", response_model=Registration, status_code=201,
               responses={200: {"model": Registration, "description": "replay of the same key"}})
-    async def save_registration(request: RegistrationRequest = Body(...)):
+    async def save_registration(request: RegistrationRequest):
         body, created = await in_database(backoffice.save_registration, request)
         return raw_response(body, status=201 if created else 200)
 
@@ -253,12 +252,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         return raw_response(await in_database(backoffice.registration, number))
 
     @app.post("/apkt/tickets", response_model=Ticket, status_code=201)
-    async def create_ticket(request: TicketRequest = Body(...)):
+    async def create_ticket(request: TicketRequest):
         body, created = await in_database(backoffice.create_ticket, request)
         return raw_response(body, status=201 if created else 200)
 
-    @app.get("/apkt/tickets", response_model=List[Ticket])
-    async def tickets(conversation_id: Optional[str] = Query(None, max_length=200)):
+    @app.get("/apkt/tickets", response_model=list[Ticket])
+    async def tickets(conversation_id: str | None = Query(None, max_length=200)):
         return raw_list_response(await in_database(backoffice.tickets_json, conversation_id))
 
     @app.get("/crm/callers/{phone:path}", response_model=Caller)

@@ -27,8 +27,9 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -59,8 +60,8 @@ BACKOFF_S = 0.1  # doubled at each retry
 
 
 class BackofficeError(Exception):
-    def __init__(self, message: str, status: Optional[int] = None, code: Optional[str] = None,
-                 body: Optional[Dict[str, Any]] = None):
+    def __init__(self, message: str, status: int | None = None, code: str | None = None,
+                 body: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -85,8 +86,8 @@ class _Call:
     method: str
     path: str
     parse: Callable[[Any], Any]
-    params: Optional[Dict[str, Any]] = None
-    json: Optional[Dict[str, Any]] = None
+    params: dict[str, Any] | None = None
+    json: dict[str, Any] | None = None
     idempotent: bool = True
 
 
@@ -148,17 +149,17 @@ class _Calls:
 
     def lit_tr(self, idpel: str):
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/lit-tr",
-                               lambda data: parse_obj_as(List[LitTr], data)))
+                               lambda data: parse_obj_as(list[LitTr], data)))
 
-    def power_change(self, idpel: str, target_va: int, use: Optional[str] = None):
-        params: Dict[str, Any] = {"target_va": target_va}
+    def power_change(self, idpel: str, target_va: int, use: str | None = None):
+        params: dict[str, Any] = {"target_va": target_va}
         if use is not None:
             params["use"] = use
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/power-change",
                                PowerChangeCheck.parse_obj, params=params))
 
-    def quote(self, idpel: str, target_va: int, stroom_awal_rp: Optional[int] = None):
-        params: Dict[str, Any] = {"target_va": target_va}
+    def quote(self, idpel: str, target_va: int, stroom_awal_rp: int | None = None):
+        params: dict[str, Any] = {"target_va": target_va}
         if stroom_awal_rp is not None:
             params["stroom_awal_rp"] = stroom_awal_rp
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/quote",
@@ -186,29 +187,29 @@ class _Calls:
         return self._run(_Call("POST", "/apkt/tickets", Ticket.parse_obj, json=_body(request),
                                idempotent=request.idempotency_key is not None))
 
-    def tickets(self, conversation_id: Optional[str] = None):
+    def tickets(self, conversation_id: str | None = None):
         params = {"conversation_id": conversation_id} if conversation_id is not None else None
         return self._run(_Call("GET", "/apkt/tickets",
-                               lambda data: parse_obj_as(List[Ticket], data), params=params))
+                               lambda data: parse_obj_as(list[Ticket], data), params=params))
 
     def caller(self, phone: str):
         """The CRM's record of a phone number in any common form -> Caller."""
         return self._run(_Call("GET", f"/crm/callers/{_segment(phone)}", Caller.parse_obj))
 
 
-def _body(model) -> Dict[str, Any]:
+def _body(model) -> dict[str, Any]:
     return json.loads(model.json(exclude_none=True))
 
 
-def _base_url(base_url: Optional[str]) -> str:
+def _base_url(base_url: str | None) -> str:
     return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
 
 
 class BackofficeClient(_Calls):
     """Synchronous client (see the module docstring)."""
 
-    def __init__(self, base_url: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_S,
-                 retries: int = DEFAULT_RETRIES, transport: Optional[httpx.BaseTransport] = None):
+    def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
+                 retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
@@ -216,7 +217,7 @@ class BackofficeClient(_Calls):
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "BackofficeClient":
+    def __enter__(self) -> BackofficeClient:
         return self
 
     def __exit__(self, *_exc) -> None:
@@ -240,9 +241,9 @@ class BackofficeClient(_Calls):
 class AsyncBackofficeClient(_Calls):
     """Asynchronous client for the rasa-sdk actions (see the module docstring)."""
 
-    def __init__(self, base_url: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT_S,
+    def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  retries: int = DEFAULT_RETRIES,
-                 transport: Optional[httpx.AsyncBaseTransport] = None):
+                 transport: httpx.AsyncBaseTransport | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
@@ -251,7 +252,7 @@ class AsyncBackofficeClient(_Calls):
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "AsyncBackofficeClient":
+    async def __aenter__(self) -> AsyncBackofficeClient:
         return self
 
     async def __aexit__(self, *_exc) -> None:

@@ -5,13 +5,11 @@ These are the simulator's reference records; the rules and the storage both use 
 
 from __future__ import annotations
 
-from decimal import Decimal
-from pathlib import Path
-from typing import Dict, List, Optional
-
 import json
 import logging
 import re
+from decimal import Decimal
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, Field, root_validator
@@ -25,7 +23,7 @@ YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class PpjBand(BaseModel):
     """Street-lighting tax (PPJ/PBJT) rate up to a power (``upto_va`` None: no upper bound)."""
 
-    upto_va: Optional[int]
+    upto_va: int | None
     rate: Decimal
 
 
@@ -40,14 +38,14 @@ class Unit(BaseModel):
     name: str
     address: str
     timezone: str
-    ppj: List[PpjBand]
-    areas: Dict[str, List[str]]
-    lit_tr: List[LitTr] = []
+    ppj: list[PpjBand]
+    areas: dict[str, list[str]]
+    lit_tr: list[LitTr] = []
 
 
 class DilPhones(BaseModel):
-    mobile: Optional[str]
-    pstn: Optional[str]
+    mobile: str | None
+    pstn: str | None
 
 
 class Network(BaseModel):
@@ -63,7 +61,7 @@ class Ap2tLimit(BaseModel):
 
 class Customer(BaseModel):
     idpel: str
-    meter_number: Optional[str]
+    meter_number: str | None
     name: str
     title: str
     nik: str
@@ -79,8 +77,8 @@ class Customer(BaseModel):
     arrears_months: int = 0
     dil_phones: DilPhones
     network: Network
-    ap2t_limit: Optional[Ap2tLimit]
-    scenario: Optional[str]
+    ap2t_limit: Ap2tLimit | None
+    scenario: str | None
 
     @property
     def tariff_category(self) -> str:
@@ -96,7 +94,7 @@ class CrmEntry(BaseModel):
     type: str  # mobile | pstn
     name: str
     title: str
-    idpel: Optional[str]
+    idpel: str | None
 
 
 class Applicant(BaseModel):
@@ -128,12 +126,12 @@ class InvalidNik(BaseModel):
 
 
 class Fixture(BaseModel):
-    units: List[Unit]
-    crm: List[CrmEntry] = []
-    customers: List[Customer]
-    unknown_numbers: List[str] = []
-    applicants: List[Applicant] = Field(default_factory=list)
-    invalid_niks: List[InvalidNik] = Field(default_factory=list)
+    units: list[Unit]
+    crm: list[CrmEntry] = []
+    customers: list[Customer]
+    unknown_numbers: list[str] = []
+    applicants: list[Applicant] = Field(default_factory=list)
+    invalid_niks: list[InvalidNik] = Field(default_factory=list)
 
 
 def floats_as_text(value):

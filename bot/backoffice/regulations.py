@@ -10,7 +10,6 @@ import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import yaml
 from pydantic import BaseModel, validator
@@ -34,10 +33,10 @@ class FeeBand(_Config):
 
 class ConnectionFee(_Config):
     source: str
-    bands: List[FeeBand]
+    bands: list[FeeBand]
 
     @validator("bands")
-    def _ascending(cls, bands: List[FeeBand]) -> List[FeeBand]:
+    def _ascending(cls, bands: list[FeeBand]) -> list[FeeBand]:
         limits = [band.upto_va for band in bands]
         if not bands or limits != sorted(limits):
             raise ValueError("fee bands must be listed in ascending order of upto_va")
@@ -47,7 +46,7 @@ class ConnectionFee(_Config):
 class Vat(_Config):
     source: str
     rate: Decimal
-    tariff_categories: List[str]
+    tariff_categories: list[str]
     above_va: int
 
 
@@ -62,7 +61,7 @@ class InitialToken(_Config):
     source: str
     min_rp: int
     max_rp: int
-    denominations_rp: List[int]
+    denominations_rp: list[int]
 
 
 class ServiceLevelDays(_Config):
@@ -77,8 +76,8 @@ class ServiceLevelDays(_Config):
 
 class PowerSteps(_Config):
     source: str
-    single_phase_va: List[int]
-    three_phase_va: List[int]
+    single_phase_va: list[int]
+    three_phase_va: list[int]
 
 
 class TariffCategory(_Config):
@@ -89,7 +88,7 @@ class TariffClass(_Config):
     code: str
     category: str
     min_va: int
-    max_va: Optional[int]
+    max_va: int | None
 
     def covers(self, power_va: int) -> bool:
         return power_va >= self.min_va and (self.max_va is None or power_va <= self.max_va)
@@ -97,8 +96,8 @@ class TariffClass(_Config):
 
 class Tariff(_Config):
     source: str
-    categories: Dict[str, TariffCategory]
-    classes: List[TariffClass]
+    categories: dict[str, TariffCategory]
+    classes: list[TariffClass]
 
 
 class DtksRoute(_Config):
@@ -113,7 +112,7 @@ class R3Route(_Config):
 
 
 class B2I2Route(_Config):
-    tariff_classes: List[str]
+    tariff_classes: list[str]
     target_min_va: int
     target_max_va: int
 
@@ -142,7 +141,7 @@ class Regulations(_Config):
     sop: Sop
 
 
-def load_regulations(path: Optional[Path] = None) -> Regulations:
+def load_regulations(path: Path | None = None) -> Regulations:
     """The regulations from ``path``, else from $PLN_REGULATIONS_FILE, else the packaged file."""
     if path is None:
         path = Path(os.environ.get(REGULATIONS_FILE_ENV) or DEFAULT_REGULATIONS_FILE)

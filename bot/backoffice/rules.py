@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import List, Optional
 
 from pydantic import BaseModel
 
@@ -48,7 +47,7 @@ class Ap2tNotification(BaseModel):
 
     reason: str
     max_va: int
-    alternative_va: Optional[int]  # None: nothing higher than today's power can be offered
+    alternative_va: int | None  # None: nothing higher than today's power can be offered
 
 
 class PowerChangeCheck(BaseModel):
@@ -57,19 +56,19 @@ class PowerChangeCheck(BaseModel):
     target_va: int
     standard: bool  # a standard power step for the customer's installation
     higher: bool  # higher than today's power
-    nearest_below_va: Optional[int]  # for a non-standard target: nearest standard steps
-    nearest_above_va: Optional[int]
+    nearest_below_va: int | None  # for a non-standard target: nearest standard steps
+    nearest_above_va: int | None
     current_tariff: str
-    new_tariff: Optional[str]  # None when no class of the customer's category covers it
+    new_tariff: str | None  # None when no class of the customer's category covers it
     use: str  # peruntukan, e.g. "tempat tinggal"
     current_phase: int
     new_phase: int
     phase_change: bool
     route: Route
-    route_reason: Optional[RouteReason]
-    notification: Optional[Ap2tNotification]
+    route_reason: RouteReason | None
+    notification: Ap2tNotification | None
     allowed: bool  # this SOP can register it: standard, higher, route none, no notification
-    problems: List[str]  # why not, in Indonesian, for the assistant to relay
+    problems: list[str]  # why not, in Indonesian, for the assistant to relay
 
 
 class QuoteProblem(ValueError):
@@ -108,7 +107,7 @@ class ServiceLevel(BaseModel):
 # --- power steps and tariff classes ---------------------------------------------------
 
 
-def standard_steps(regulations: Regulations, phase: int) -> List[int]:
+def standard_steps(regulations: Regulations, phase: int) -> list[int]:
     """The standard steps an installation with ``phase`` phases can go to. A 1-phase
     customer may stay on 1 phase or change to 3; a 3-phase customer stays on 3 phases
     (1-phase steps would be a change back to 1 phase, which this SOP does not cover)."""
@@ -124,13 +123,13 @@ def step_phase(regulations: Regulations, power_va: int, current_phase: int) -> i
     return current_phase if power_va not in regulations.power_steps.single_phase_va else 1
 
 
-def nearest_steps(steps: List[int], target_va: int) -> tuple[Optional[int], Optional[int]]:
+def nearest_steps(steps: list[int], target_va: int) -> tuple[int | None, int | None]:
     below = [step for step in steps if step < target_va]
     above = [step for step in steps if step > target_va]
     return (below[-1] if below else None), (above[0] if above else None)
 
 
-def tariff_class(regulations: Regulations, category: str, power_va: int) -> Optional[str]:
+def tariff_class(regulations: Regulations, category: str, power_va: int) -> str | None:
     """The class of ``category`` (R, B, I, S, P) that covers ``power_va``, e.g. R-2."""
     for tariff in regulations.tariff.classes:
         if tariff.category == category and tariff.covers(power_va):
@@ -150,9 +149,9 @@ def route_for(
     regulations: Regulations,
     customer: Customer,
     target_va: int,
-    new_tariff: Optional[str],
-    requested_use: Optional[str] = None,
-) -> tuple[Route, Optional[RouteReason]]:
+    new_tariff: str | None,
+    requested_use: str | None = None,
+) -> tuple[Route, RouteReason | None]:
     """Which SOP handles the request ("What the SOP routes elsewhere", domain-reference)."""
     sop = regulations.sop
     routes = sop.routes
@@ -181,7 +180,7 @@ def route_for(
 
 def ap2t_notification(
     regulations: Regulations, customer: Customer, target_va: int
-) -> Optional[Ap2tNotification]:
+) -> Ap2tNotification | None:
     """AP2T's refusal when the customer's location cannot take ``target_va``, with the
     highest standard step it can serve that is still higher than today's power."""
     limit = customer.ap2t_limit
@@ -229,7 +228,7 @@ def check_power_change(
     regulations: Regulations,
     customer: Customer,
     target_va: int,
-    requested_use: Optional[str] = None,
+    requested_use: str | None = None,
 ) -> PowerChangeCheck:
     """Everything SOP steps 5 and 7 need to know about ``target_va`` for this customer."""
     steps = standard_steps(regulations, customer.phase)
@@ -242,7 +241,7 @@ def check_power_change(
     route, route_reason = route_for(regulations, customer, target_va, new_tariff, requested_use)
     notification = ap2t_notification(regulations, customer, target_va)
 
-    problems: List[str] = []
+    problems: list[str] = []
     if not standard:
         nearest = " atau ".join(_va(step) for step in (below, above) if step is not None)
         problems.append(
@@ -319,7 +318,7 @@ def quote(
     customer: Customer,
     unit: Unit,
     target_va: int,
-    stroom_awal_rp: Optional[int] = None,
+    stroom_awal_rp: int | None = None,
 ) -> Quote:
     """The fees of SOP step 9: BP, PPN (when due), meterai (when due), stroom awal with
     its PPJ (prepaid only) and the total. Refuses what cannot be registered as a fee:
@@ -363,7 +362,7 @@ def quote(
 
 
 def _checked_stroom_awal(
-    regulations: Regulations, customer: Customer, stroom_awal_rp: Optional[int]
+    regulations: Regulations, customer: Customer, stroom_awal_rp: int | None
 ) -> int:
     token = regulations.initial_token
     if not customer.prepaid:

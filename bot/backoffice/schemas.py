@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from pydantic import BaseModel, StrictInt, conint, constr
 
@@ -37,8 +37,8 @@ class _Request(BaseModel):
 class ErrorBody(BaseModel):
     error: str  # machine-readable code, e.g. "not_found", "invalid_request"
     message: str  # for people (Indonesian or English)
-    kind: Optional[str]  # CRM: the kind of an unknown but valid phone number
-    details: Optional[List[Dict[str, Any]]]
+    kind: str | None  # CRM: the kind of an unknown but valid phone number
+    details: list[dict[str, Any]] | None
 
 
 class Health(BaseModel):
@@ -57,7 +57,7 @@ class UnitInfo(BaseModel):
 
 class CustomerInfo(BaseModel):
     idpel: str
-    meter_number: Optional[str]
+    meter_number: str | None
     name: str
     title: str
     address: str
@@ -82,7 +82,7 @@ class Areas(BaseModel):
 
     idpel: str
     unit_code: str
-    areas: Dict[str, List[str]]
+    areas: dict[str, list[str]]
 
 
 # --- AP2T: registrations ---------------------------------------------------------------
@@ -96,10 +96,10 @@ class ApplicantRole(str, Enum):
 class ApplicantIn(_Request):
     role: ApplicantRole
     owner_nik: NumberText
-    applicant_nik: Optional[NumberText]
-    applicant_name: Optional[ShortText]
-    applicant_address: Optional[LongText]
-    email: Optional[constr(strict=True, strip_whitespace=True, max_length=254)]
+    applicant_nik: NumberText | None
+    applicant_name: ShortText | None
+    applicant_address: LongText | None
+    email: constr(strict=True, strip_whitespace=True, max_length=254) | None
     mobile_phone: NumberText
     kecamatan: ShortText
     kelurahan: ShortText
@@ -109,7 +109,7 @@ class RegistrationRequest(_Request):
     idempotency_key: IdempotencyKey
     idpel: NumberText
     target_va: StrictInt
-    stroom_awal_rp: Optional[StrictInt]
+    stroom_awal_rp: StrictInt | None
     applicant: ApplicantIn
 
 
@@ -132,8 +132,8 @@ class Registration(BaseModel):
     role: ApplicantRole
     applicant_name: str
     owner_nik_masked: str
-    applicant_nik_masked: Optional[str]
-    email_masked: Optional[str]
+    applicant_nik_masked: str | None
+    email_masked: str | None
     mobile_phone: str
     kecamatan: str
     kelurahan: str
@@ -157,9 +157,9 @@ class TicketRequest(_Request):
     reason: LongText
     sop_step: conint(strict=True, ge=1, le=22)
     conversation_id: ShortText
-    idpel: Optional[NumberText]
-    data: Dict[str, Any] = {}
-    idempotency_key: Optional[IdempotencyKey]
+    idpel: NumberText | None
+    data: dict[str, Any] = {}
+    idempotency_key: IdempotencyKey | None
 
 
 class Ticket(BaseModel):
@@ -168,8 +168,8 @@ class Ticket(BaseModel):
     reason: str  # masked like data
     sop_step: int
     conversation_id: str
-    idpel: Optional[str]
-    data: Dict[str, Any]  # personal data masked
+    idpel: str | None
+    data: dict[str, Any]  # personal data masked
     created_at: dt.datetime
 
 
@@ -181,7 +181,7 @@ class Caller(BaseModel):
     type: str  # mobile | pstn
     name: str
     title: str
-    idpel: Optional[str]
+    idpel: str | None
 
 
 __all__ = [

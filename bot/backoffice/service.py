@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from typing import Dict, List, Optional
 
 from bot.identifiers import (
     PhoneKind,
@@ -68,7 +67,7 @@ class Backoffice:
         self.regulations = regulations
         self.clock = clock
         self.reference: ReferenceData = storage.load_reference()
-        self._dil_mobile: Dict[str, str] = storage.dil_mobile_updates()
+        self._dil_mobile: dict[str, str] = storage.dil_mobile_updates()
         self._dil_lock = threading.Lock()
 
     # --- customers -----------------------------------------------------------------
@@ -123,7 +122,7 @@ class Backoffice:
         unit = self.unit_of(customer)
         return Areas(idpel=customer.idpel, unit_code=unit.code, areas=unit.areas)
 
-    def lit_tr(self, number: str) -> List[LitTr]:
+    def lit_tr(self, number: str) -> list[LitTr]:
         return self.unit_of(self.customer(number)).lit_tr
 
     def update_dil_mobile(self, number: str, phone_text: str) -> DilPhones:
@@ -143,11 +142,11 @@ class Backoffice:
             raise invalid("invalid_power", "Daya tujuan di luar rentang yang masuk akal.")
         return target_va
 
-    def power_change(self, number: str, target_va: int, use: Optional[str] = None):
+    def power_change(self, number: str, target_va: int, use: str | None = None):
         customer = self.customer(number)
         return rules.check_power_change(self.regulations, customer, self._target(target_va), use)
 
-    def quote(self, number: str, target_va: int, stroom_awal_rp: Optional[int]) -> rules.Quote:
+    def quote(self, number: str, target_va: int, stroom_awal_rp: int | None) -> rules.Quote:
         customer = self.customer(number)
         try:
             return rules.quote(self.regulations, customer, self.unit_of(customer),
@@ -311,7 +310,7 @@ class Backoffice:
             ) from None
         return body, created
 
-    def tickets_json(self, conversation_id: Optional[str]) -> List[str]:
+    def tickets_json(self, conversation_id: str | None) -> list[str]:
         """The conversation's tickets (or all), each as JSON text (a ``Ticket``)."""
         return self.storage.tickets_json(conversation_id)
 

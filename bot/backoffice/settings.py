@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "sqlite:///var/simulator.sqlite3"
@@ -38,7 +38,7 @@ def resolve_database_url(url: str, base: Path = REPO_ROOT) -> str:
     return prefix + str(path)
 
 
-def parse_now(text: Optional[str]) -> Optional[dt.datetime]:
+def parse_now(text: str | None) -> dt.datetime | None:
     if not text:
         return None
     moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -51,14 +51,14 @@ def parse_now(text: Optional[str]) -> Optional[dt.datetime]:
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     seed_file: Path = DEFAULT_SEED_FILE
-    regulations_file: Optional[Path] = None  # None: $PLN_REGULATIONS_FILE or the packaged one
-    fixed_now: Optional[dt.datetime] = None
+    regulations_file: Path | None = None  # None: $PLN_REGULATIONS_FILE or the packaged one
+    fixed_now: dt.datetime | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     max_body_bytes: int = MAX_BODY_BYTES
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         regulations = env.get("PLN_REGULATIONS_FILE")
         return cls(
             database_url=env.get("PLN_SIM_DATABASE_URL") or DEFAULT_DATABASE_URL,

@@ -12,12 +12,11 @@ import hashlib
 import json
 import secrets
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import (
-    bindparam,
     Column,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -135,12 +135,12 @@ def make_engine(url: str) -> Engine:
 class ReferenceData:
     """The seed records, in memory, for lookups without a query."""
 
-    units: Dict[str, Unit] = field(default_factory=dict)
-    customers: Dict[str, Customer] = field(default_factory=dict)  # by IDPEL
-    by_meter: Dict[str, str] = field(default_factory=dict)  # meter number -> IDPEL
-    crm: Dict[str, CrmEntry] = field(default_factory=dict)  # by national number
+    units: dict[str, Unit] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)  # by IDPEL
+    by_meter: dict[str, str] = field(default_factory=dict)  # meter number -> IDPEL
+    crm: dict[str, CrmEntry] = field(default_factory=dict)  # by national number
 
-    def customer(self, number: str) -> Optional[Customer]:
+    def customer(self, number: str) -> Customer | None:
         """By IDPEL (12 digits) or meter number (11 digits)."""
         idpel = self.by_meter.get(number, number)
         return self.customers.get(idpel)
@@ -159,7 +159,7 @@ class Storage:
         return _Locked(self._write_lock, self.engine)
 
     @classmethod
-    def from_url(cls, url: str) -> "Storage":
+    def from_url(cls, url: str) -> Storage:
         return cls(make_engine(url))
 
     def close(self) -> None:
@@ -201,7 +201,7 @@ class Storage:
 
     # --- DIL mobile updates ----------------------------------------------------------
 
-    def dil_mobile_updates(self) -> Dict[str, str]:
+    def dil_mobile_updates(self) -> dict[str, str]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(dil_mobile_table.c.idpel, dil_mobile_table.c.mobile))
             return {idpel: mobile for idpel, mobile in rows}
@@ -218,7 +218,7 @@ class Storage:
     def save_registration(
         self, key: str, payload: dict, idpel: str, created_at: str,
         build: Callable[[str], str], new_number: Callable[[], str],
-    ) -> Tuple[str, bool]:
+    ) -> tuple[str, bool]:
         """Store the registration ``build(number)`` (JSON text) once per idempotency ``key``.
         Returns (body, created); raises IdempotencyConflict for a key reused with
         another payload."""
@@ -227,7 +227,7 @@ class Storage:
             {"idpel": idpel, "created_at": created_at},
         )
 
-    def registration(self, number: str) -> Optional[str]:
+    def registration(self, number: str) -> str | None:
         """The stored registration (JSON text), or None."""
         with self.engine.connect() as connection:
             return connection.execute(
@@ -235,19 +235,19 @@ class Storage:
             ).scalar()
 
     def save_ticket(
-        self, key: Optional[str], payload: dict, conversation_id: str, created_at: str,
+        self, key: str | None, payload: dict, conversation_id: str, created_at: str,
         build: Callable[[str], str], new_number: Callable[[], str],
-    ) -> Tuple[str, bool]:
+    ) -> tuple[str, bool]:
         """Store the ticket ``build(number)`` (JSON text), once per ``key`` when there is one."""
         return self._save_once(
             tickets_table, key, request_hash(payload), build, new_number,
             {"conversation_id": conversation_id, "created_at": created_at},
         )
 
-    def tickets(self, conversation_id: Optional[str] = None) -> List[dict]:
+    def tickets(self, conversation_id: str | None = None) -> list[dict]:
         return [json.loads(body) for body in self.tickets_json(conversation_id)]
 
-    def tickets_json(self, conversation_id: Optional[str] = None) -> List[str]:
+    def tickets_json(self, conversation_id: str | None = None) -> list[str]:
         """The stored ticket bodies (JSON text), oldest first."""
         query = select(tickets_table.c.body).order_by(tickets_table.c.id)
         if conversation_id is not None:
@@ -260,7 +260,7 @@ class Storage:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
-    def _save_once(self, table, key, digest, build, new_number, columns) -> Tuple[str, bool]:
+    def _save_once(self, table, key, digest, build, new_number, columns) -> tuple[str, bool]:
         if key is not None:
             existing = self._by_key(table, key, digest)
             if existing is not None:
@@ -282,7 +282,7 @@ class Storage:
                         return existing, False
         raise RuntimeError(f"no free number for {table.name} after {NUMBER_ATTEMPTS} attempts")
 
-    def _by_key(self, table, key: str, digest: str) -> Optional[str]:
+    def _by_key(self, table, key: str, digest: str) -> str | None:
         with self.engine.connect() as connection:
             row = connection.execute(_BY_KEY[table.name], {"key": key}).first()
         if row is None:

@@ -50,7 +50,7 @@ class RunningServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def start(self) -> "RunningServer":
+    def start(self) -> RunningServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -63,7 +63,7 @@ class RunningServer:
         self.server.should_exit = True
         self.thread.join(10)
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self) -> RunningServer:
         return self.start()
 
     def __exit__(self, *_exc) -> None:

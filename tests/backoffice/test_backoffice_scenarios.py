@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from backoffice_helpers import idpel_of
 
 # (customer, target VA, stroom awal, field, expected): one case per scenario figure.
