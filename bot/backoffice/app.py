@@ -32,7 +32,9 @@ from .schemas import (
     Quote,
     Registration,
     RegistrationRequest,
+    ServiceInfo,
     ServiceLevel,
+    StroomAwalAdvice,
     Ticket,
     TicketRequest,
 )
@@ -206,6 +208,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health():
         return json_response(Health(status="ok"))
 
+    @app.get("/ap2t/info", response_model=ServiceInfo)
+    async def info():
+        return json_response(backoffice.info())
+
     @app.get("/ap2t/customers/{number}", response_model=CustomerInfo)
     async def customer(number: str):
         return json_response(backoffice.customer_info(number))
@@ -231,6 +237,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def quote(number: str, target_va: int = target,
                     stroom_awal_rp: int | None = Query(None, ge=0, le=MAX_QUERY_RP)):
         return json_response(backoffice.quote(number, target_va, stroom_awal_rp))
+
+    @app.get("/ap2t/customers/{number}/stroom-awal-advice", response_model=StroomAwalAdvice)
+    async def stroom_awal_advice(number: str, target_va: int = target):
+        return json_response(backoffice.stroom_awal_advice(number, target_va))
 
     @app.get("/ap2t/customers/{number}/service-level", response_model=ServiceLevel)
     async def service_level(number: str, target_va: int = target):

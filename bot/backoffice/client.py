@@ -47,7 +47,9 @@ from .schemas import (
     Quote,
     Registration,
     RegistrationRequest,
+    ServiceInfo,
     ServiceLevel,
+    StroomAwalAdvice,
     Ticket,
     TicketRequest,
 )
@@ -134,6 +136,10 @@ class _Calls:
     def health(self):
         return self._run(_Call("GET", "/health", Health.parse_obj))
 
+    def info(self):
+        """Regulated figures told as they are: stamp duty, validity days, token range."""
+        return self._run(_Call("GET", "/ap2t/info", ServiceInfo.parse_obj))
+
     def customer(self, number: str):
         """A customer by IDPEL (12 digits) or meter number (11 digits) -> CustomerInfo."""
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(number)}",
@@ -164,6 +170,11 @@ class _Calls:
             params["stroom_awal_rp"] = stroom_awal_rp
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/quote",
                                Quote.parse_obj, params=params))
+
+    def stroom_awal_advice(self, idpel: str, target_va: int):
+        """The stroom awal range and the amount to advise (prepaid only) -> StroomAwalAdvice."""
+        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/stroom-awal-advice",
+                               StroomAwalAdvice.parse_obj, params={"target_va": target_va}))
 
     def service_level(self, idpel: str, target_va: int):
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/service-level",

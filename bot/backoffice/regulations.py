@@ -130,6 +130,21 @@ class Sop(_Config):
     routes: Routes
 
 
+class EnergyTariff(_Config):
+    source: str
+    rp_per_kwh: dict[str, Decimal]
+    default_rp_per_kwh: Decimal
+
+    def rate(self, tariff_class: str | None) -> Decimal:
+        return self.rp_per_kwh.get(tariff_class or "", self.default_rp_per_kwh)
+
+
+class InitialTokenAdvice(_Config):
+    source: str
+    days: int
+    full_power_hours_per_day: Decimal
+
+
 class Regulations(_Config):
     connection_fee: ConnectionFee
     vat: Vat
@@ -139,6 +154,8 @@ class Regulations(_Config):
     power_steps: PowerSteps
     tariff: Tariff
     sop: Sop
+    energy_tariff: EnergyTariff
+    initial_token_advice: InitialTokenAdvice
 
 
 def load_regulations(path: Path | None = None) -> Regulations:

@@ -96,6 +96,17 @@ class Quote(BaseModel):
     total_rp: int
 
 
+class StroomAwalAdvice(BaseModel):
+    """The stroom awal range and the amount to advise (SOP step 8). Amounts in rupiah."""
+
+    min_rp: int
+    max_rp: int
+    advised_rp: int
+    denominations_rp: list[int]
+    days: int  # the advised token covers about this many days of typical use
+    estimated_daily_rp: int  # typical use per day at the new power, PPJ included
+
+
 class ServiceLevel(BaseModel):
     """How long the work takes, in hari kalender (SOP step 10)."""
 
@@ -383,6 +394,30 @@ def _checked_stroom_awal(
             ),
         )
     return stroom_awal_rp
+
+
+def stroom_awal_advice(
+    regulations: Regulations, customer: Customer, unit: Unit, target_va: int
+) -> StroomAwalAdvice:
+    """An amount that covers a few days of typical use at the new power: the smallest token
+    denomination (within the range) at or above the estimate, else the range's maximum."""
+    token = regulations.initial_token
+    advice = regulations.initial_token_advice
+    new_tariff = tariff_class(regulations, customer.tariff_category, target_va)
+    daily_kwh = Decimal(target_va) / 1000 * advice.full_power_hours_per_day
+    daily_energy = daily_kwh * regulations.energy_tariff.rate(new_tariff)
+    daily = daily_energy * (1 + ppj_rate(unit, target_va))
+    needed = daily * advice.days
+    in_range = sorted(d for d in token.denominations_rp if token.min_rp <= d <= token.max_rp)
+    advised = next((d for d in in_range if d >= needed), token.max_rp)
+    return StroomAwalAdvice(
+        min_rp=token.min_rp,
+        max_rp=token.max_rp,
+        advised_rp=advised,
+        denominations_rp=in_range,
+        days=advice.days,
+        estimated_daily_rp=round_rupiah(daily),
+    )
 
 
 # --- service level -------------------------------------------------------------------

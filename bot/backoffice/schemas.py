@@ -21,6 +21,7 @@ from .rules import (  # noqa: F401 - re-exported as part of the contract
     RouteReason,
     ServiceLevel,
     ServiceLevelReason,
+    StroomAwalAdvice,
 )
 
 ShortText = constr(strict=True, strip_whitespace=True, min_length=1, max_length=200)
@@ -43,6 +44,18 @@ class ErrorBody(BaseModel):
 
 class Health(BaseModel):
     status: str
+
+
+class ServiceInfo(BaseModel):
+    """Regulated figures the assistant tells as they are (steps 8, 15, 16)."""
+
+    stamp_duty_rp: int  # today's meterai value
+    spjbtl_stamps: int  # stamps needed to sign the SPJBTL
+    registration_validity_days: int
+    stroom_awal_min_rp: int
+    stroom_awal_max_rp: int
+    token_denominations_rp: list[int]
+    max_power_va: int
 
 
 # --- AP2T: customers -----------------------------------------------------------------
@@ -188,6 +201,7 @@ __all__ = [
     "Ap2tNotification", "ApplicantIn", "ApplicantRole", "Areas", "Arrears", "Caller",
     "CustomerInfo", "DilMobileUpdate", "DilPhones", "ErrorBody", "Health", "LitTr",
     "PowerChangeCheck", "Quote", "Registration", "RegistrationRequest", "Route",
-    "RouteReason", "ServiceLevel", "ServiceLevelReason", "Ticket", "TicketKind",
+    "RouteReason", "ServiceInfo", "ServiceLevel", "ServiceLevelReason", "StroomAwalAdvice",
+    "Ticket", "TicketKind",
     "TicketRequest", "UnitInfo",
 ]

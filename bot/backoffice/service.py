@@ -31,6 +31,7 @@ from .schemas import (
     DilPhones,
     Registration,
     RegistrationRequest,
+    ServiceInfo,
     Ticket,
     TicketRequest,
     UnitInfo,
@@ -153,6 +154,28 @@ class Backoffice:
                                self._target(target_va), stroom_awal_rp)
         except rules.QuoteProblem as problem:
             raise invalid(problem.code, str(problem)) from None
+
+    def info(self) -> ServiceInfo:
+        regulations = self.regulations
+        return ServiceInfo(
+            stamp_duty_rp=regulations.stamp_duty.amount_rp,
+            spjbtl_stamps=regulations.stamp_duty.spjbtl_stamps,
+            registration_validity_days=regulations.sop.registration_validity_days,
+            stroom_awal_min_rp=regulations.initial_token.min_rp,
+            stroom_awal_max_rp=regulations.initial_token.max_rp,
+            token_denominations_rp=regulations.initial_token.denominations_rp,
+            max_power_va=regulations.sop.max_power_va,
+        )
+
+    def stroom_awal_advice(self, number: str, target_va: int) -> rules.StroomAwalAdvice:
+        customer = self.customer(number)
+        if not customer.prepaid:
+            raise invalid("stroom_awal_postpaid", "Pelanggan pascabayar tidak membeli stroom awal.")
+        check = rules.check_power_change(self.regulations, customer, self._target(target_va))
+        if not (check.standard and check.higher):
+            raise invalid("invalid_power", " ".join(check.problems))
+        return rules.stroom_awal_advice(self.regulations, customer, self.unit_of(customer),
+                                        target_va)
 
     def service_level(self, number: str, target_va: int) -> rules.ServiceLevel:
         customer = self.customer(number)

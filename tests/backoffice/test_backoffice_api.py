@@ -291,3 +291,36 @@ def test_logs_carry_no_personal_data(api, caplog):
     text = caplog.text
     assert "081234500101" not in text and BUDI not in text and "3273011508850001" not in text
     assert "/crm/callers/" in text  # the access log is there, masked
+
+
+# --- regulated figures and the stroom awal advice ------------------------------------
+
+
+def test_info_tells_the_regulated_figures(read_only_api):
+    assert read_only_api.get("/ap2t/info").json() == {
+        "stamp_duty_rp": 10000, "spjbtl_stamps": 2, "registration_validity_days": 30,
+        "stroom_awal_min_rp": 5000, "stroom_awal_max_rp": 1000000,
+        "token_denominations_rp": [20000, 50000, 100000, 250000, 500000, 1000000],
+        "max_power_va": 197000}
+
+
+def test_stroom_awal_advice_covers_a_week_of_typical_use(read_only_api):
+    advice = read_only_api.get(f"/ap2t/customers/{BUDI}/stroom-awal-advice",
+                               params={"target_va": 2200}).json()
+    assert (advice["min_rp"], advice["max_rp"]) == (5000, 1000000)
+    assert advice["advised_rp"] in advice["denominations_rp"]
+    assert advice["advised_rp"] >= advice["estimated_daily_rp"] * advice["days"]
+    smaller = [d for d in advice["denominations_rp"] if d < advice["advised_rp"]]
+    assert all(d < advice["estimated_daily_rp"] * advice["days"] for d in smaller)
+    bigger = read_only_api.get(f"/ap2t/customers/{BUDI}/stroom-awal-advice",
+                               params={"target_va": 13900}).json()
+    assert bigger["advised_rp"] > advice["advised_rp"]
+
+
+@pytest.mark.parametrize("path", [
+    "/ap2t/customers/541100000202/stroom-awal-advice?target_va=3500",  # postpaid
+    f"/ap2t/customers/{BUDI}/stroom-awal-advice?target_va=3000",  # non-standard
+    f"/ap2t/customers/{BUDI}/stroom-awal-advice?target_va=900",  # lower
+])
+def test_stroom_awal_advice_refusals(read_only_api, path):
+    assert read_only_api.get(path).status_code == 422

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from backoffice_helpers import RunningServer, idpel_of, registration_body, sqlite_settings
+from backoffice_helpers import (
+    RunningServer,
+    free_port,
+    idpel_of,
+    registration_body,
+    sqlite_settings,
+)
 
 from bot.backoffice.client import (
     AsyncBackofficeClient,
@@ -25,6 +35,7 @@ from bot.backoffice.schemas import (
     Ticket,
     TicketRequest,
 )
+from bot.backoffice.settings import REPO_ROOT
 from bot.backoffice.storage import Storage
 
 
@@ -83,6 +94,8 @@ def test_client_typed_results(server):
         assert "Coblong" in client.areas("532110000101").areas
         assert client.lit_tr("532110000101")[0].pic == "Andi"
         assert client.caller("+62 812-3450-0101").name == "Budi Santoso"
+        assert client.info().stamp_duty_rp == 10000
+        assert client.stroom_awal_advice("532110000101", 2200).advised_rp >= 5000
         registration = client.save_registration(RegistrationRequest.parse_obj(registration_body()))
         assert isinstance(registration, Registration) and registration.total_rp == 893300
         ticket = client.create_ticket(TicketRequest(
@@ -192,3 +205,36 @@ def test_client_base_url_from_environment(monkeypatch):
     monkeypatch.delenv("PLN_SIM_URL")
     with BackofficeClient() as client:
         assert client.base_url == "http://127.0.0.1:5070"
+
+
+def test_python_m_bot_backoffice_serves_with_the_environment(tmp_path):
+    """The entry point the stack uses: env settings, PLN_NOW, a masked access log."""
+    port = free_port()
+    env = dict(os.environ, PLN_SIM_PORT=str(port), PLN_SIM_HOST="127.0.0.1",
+               PLN_SIM_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
+               PLN_NOW="2026-01-31T09:30:00+07:00")
+    log_path = tmp_path / "simulator.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "bot.backoffice"], env=env,
+                                   cwd=REPO_ROOT, stdout=log, stderr=log)
+    try:
+        with BackofficeClient(f"http://127.0.0.1:{port}", retries=0) as client:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    client.health()
+                    break
+                except Unavailable:
+                    assert process.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "the simulator did not start"
+                    time.sleep(0.1)
+            saved = client.save_registration(RegistrationRequest.parse_obj(registration_body()))
+            assert saved.created_at.isoformat() == "2026-01-31T09:30:00+07:00"
+            assert saved.expires_at.isoformat() == "2026-03-02T09:30:00+07:00"
+            client.caller("081234500101")
+    finally:
+        process.terminate()
+        process.wait(10)
+    log_text = log_path.read_text()
+    assert "GET /crm/callers/********0101 200" in log_text
+    assert "081234500101" not in log_text and "532110000101" not in log_text
