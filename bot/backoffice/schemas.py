@@ -7,10 +7,11 @@ The rule results (``PowerChangeCheck``, ``Quote``, ``ServiceLevel``) are defined
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, StrictInt, conint, constr
+from pydantic import BaseModel, StrictInt, conint, constr, validator
 
 from .records import DilPhones, LitTr
 from .rules import (  # noqa: F401 - re-exported as part of the contract
@@ -165,6 +166,25 @@ class TicketKind(str, Enum):
     CSO_HANDOFF = "cso_handoff"  # handed to a person with the data collected
 
 
+MAX_DATA_DEPTH = 8
+
+
+def check_plain_json(value: Any, max_depth: int = MAX_DATA_DEPTH) -> Any:
+    """Refuse data nested deeper than ``max_depth`` or holding NaN/Infinity (not JSON).
+    Iterative, so that hostile nesting cannot exhaust the stack."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite")
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                raise ValueError(f"data nested deeper than {max_depth} levels")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return value
+
+
 class TicketRequest(_Request):
     kind: TicketKind
     reason: LongText
@@ -173,6 +193,10 @@ class TicketRequest(_Request):
     idpel: NumberText | None
     data: dict[str, Any] = {}
     idempotency_key: IdempotencyKey | None
+
+    @validator("data")
+    def _plain_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return check_plain_json(data)
 
 
 class Ticket(BaseModel):

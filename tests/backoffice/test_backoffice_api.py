@@ -251,6 +251,13 @@ BAD_REQUESTS = [
     ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "", "sop_step": 3,
                                "conversation_id": "c"}),
     ("POST", "/apkt/tickets", {"kind": "mbl", "sop_step": 3}),
+    ("POST", "/apkt/tickets", {"kind": "mbl", "reason": "x", "sop_step": 3,
+                               "conversation_id": "c", "data": {"x": [[[[[[[[[[1]]]]]]]]]]}}),
+    ("POST", "/apkt/tickets", '{"kind": "mbl", "reason": "x", "sop_step": 3, '
+                              '"conversation_id": "c", "data": {"x": NaN}}'),
+    ("POST", "/apkt/tickets", '{"kind": "mbl", "reason": "x", "sop_step": 3, '
+                              '"conversation_id": "c", "data": ' + "[" * 5000 + "]" * 5000 + "}"),
+    ("POST", "/ap2t/registrations", "\xff\xfe"),
     ("DELETE", "/ap2t/registrations/anything", None),
 ]
 
