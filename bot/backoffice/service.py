@@ -247,7 +247,8 @@ class Backoffice:
 
         def build(number: str) -> str:
             created_at = self.clock()
-            registration = Registration(
+            # the fields were validated with the request or computed by the rules
+            registration = Registration.construct(
                 registration_number=number,
                 idpel=customer.idpel,
                 customer_name=customer.name,
@@ -303,24 +304,18 @@ class Backoffice:
             idpel = _NUMBER_SEPARATORS.sub("", request.idpel)
             if not is_idpel(idpel):
                 raise invalid("invalid_customer_number", "ID pelanggan harus 12 digit.")
-        payload = request.dict()
         created_at = self.clock()
+        # Masked once; the request hash is taken of the masked request too, so that no
+        # personal data is stored in clear, not even hashed.
+        masked = dict(kind=request.kind, reason=scrub_text(request.reason),
+                      sop_step=request.sop_step, conversation_id=request.conversation_id,
+                      idpel=idpel, data=mask_personal_data(request.data))
+        masked_payload = dict(masked, idempotency_key=request.idempotency_key)
 
         def build(number: str) -> str:
-            ticket = Ticket(
-                ticket_number=number,
-                kind=request.kind,
-                reason=scrub_text(request.reason),
-                sop_step=request.sop_step,
-                conversation_id=request.conversation_id,
-                idpel=idpel,
-                data=mask_personal_data(request.data),
-                created_at=created_at,
-            )
-            return ticket.json()
+            # the fields were validated with the request: no second validation
+            return Ticket.construct(ticket_number=number, created_at=created_at, **masked).json()
 
-        # the stored request hash must not keep personal data in clear either
-        masked_payload = mask_personal_data(payload)
         try:
             body, created = self.storage.save_ticket(
                 request.idempotency_key, masked_payload, request.conversation_id,

@@ -261,10 +261,8 @@ class Storage:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
     def _save_once(self, table, key, digest, build, new_number, columns) -> tuple[str, bool]:
-        if key is not None:
-            existing = self._by_key(table, key, digest)
-            if existing is not None:
-                return existing, False
+        """Insert first (a new key is the common case: one statement); when the unique
+        constraint refuses it, the row already saved under the key is the answer."""
         for _attempt in range(NUMBER_ATTEMPTS):
             number = new_number()
             body = build(number)
@@ -275,7 +273,8 @@ class Storage:
                     connection.execute(table.insert(), row)  # parameters bound: no compile
                 return body, True
             except IntegrityError:
-                # Either a concurrent save with the same key won, or the number was taken.
+                # Either this key was saved before (now or by a concurrent request), or the
+                # number was taken: then draw another one.
                 if key is not None:
                     existing = self._by_key(table, key, digest)
                     if existing is not None:
