@@ -121,6 +121,34 @@ class AccessLog:
                             status, (time.perf_counter() - started) * 1000)
 
 
+class SafetyNet:
+    """Turns an unexpected exception into the JSON 500 body, logging only its type: the
+    default path would have uvicorn log the traceback, and with it whatever personal data
+    the exception's message or frames hold."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def send_and_note(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except Exception as error:  # the net is the point: nothing escapes it
+            log.error("unexpected %s on %s %s", type(error).__name__, scope["method"],
+                      mask_path(scope["path"]))
+            if not started:
+                await error_response(500, "internal_error", "Kesalahan pada simulator.")(
+                    scope, receive, send)
+
+
 def json_response(model, status: int = 200) -> Response:
     """The model as JSON, sent as it is: FastAPI would otherwise validate and re-encode it
     against ``response_model`` (which stays declared for the OpenAPI schema)."""
@@ -186,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
+    app.add_middleware(SafetyNet)
 
     target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
 

@@ -331,3 +331,15 @@ def test_stroom_awal_advice_covers_a_week_of_typical_use(read_only_api):
 ])
 def test_stroom_awal_advice_refusals(read_only_api, path):
     assert read_only_api.get(path).status_code == 422
+
+
+def test_an_unexpected_error_is_a_json_500_without_personal_data_in_the_log(api, caplog):
+    def broken():
+        raise RuntimeError("NIK 3273011508850001 in an exception message")
+
+    api.app.add_api_route("/broken", broken)
+    caplog.set_level("INFO")
+    response = api.get("/broken")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error", "message": "Kesalahan pada simulator."}
+    assert "RuntimeError" in caplog.text and "3273011508850001" not in caplog.text
