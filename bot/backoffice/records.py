@@ -133,6 +133,27 @@ class Fixture(BaseModel):
     applicants: list[Applicant] = Field(default_factory=list)
     invalid_niks: list[InvalidNik] = Field(default_factory=list)
 
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: dict) -> dict:
+        """Each customer's unit exists and has the customer's kecamatan and kelurahan; IDPELs
+        and meter numbers are unique."""
+        units = {unit.code: unit for unit in values["units"]}
+        problems = []
+        for customer in values["customers"]:
+            unit = units.get(customer.unit)
+            if unit is None:
+                problems.append(f"{customer.idpel}: unknown unit {customer.unit}")
+            elif customer.kelurahan not in unit.areas.get(customer.kecamatan, []):
+                problems.append(f"{customer.idpel}: {customer.kecamatan}/{customer.kelurahan} "
+                                f"not in the areas of unit {unit.code}")
+        numbers = [c.idpel for c in values["customers"]] + [
+            c.meter_number for c in values["customers"] if c.meter_number]
+        if len(numbers) != len(set(numbers)):
+            problems.append("IDPELs and meter numbers must be unique")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return values
+
 
 def floats_as_text(value):
     """YAML floats (tax rates) go through str() so that Decimal gets 0.03, not 0.0299..."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from zoneinfo import ZoneInfo
 
 from bot.identifiers import (
     PhoneKind,
@@ -192,7 +193,7 @@ class Backoffice:
         customer = self.customer(request.idpel)
         build = self._registration_builder(customer, request)
         payload = request.dict()
-        created_at = self.clock()
+        created_at = self._local_now(customer)
         try:
             body, created = self.storage.save_registration(
                 request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
@@ -246,7 +247,7 @@ class Backoffice:
         validity = regulations.sop.registration_validity_days
 
         def build(number: str) -> str:
-            created_at = self.clock()
+            created_at = self._local_now(customer)
             # the fields were validated with the request or computed by the rules
             registration = Registration.construct(
                 registration_number=number,
@@ -276,6 +277,10 @@ class Backoffice:
             return registration.json()
 
         return build
+
+    def _local_now(self, customer: Customer) -> dt.datetime:
+        """Now in the customer's unit's time zone: the dates told to the customer are local."""
+        return self.clock().astimezone(ZoneInfo(self.unit_of(customer).timezone))
 
     def _area(self, customer: Customer, kecamatan: str, kelurahan: str) -> tuple[str, str]:
         """The unit's own spelling of a kecamatan and one of its kelurahan (case-insensitive)."""

@@ -343,3 +343,14 @@ def test_an_unexpected_error_is_a_json_500_without_personal_data_in_the_log(api,
     assert response.status_code == 500
     assert response.json() == {"error": "internal_error", "message": "Kesalahan pada simulator."}
     assert "RuntimeError" in caplog.text and "3273011508850001" not in caplog.text
+
+
+def test_registration_dates_are_in_the_unit_time_zone(api):
+    """Rudi's unit is in Jayapura (WIT, +09:00); the fixed clock is 10:00 WIB."""
+    body = registration_body(idpel=idpel_of("Rudi"), target_va=6600, stroom_awal_rp=50000,
+                             owner_nik="9171013012800008", kecamatan="Jayapura Utara",
+                             kelurahan="Imbi", mobile_phone="082199800808")
+    registration = api.post("/ap2t/registrations", json=body).json()
+    assert registration["created_at"] == "2026-11-27T12:00:00+09:00"
+    assert registration["expires_at"] == "2026-12-27T12:00:00+09:00"
+    assert registration["service_level"]["days"] == 25

@@ -189,3 +189,12 @@ def test_fixture_applicant_address_is_whole():
 def test_missing_seed_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="PLN_SEED_FILE"):
         load_fixture(tmp_path / "customers.yaml")
+
+
+def test_inconsistent_seed_is_refused():
+    from bot.backoffice.records import Fixture
+
+    data = SEED.dict()
+    data["customers"][0]["kelurahan"] = "Atlantis"
+    with pytest.raises(ValueError, match="Atlantis"):
+        Fixture.parse_obj(data)
