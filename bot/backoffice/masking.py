@@ -39,17 +39,23 @@ def scrub_text(text: str) -> str:
     return _DIGIT_RUN.sub(digits, text)
 
 
-def mask_personal_data(value: Any, key: str = "") -> Any:
-    """A copy of ``value`` (JSON-like) with personal data masked, recursively."""
+def mask_personal_data(value: Any, key: str = "", inherited: str = "") -> Any:
+    """A copy of ``value`` (JSON-like) with personal data masked, recursively. Everything
+    under a personal key is masked, however it is nested ({"address": {"street": ...}})."""
+    kind = inherited
+    if key and _is_personal_key(key, _EMAIL_KEYS):
+        kind = kind or "email"
+    elif key and _is_personal_key(key, _PERSONAL_KEYS):
+        kind = kind or "personal"
     if isinstance(value, dict):
-        return {name: mask_personal_data(item, str(name)) for name, item in value.items()}
+        return {name: mask_personal_data(item, str(name), kind) for name, item in value.items()}
     if isinstance(value, list):
-        return [mask_personal_data(item, key) for item in value]
+        return [mask_personal_data(item, "", kind) for item in value]
     if value is None or isinstance(value, bool):
         return value
-    if key and _is_personal_key(key, _EMAIL_KEYS):
+    if kind == "email":
         return mask_email(str(value))
-    if key and _is_personal_key(key, _PERSONAL_KEYS):
+    if kind == "personal":
         return mask(str(value))
     if isinstance(value, str):
         return scrub_text(value)

@@ -198,3 +198,19 @@ def test_inconsistent_seed_is_refused():
     data["customers"][0]["kelurahan"] = "Atlantis"
     with pytest.raises(ValueError, match="Atlantis"):
         Fixture.parse_obj(data)
+
+
+def test_masking_of_nested_personal_data():
+    from bot.backoffice.masking import mask_personal_data
+
+    masked = mask_personal_data({
+        "address": {"street": "Jl. Dago No. 12", "city": "Bandung Utara"},
+        "phones": ["081234500101", "0217201234"], "emails": ["budi@gmail.com"],
+        "note": "NIK 3273011508850001, hp +62 812-3450-0101, budi@gmail.com",
+        "target_va": 2200, "confirmed": True, "name": "Budi Santoso"})
+    assert masked["address"] == {"street": "*" * 11 + ". 12", "city": "*" * 9 + "tara"}
+    assert masked["phones"] == ["********0101", "******1234"]
+    assert masked["emails"] == ["b***@gmail.com"]
+    assert "3273011508850001" not in masked["note"] and "812-3450" not in masked["note"]
+    assert "budi@gmail.com" not in masked["note"]
+    assert (masked["target_va"], masked["confirmed"], masked["name"]) == (2200, True, "Budi Santoso")
