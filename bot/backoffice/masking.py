@@ -4,15 +4,23 @@ or written to a log. The masks themselves are ``bot.identifiers.mask``/``mask_em
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from bot.identifiers import check_nik, mask, mask_email, parse_phone
+from bot.identifiers import Phone, check_nik, mask, mask_email, parse_phone
 
 # Keys whose values are personal data, by what the key contains (lower case).
 _EMAIL_KEYS = ("email", "surel")
 _PERSONAL_KEYS = ("nik", "ktp", "phone", "telepon", "telp", "hp", "mobile", "pstn", "msisdn",
                   "caller", "address", "alamat")
+
+@lru_cache(maxsize=4096)
+def cached_parse_phone(text: str) -> Phone | None:
+    """``bot.identifiers.parse_phone``, remembered: libphonenumber's parsing is the most
+    expensive step of a registration or a CRM look-up, and the same numbers come back."""
+    return parse_phone(text)
+
 
 _DIGIT_RUN = re.compile(r"\+?\d[\d\- .]{6,}\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -31,7 +39,7 @@ def scrub_text(text: str) -> str:
     def digits(match: re.Match) -> str:
         value = match.group(0)
         compact = re.sub(r"\D", "", value)
-        if (len(compact) == 16 and check_nik(compact).valid) or parse_phone(value):
+        if (len(compact) == 16 and check_nik(compact).valid) or cached_parse_phone(value):
             return mask(compact) or ""
         return value
 

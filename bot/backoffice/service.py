@@ -16,11 +16,10 @@ from bot.identifiers import (
     is_idpel,
     mask,
     mask_email,
-    parse_phone,
 )
 
 from . import rules
-from .masking import mask_personal_data, scrub_text
+from .masking import cached_parse_phone, mask_personal_data, scrub_text
 from .records import Customer, LitTr, Unit
 from .regulations import Regulations
 from .schemas import (
@@ -129,7 +128,7 @@ class Backoffice:
 
     def update_dil_mobile(self, number: str, phone_text: str) -> DilPhones:
         customer = self.customer(number)
-        phone = parse_phone(phone_text)
+        phone = cached_parse_phone(phone_text)
         if phone is None or phone.kind is not PhoneKind.MOBILE:
             raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
         with self._dil_lock:
@@ -227,7 +226,7 @@ class Backoffice:
         applicant = request.applicant
         kecamatan, kelurahan = self._area(customer, applicant.kecamatan, applicant.kelurahan)
         owner_nik = self._nik(applicant.owner_nik, "NIK pemilik")
-        phone = parse_phone(applicant.mobile_phone)
+        phone = cached_parse_phone(applicant.mobile_phone)
         if phone is None or phone.kind is not PhoneKind.MOBILE:
             raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
         email = applicant.email or None
@@ -340,7 +339,7 @@ class Backoffice:
     # --- CRM ----------------------------------------------------------------------------
 
     def caller(self, phone_text: str) -> Caller:
-        phone = parse_phone(phone_text)
+        phone = cached_parse_phone(phone_text)
         if phone is None:
             raise invalid("invalid_phone", "Bukan nomor telepon Indonesia yang valid.")
         entry = self.reference.crm.get(phone.national)
