@@ -45,6 +45,7 @@ class Result:
     predicted: str             # as served (may be nlu_fallback)
     best_intent: str           # best non-fallback intent
     confidence: float          # confidence of best_intent
+    margin: float              # best_intent's confidence minus the next intent's
     expected_entities: list[tuple[str, str]]
     predicted_entities: list[tuple[str, str]]
     parse_ms: float
@@ -131,12 +132,14 @@ def evaluate(agent, examples: list[Example]) -> Report:
     for ex, parsed, ms in asyncio.run(parse_all()):
         ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != FALLBACK]
         best = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+        second = float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0
         results.append(Result(
             text=ex.text,
             expected=ex.intent,
             predicted=(parsed.get("intent") or {}).get("name"),
             best_intent=best["name"],
             confidence=float(best["confidence"]),
+            margin=float(best["confidence"]) - second,
             expected_entities=ex.entities,
             predicted_entities=[(e["entity"], str(e["value"]))
                                 for e in parsed.get("entities", [])],
