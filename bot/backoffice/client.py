@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -53,6 +54,10 @@ from .schemas import (
     Ticket,
     TicketRequest,
 )
+
+# httpx logs every request's URL at INFO, and URLs carry phone numbers (CRM lookups):
+# personal data must not reach a log in clear, so only its warnings are kept.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5070"
 BASE_URL_ENV = "PLN_SIM_URL"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 LOCALE = "id_ID"
@@ -39,3 +42,8 @@ def addressed_as(title: str | None, name: str | None) -> str:
     if not name:
         return title
     return name if title == "Bapak/Ibu" else f"{title} {name}"
+
+
+def long_date(moment: dt.date) -> str:
+    """A date as said to customers: "27 Desember 2026"."""
+    return format_date(moment, format="long", locale=LOCALE)

@@ -27,3 +27,10 @@ def test_addressed_as():
     assert addressed_as(None, None) == "Bapak/Ibu"
     assert addressed_as("Ibu", None) == "Ibu"
     assert addressed_as("Bapak/Ibu", "CV Maju Bersama") == "CV Maju Bersama"
+
+
+def test_long_date_in_indonesian():
+    import datetime as dt
+
+    from bot.sop.formatting import long_date
+    assert long_date(dt.date(2026, 12, 27)) == "27 Desember 2026"

@@ -1,0 +1,70 @@
+"""``closing_form``: "Apakah informasinya sudah jelas?" (18, after a saved request) with
+the SLO advice (19), then "Ada lagi yang bisa dibantu?" (20). When it stops, the rules
+say the campaign and closing (21) and the customer-intimacy phrase (22)."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backoffice import backoffice
+from actions.conversation import latest_intent
+from actions.custom_forms import SopFormValidationAction, Verdict
+from bot.backoffice.client import BackofficeError
+from bot.sop.answers import yes_no
+from bot.sop.flow import Ending
+
+FORM = "closing_form"
+
+
+class ValidateClosingForm(SopFormValidationAction):
+    takes_corrections = False
+
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    def questions(self, tracker: Tracker) -> list[str]:
+        saved = tracker.get_slot("sop_ending") == Ending.SAVED.value
+        return (["info_clear"] if saved else []) + ["more_help"]
+
+    async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
+                               tracker: Tracker) -> Verdict:
+        clear = yes_no(latest_intent(tracker), text)
+        if clear is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse(penalised=False)
+        if not clear:  # explain again what was asked (step 18)
+            dispatcher.utter_message(response="utter_registration_saved",
+                                     registration_number=tracker.get_slot("registration_number"))
+            dispatcher.utter_message(response="utter_payment_places")
+            return Verdict.refuse(penalised=False)
+        dispatcher.utter_message(response="utter_slo_advice")  # step 19a
+        await utter_lit_tr_list(dispatcher, tracker)
+        return Verdict.accept(True)
+
+    async def check_more_help(self, text: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> Verdict:
+        more = yes_no(latest_intent(tracker), text)
+        if more is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse(penalised=False)
+        if more:
+            dispatcher.utter_message(response="utter_how_else_can_help")
+            return Verdict.refuse(penalised=False)  # the question stays open
+        return Verdict.accept(False)
+
+
+async def utter_lit_tr_list(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Step 19b/c: LIT TR data via CC ESDM 136; for the one-stop service (LSP), AP2T's
+    list of the customer's unit with each PIC's contact."""
+    idpel = tracker.get_slot("idpel")
+    try:
+        inspectors = await backoffice().lit_tr(idpel) if idpel else []
+    except BackofficeError:
+        inspectors = []
+    if inspectors:
+        listing = "; ".join(f"{i}. {lit.name} (PIC {lit.pic}, {lit.phone})"
+                            for i, lit in enumerate(inspectors, start=1))
+        dispatcher.utter_message(response="utter_lit_tr_list", lit_tr=listing)
+    else:
+        dispatcher.utter_message(response="utter_lit_tr_esdm")

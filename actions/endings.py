@@ -1,0 +1,180 @@
+"""How a request ends: saved (15-17), APKT Issued Closed, MBL escalation, or a CSO takes
+over; then the closing steps (18-22).
+
+``action_conclude_request`` runs when ``perubahan_daya_form`` stops. It records what the
+SOP requires in the back office and goes on to ``closing_form`` (or to the hand-over).
+Tickets and registrations carry idempotency keys derived from the conversation, so a
+retried action (or a repeated "ya, simpan") never records twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backoffice import backoffice
+from actions.conversation import answers
+from actions.custom_forms import CANCEL_PENDING_SLOT, outcome_slots
+from bot.backoffice.client import BackofficeError, Refused
+from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
+from bot.identifiers import mask
+from bot.sop import flow
+from bot.sop.flow import Ending, HandoffReason, Question
+from bot.sop.formatting import long_date, rupiah
+
+logger = logging.getLogger(__name__)
+
+CLOSING_FORM = "closing_form"
+
+
+def idempotency_key(tracker: Tracker, *parts: Any) -> str:
+    """A key that is the same for the same conversation and the same request."""
+    raw = "|".join([tracker.sender_id, *map(str, parts)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def collected_data(tracker: Tracker) -> dict[str, Any]:
+    """What the customer gave and the back office found, for the ticket (the back office
+    masks personal data before storing it)."""
+    data = {name: value for name, value in answers(tracker).items() if value is not None}
+    for name in ("caller_name", "caller_phone", "idpel", "customer_name", "current_tariff",
+                 "current_power_va", "new_tariff", "target_power_va", "total_rp"):
+        if tracker.get_slot(name) is not None:
+            data[name] = tracker.get_slot(name)
+    return data
+
+
+async def record_ticket(tracker: Tracker, kind: str, reason: str, step: int,
+                        details: dict[str, Any] | None = None) -> str | None:
+    """Record an APKT ticket; None when the back office cannot take it (the data stays in
+    the conversation's tracker, which is kept)."""
+    data = {**collected_data(tracker), **(details or {})}
+    request = TicketRequest(
+        kind=kind, reason=reason, sop_step=step, conversation_id=tracker.sender_id,
+        idpel=tracker.get_slot("idpel"), data=data,
+        idempotency_key=idempotency_key(tracker, "ticket", kind, reason, step))
+    try:
+        ticket = await backoffice().create_ticket(request)
+    except BackofficeError as error:
+        logger.error("APKT ticket (%s, step %s) for conversation %s not recorded: %s",
+                     kind, step, mask(tracker.sender_id), error)
+        return None
+    return ticket.ticket_number
+
+
+class ActionConcludeRequest(Action):
+    def name(self) -> str:
+        return "action_conclude_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        ending = tracker.get_slot("sop_ending")
+        if ending == Ending.CSO_HANDOFF.value:
+            return [FollowupAction("action_hand_over")]
+        if ending in (Ending.ISSUED_CLOSED.value, Ending.MBL.value):
+            number = await record_ticket(tracker, ending, tracker.get_slot("sop_reason") or "",
+                                         int(tracker.get_slot("sop_step") or 1),
+                                         tracker.get_slot("outcome_details"))
+            return [SlotSet("ticket_number", number), FollowupAction(CLOSING_FORM)]
+        if tracker.get_slot(Question.DATA_CONFIRMED.value) is True:
+            return await self.save(dispatcher, tracker)
+        return [FollowupAction(CLOSING_FORM)]  # nothing to record (should not happen)
+
+    async def save(self, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> list[EventType]:
+        """Step 15 (save, registration number), 16 (documents), 17 (payment)."""
+        slot = tracker.get_slot
+        stroom = slot(Question.STROOM_AWAL.value)
+        request = RegistrationRequest(
+            idempotency_key=idempotency_key(tracker, "registration", slot("idpel"),
+                                            slot(Question.TARGET_POWER.value)),
+            idpel=slot("idpel"), target_va=int(slot(Question.TARGET_POWER.value)),
+            stroom_awal_rp=int(stroom) if stroom is not None else None,
+            applicant=ApplicantIn(
+                role=slot(Question.APPLICANT_ROLE.value),
+                owner_nik=slot(Question.OWNER_NIK.value),
+                applicant_nik=slot(Question.APPLICANT_NIK.value),
+                applicant_name=slot(Question.APPLICANT_NAME.value) or slot("caller_name")
+                or slot("customer_name"),
+                applicant_address=slot(Question.APPLICANT_ADDRESS.value),
+                email=slot(Question.EMAIL.value),
+                mobile_phone=slot(Question.MOBILE_PHONE.value),
+                kecamatan=slot(Question.KECAMATAN.value),
+                kelurahan=slot(Question.KELURAHAN.value)))
+        client = backoffice()
+        try:
+            info = await client.info()
+            registration = await client.save_registration(request)
+            dil = await client.customer(slot("idpel"))
+            if dil.dil_phones.mobile != request.applicant.mobile_phone:  # step 13c
+                await client.update_dil_mobile(slot("idpel"), request.applicant.mobile_phone)
+        except Refused as refusal:
+            why = flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, 15,
+                                 refused=refusal.message)
+            return self._handover(why)
+        except BackofficeError:
+            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, 15))
+        dispatcher.utter_message(response="utter_registration_saved",
+                                 registration_number=registration.registration_number)
+        dispatcher.utter_message(response="utter_documents", stamps=info.spjbtl_stamps,
+                                 stamp_value=rupiah(info.stamp_duty_rp),
+                                 owner_and_applicant=(
+                                     "pemilik dan pemohon" if slot("applicant_role")
+                                     == flow.AUTHORISED else "pemilik"))
+        dispatcher.utter_message(response="utter_payment_places")
+        return [SlotSet("sop_ending", Ending.SAVED.value),
+                SlotSet("registration_number", registration.registration_number),
+                SlotSet("registration_expires", long_date(registration.expires_at)),
+                FollowupAction(CLOSING_FORM)]
+
+    @staticmethod
+    def _handover(outcome: flow.Outcome) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in outcome_slots(outcome).items()] + [
+            FollowupAction("action_hand_over")]
+
+
+class ActionHandOver(Action):
+    """A CSO takes over: ticket with reason, step and data, the customer is told, the
+    closing phrases are said, and the assistant pauses for this conversation."""
+
+    def name(self) -> str:
+        return "action_hand_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        events: list[EventType] = []
+        if tracker.get_slot("sop_ending") != Ending.CSO_HANDOFF.value:
+            # asked for directly ("mau bicara dengan petugas"), from any step
+            requested = tracker.get_slot("requested_slot")
+            step = flow.SOP_STEP.get(Question(requested), 1) if requested in {
+                q.value for q in Question} else 1
+            outcome = flow.hand_over(HandoffReason.CUSTOMER_ASKED, step)
+            events += [SlotSet(name, value) for name, value in outcome_slots(outcome).items()]
+            reason, step = outcome.reason, step
+        else:
+            reason, step = tracker.get_slot("sop_reason"), int(tracker.get_slot("sop_step") or 1)
+        number = await record_ticket(tracker, Ending.CSO_HANDOFF.value, reason or "", step,
+                                     tracker.get_slot("outcome_details"))
+        dispatcher.utter_message(response="utter_handoff")
+        dispatcher.utter_message(response="utter_closing")
+        dispatcher.utter_message(response="utter_intimacy")
+        return events + [SlotSet("ticket_number", number), SlotSet("requested_slot", None),
+                         ActiveLoop(None), ConversationPaused()]
+
+
+class ActionConfirmCancel(Action):
+    """"Batal": asked to confirm first; the form's base class reads the answer."""
+
+    def name(self) -> str:
+        return "action_confirm_cancel"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(response="utter_ask_cancel_confirmation")
+        return [SlotSet(CANCEL_PENDING_SLOT, True)]

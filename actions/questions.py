@@ -1,0 +1,83 @@
+"""Questions off the script, answered at any point; the form then asks again where it was.
+
+Where the conversation already knows the figure (the quote, the service level, the
+registration) the answer gives it; otherwise the general rule of the SOP.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backoffice import backoffice
+from actions.closing_form import utter_lit_tr_list
+from actions.conversation import latest_intent
+from bot.backoffice.client import BackofficeError
+from bot.sop.formatting import rupiah
+
+STATIC_ANSWERS = {
+    "ask_payment_places": "utter_payment_places",
+    "ask_why_nik": "utter_why_nik",
+    "bot_challenge": "utter_bot_challenge",
+    "out_of_scope": "utter_out_of_scope",
+}
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = latest_intent(tracker)
+        slot = tracker.get_slot
+        if intent == "ask_cost":
+            if slot("total_text"):
+                dispatcher.utter_message(response="utter_cost_known", total=slot("total_text"))
+            else:
+                dispatcher.utter_message(response="utter_cost_general")
+        elif intent == "ask_duration":
+            if slot("service_level_days"):
+                dispatcher.utter_message(response="utter_duration_known",
+                                         days=int(slot("service_level_days")))
+            else:
+                dispatcher.utter_message(response="utter_duration_general")
+        elif intent == "ask_documents":
+            await self.documents(dispatcher)
+        elif intent == "ask_registration_validity":
+            await self.validity(dispatcher, tracker)
+        elif intent == "ask_slo":
+            dispatcher.utter_message(response="utter_slo_advice")
+            await utter_lit_tr_list(dispatcher, tracker)
+        else:
+            dispatcher.utter_message(response=STATIC_ANSWERS.get(intent, "utter_out_of_scope"))
+        return []
+
+    @staticmethod
+    async def documents(dispatcher: CollectingDispatcher) -> None:
+        try:
+            info = await backoffice().info()
+        except BackofficeError:
+            dispatcher.utter_message(response="utter_documents_general")
+            return
+        dispatcher.utter_message(response="utter_documents_info", stamps=info.spjbtl_stamps,
+                                 stamp_value=rupiah(info.stamp_duty_rp))
+
+    @staticmethod
+    async def validity(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        try:
+            info = await backoffice().info()
+        except BackofficeError:
+            info = None
+        days = info.registration_validity_days if info else None
+        number = tracker.get_slot("registration_number")
+        if number and tracker.get_slot("registration_expires"):
+            dispatcher.utter_message(response="utter_validity_known", registration_number=number,
+                                     expires=tracker.get_slot("registration_expires"),
+                                     days=days or "")
+        elif days:
+            dispatcher.utter_message(response="utter_validity_general", days=days)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")

@@ -1,0 +1,366 @@
+"""Validation of ``perubahan_daya_form``: one check per question of the SOP (steps 2-14).
+
+Each check reads the customer's words with ``bot.language`` / ``bot.sop.answers``, asks the
+back office through the client, and returns a ``Verdict``; the SOP's decisions come from
+``bot.sop.flow``. What the customer is told is a response of ``domain.yml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backoffice import backoffice
+from actions.conversation import answers, context, latest_intent
+from actions.custom_forms import SopFormValidationAction, Verdict
+from bot.backoffice.client import BackofficeError, NotFound, Refused
+from bot.identifiers import PhoneKind
+from bot.language import (
+    parse_amount,
+    parse_customer_number,
+    parse_email,
+    parse_nik,
+    parse_phone_number,
+    parse_power,
+)
+from bot.places import match_place
+from bot.sop import flow
+from bot.sop.answers import address, applicant_role, person_name, yes_no
+from bot.sop.flow import HandoffReason
+from bot.sop.formatting import addressed_as, power, rupiah, tariff_and_power
+
+FORM = "perubahan_daya_form"
+MAX_UNKNOWN_NUMBERS = 3  # "at most 2 retries" (sop-behaviour.md, step 4)
+
+
+def unavailable(tracker: Tracker) -> Verdict:
+    """The back office cannot be reached: a CSO takes over with what was collected."""
+    requested = tracker.get_slot("requested_slot")
+    step = flow.SOP_STEP.get(flow.Question(requested), 1) if requested else 1
+    return Verdict.end(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, step))
+
+
+class ValidatePerubahanDayaForm(SopFormValidationAction):
+    def name(self) -> str:
+        return f"validate_{FORM}"
+
+    def questions(self, tracker: Tracker) -> list[str]:
+        if tracker.get_slot("sop_ending"):
+            return []  # the request has ended: the form stops
+        return [q.value for q in flow.applicable_questions(answers(tracker), context(tracker))]
+
+    # --- step 2: name ----------------------------------------------------------------
+
+    async def check_caller_name(self, text: str, dispatcher: CollectingDispatcher,
+                                tracker: Tracker) -> Verdict:
+        title, name = person_name(text)
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_caller_name")
+            return Verdict.refuse()
+        title = title or tracker.get_slot("caller_title") or "Bapak/Ibu"
+        return Verdict.accept(name, caller_title=title, caller_display=addressed_as(title, name))
+
+    # --- step 3: NIK ready -----------------------------------------------------------
+
+    async def check_nik_ready(self, text: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> Verdict:
+        ready = yes_no(latest_intent(tracker), text)
+        if ready is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        if not ready:
+            dispatcher.utter_message(response="utter_nik_not_ready")
+            return Verdict.end(flow.after_nik_ready(False), False)
+        return Verdict.accept(True)
+
+    # --- step 4: IDPEL or meter number, arrears --------------------------------------
+
+    async def check_customer_number(self, text: str, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker) -> Verdict:
+        if latest_intent(tracker) in ("not_ready", "deny"):
+            dispatcher.utter_message(response="utter_customer_number_not_ready")
+            return Verdict.end(flow.after_customer_number_unavailable())
+        number = parse_customer_number(text)
+        if number is None:
+            dispatcher.utter_message(response="utter_invalid_customer_number")
+            return Verdict.refuse()
+        client = backoffice()
+        try:
+            customer = await client.customer(number.value)
+            arrears = await client.arrears(customer.idpel)
+        except NotFound:
+            unknown = int(tracker.get_slot("unknown_numbers") or 0) + 1
+            if unknown >= MAX_UNKNOWN_NUMBERS:
+                dispatcher.utter_message(response="utter_customer_number_not_ready")
+                return Verdict.end(flow.after_customer_number_unavailable(),
+                                   unknown_numbers=unknown)
+            dispatcher.utter_message(response="utter_customer_not_found", number=number.value)
+            return Verdict.refuse(penalised=False, unknown_numbers=unknown)
+        except BackofficeError:
+            return unavailable(tracker)
+        customer_slots = {
+            "idpel": customer.idpel,
+            "customer_name": customer.name,
+            "customer_title": customer.title,
+            "customer_address": customer.address,
+            "current_power_va": customer.power_va,
+            "current_tariff": customer.tariff,
+            "current_tariff_power": tariff_and_power(customer.tariff, customer.power_va),
+            "prepaid": customer.payment == "prabayar",
+            "unit_name": customer.unit.name,
+            "unit_address": customer.unit.address,
+            "unknown_numbers": 0,
+        }
+        outcome = flow.after_arrears(arrears.amount_rp, arrears.months)
+        if not outcome.carries_on:
+            dispatcher.utter_message(response="utter_arrears", amount=rupiah(arrears.amount_rp),
+                                     months=arrears.months)
+            return Verdict.end(outcome, number.value, **customer_slots)
+        dispatcher.utter_message(response="utter_customer_found", idpel=customer.idpel,
+                                 customer_name=customer.name,
+                                 current_tariff_power=customer_slots["current_tariff_power"])
+        return Verdict.accept(number.value, **customer_slots)
+
+    # --- step 5 and 7: target power, tariff, AP2T notification ------------------------
+
+    async def check_target_power_va(self, text: str, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker) -> Verdict:
+        target = parse_power(text)
+        if target is None:
+            dispatcher.utter_message(response="utter_invalid_power")
+            return Verdict.refuse()
+        try:
+            check = await backoffice().power_change(tracker.get_slot("idpel"), target)
+        except Refused as refusal:
+            dispatcher.utter_message(response="utter_power_refused", reason=refusal.message)
+            return Verdict.refuse()
+        except BackofficeError:
+            return unavailable(tracker)
+        route = check.route.value if check.route else None
+        if route and route != "none":
+            dispatcher.utter_message(response="utter_route_elsewhere",
+                                     reason=" ".join(check.problems) or "")
+            return Verdict.end(flow.after_route(route), target)
+        if not check.standard or not check.higher:
+            nearest = [power(va) for va in (check.nearest_below_va, check.nearest_above_va)
+                       if va and va > check.current_va]
+            dispatcher.utter_message(
+                response="utter_power_not_possible", reason=" ".join(check.problems),
+                nearest=" atau ".join(nearest) if nearest else "-")
+            return Verdict.refuse()
+        slots: dict[str, Any] = {
+            "new_tariff": check.new_tariff,
+            "new_tariff_power": tariff_and_power(check.new_tariff or "", target),
+            "use": check.use,
+            "phase_change": check.phase_change,
+            "ap2t_notification": check.notification is not None,
+            "alternative_va": None,
+            "notification_reason": None,
+        }
+        if check.notification is not None:
+            slots["alternative_va"] = check.notification.alternative_va
+            slots["alternative_power"] = (power(check.notification.alternative_va)
+                                          if check.notification.alternative_va else None)
+            slots["notification_reason"] = check.notification.reason
+            slots["target_power"] = power(target)
+        return Verdict.accept(target, **slots)
+
+    async def check_tariff_confirmed(self, text: str, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker) -> Verdict:
+        confirmed = yes_no(latest_intent(tracker), text)
+        if confirmed is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        if not confirmed:  # the use is not the one in AP2T: a change of use
+            return Verdict.end(flow.after_tariff_confirmation(False), False)
+        dispatcher.utter_message(response="utter_tariff_policy")  # step 6
+        return Verdict.accept(True)
+
+    async def check_accept_alternative(self, text: str, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker) -> Verdict:
+        accepted = yes_no(latest_intent(tracker), text)
+        if accepted is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        if not accepted or not tracker.get_slot("alternative_va"):
+            dispatcher.utter_message(response="utter_directed_to_unit")
+            outcome = flow.after_alternative(False, tracker.get_slot("unit_name") or "",
+                                             tracker.get_slot("unit_address") or "")
+            return Verdict.end(outcome, False)
+        alternative = int(tracker.get_slot("alternative_va"))
+        try:
+            check = await backoffice().power_change(tracker.get_slot("idpel"), alternative)
+        except BackofficeError:
+            return unavailable(tracker)
+        new_tariff_power = tariff_and_power(check.new_tariff or "", alternative)
+        dispatcher.utter_message(response="utter_alternative_taken",
+                                 new_tariff_power=new_tariff_power)
+        return Verdict.accept(True, target_power_va=alternative, new_tariff=check.new_tariff,
+                              new_tariff_power=new_tariff_power, use=check.use,
+                              phase_change=check.phase_change)
+
+    # --- step 8: stroom awal -----------------------------------------------------------
+
+    async def check_stroom_awal_rp(self, text: str, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker) -> Verdict:
+        amount = parse_amount(text)
+        if amount is None:
+            dispatcher.utter_message(response="utter_invalid_amount")
+            return Verdict.refuse()
+        try:
+            await backoffice().quote(tracker.get_slot("idpel"),
+                                     int(tracker.get_slot("target_power_va")), amount)
+        except Refused as refusal:
+            dispatcher.utter_message(response="utter_amount_refused", reason=refusal.message)
+            return Verdict.refuse()
+        except BackofficeError:
+            return unavailable(tracker)
+        return Verdict.accept(amount)
+
+    # --- step 11: proceed, and the owner-or-authorised question when not --------------
+
+    async def check_proceed(self, text: str, dispatcher: CollectingDispatcher,
+                            tracker: Tracker) -> Verdict:
+        proceed = yes_no(latest_intent(tracker), text)
+        if proceed is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        return Verdict.accept(proceed)
+
+    async def check_decliner_is_owner(self, text: str, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker) -> Verdict:
+        intent = latest_intent(tracker)
+        is_owner = True if applicant_role(intent, text) else yes_no(intent, text)
+        if is_owner is None:
+            dispatcher.utter_message(response="utter_expect_owner_or_authorised")
+            return Verdict.refuse()
+        if not is_owner:
+            dispatcher.utter_message(response="utter_not_proceeding")
+            return Verdict.end(flow.after_proceed(False, decliner_is_owner=False), False)
+        return Verdict.accept(True)
+
+    # --- step 12: owner or authorised, area, NIKs, applicant, email --------------------
+
+    async def check_applicant_role(self, text: str, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker) -> Verdict:
+        role = applicant_role(latest_intent(tracker), text)
+        if role is None:
+            dispatcher.utter_message(response="utter_expect_owner_or_authorised")
+            return Verdict.refuse()
+        if role == flow.AUTHORISED:
+            dispatcher.utter_message(response="utter_bring_power_of_attorney")
+        return Verdict.accept(role)
+
+    async def _areas(self, tracker: Tracker) -> dict[str, list[str]]:
+        return (await backoffice().areas(tracker.get_slot("idpel"))).areas
+
+    async def check_kecamatan(self, text: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> Verdict:
+        try:
+            areas = await self._areas(tracker)
+        except BackofficeError:
+            return unavailable(tracker)
+        matches = match_place(text, areas)
+        if not matches:
+            dispatcher.utter_message(response="utter_invalid_kecamatan",
+                                     choices=", ".join(areas))
+            return Verdict.refuse()
+        return Verdict.accept(matches[0][0])
+
+    async def check_kelurahan(self, text: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> Verdict:
+        try:
+            areas = await self._areas(tracker)
+        except BackofficeError:
+            return unavailable(tracker)
+        choices = areas.get(tracker.get_slot("kecamatan") or "", [])
+        matches = match_place(text, choices)
+        if not matches:
+            dispatcher.utter_message(response="utter_invalid_kelurahan",
+                                     choices=", ".join(choices))
+            return Verdict.refuse()
+        return Verdict.accept(matches[0][0])
+
+    async def _nik(self, text: str, dispatcher: CollectingDispatcher) -> Verdict:
+        nik = parse_nik(text)
+        if nik is None:
+            dispatcher.utter_message(response="utter_invalid_nik", reason="")
+            return Verdict.refuse()
+        if not nik.valid:
+            dispatcher.utter_message(response="utter_invalid_nik", reason=nik.problem)
+            return Verdict.refuse()
+        return Verdict.accept(nik.nik)
+
+    async def check_owner_nik(self, text: str, dispatcher: CollectingDispatcher,
+                              tracker: Tracker) -> Verdict:
+        return await self._nik(text, dispatcher)
+
+    async def check_applicant_nik(self, text: str, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker) -> Verdict:
+        return await self._nik(text, dispatcher)
+
+    async def check_applicant_name(self, text: str, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker) -> Verdict:
+        _title, name = person_name(text)
+        if name is None:
+            dispatcher.utter_message(response="utter_invalid_applicant_name")
+            return Verdict.refuse()
+        return Verdict.accept(name)
+
+    async def check_applicant_address(self, text: str, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker) -> Verdict:
+        tidy = address(text)
+        if tidy is None:
+            dispatcher.utter_message(response="utter_invalid_address")
+            return Verdict.refuse()
+        return Verdict.accept(tidy)
+
+    async def check_email(self, text: str, dispatcher: CollectingDispatcher,
+                          tracker: Tracker) -> Verdict:
+        email = parse_email(text)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return Verdict.refuse()
+        if tracker.get_slot("proceed") is False:  # step 11b: information sent by email
+            dispatcher.utter_message(response="utter_not_proceeding_email")
+            return Verdict.end(flow.after_proceed(False, decliner_is_owner=True,
+                                                  email_given=True), email)
+        return Verdict.accept(email)
+
+    # --- step 13: phone -----------------------------------------------------------------
+
+    async def check_caller_phone_usable(self, text: str, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker) -> Verdict:
+        usable = yes_no(latest_intent(tracker), text)
+        if usable is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        if usable:
+            return Verdict.accept(True, mobile_phone=tracker.get_slot("caller_phone"))
+        return Verdict.accept(False)
+
+    async def check_mobile_phone(self, text: str, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker) -> Verdict:
+        phone = parse_phone_number(text)
+        if phone is None:
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return Verdict.refuse()
+        if phone.kind != PhoneKind.MOBILE:
+            dispatcher.utter_message(response="utter_phone_not_mobile")
+            return Verdict.refuse()
+        return Verdict.accept(phone.national)
+
+    # --- step 14: read-back -------------------------------------------------------------
+
+    async def check_data_confirmed(self, text: str, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker) -> Verdict:
+        confirmed = yes_no(latest_intent(tracker), text)
+        if confirmed is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return Verdict.refuse()
+        if not confirmed:
+            dispatcher.utter_message(response="utter_ask_which_correction")
+            return Verdict.refuse(penalised=False)
+        return Verdict.accept(True)

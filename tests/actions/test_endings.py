@@ -1,0 +1,116 @@
+"""How a request ends: saved once, tickets recorded, a CSO takes over."""
+
+import pytest
+
+from actions.caller_and_clock import ActionRefreshConversationSlots
+from actions.endings import ActionConcludeRequest, ActionHandOver
+from tests.actions.conftest import kinds, make_tracker, slot_events, texts
+
+pytestmark = pytest.mark.anyio
+
+BUDI_READY = {
+    "caller_known": True, "caller_name": "Budi Santoso", "caller_title": "Bapak",
+    "caller_phone": "081234500101", "caller_phone_kind": "mobile", "nik_ready": True,
+    "customer_number": "532110000101", "idpel": "532110000101", "customer_name": "Budi Santoso",
+    "prepaid": True, "target_power_va": 2200, "tariff_confirmed": True, "stroom_awal_rp": 50000,
+    "proceed": True, "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago",
+    "owner_nik": "3273011508850001", "email": "budi@gmail.com", "caller_phone_usable": True,
+    "mobile_phone": "081234500101", "data_confirmed": True,
+}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def conclude(domain, dispatcher, slots, sender_id="conv-budi"):
+    tracker = make_tracker(slots, "iya benar", "affirm", sender_id=sender_id)
+    return await ActionConcludeRequest().run(dispatcher, tracker, domain)
+
+
+async def test_saving_twice_gives_one_registration(client, domain, dispatcher, sync_client):
+    first = slot_events(await conclude(domain, dispatcher, BUDI_READY))
+    second = slot_events(await conclude(domain, dispatcher, BUDI_READY))
+    number = first["registration_number"]
+    assert number and second["registration_number"] == number
+    saved = sync_client.get(f"/ap2t/registrations/{number}").json()
+    assert saved["total_rp"] == 893300 and saved["target_va"] == 2200
+    assert texts(dispatcher)[:3] == ["utter_registration_saved", "utter_documents",
+                                     "utter_payment_places"]
+    documents = next(m for m in dispatcher.messages if m.get("response") == "utter_documents")
+    assert documents["stamps"] == 2 and documents["stamp_value"] == "Rp10.000"
+
+
+async def test_a_new_mobile_number_is_written_to_the_dil(client, domain, dispatcher,
+                                                         sync_client):
+    slots = {**BUDI_READY, "caller_phone_usable": False, "mobile_phone": "081298765432"}
+    await conclude(domain, dispatcher, slots, sender_id="conv-new-mobile")
+    dil = sync_client.get("/ap2t/customers/532110000101").json()["dil_phones"]
+    assert dil["mobile"] == "081298765432"
+
+
+async def test_issued_closed_records_one_ticket_and_goes_to_the_closing(
+        client, domain, dispatcher, sync_client):
+    slots = {"sop_ending": "issued_closed", "sop_reason": "Pelanggan memiliki tunggakan",
+             "sop_step": 4, "idpel": "511010000303", "customer_number": "511010000303",
+             "outcome_details": {"arrears_rp": 356200, "arrears_months": 2}}
+    for _ in range(2):  # a retried action records nothing twice
+        events = await conclude(domain, dispatcher, slots, sender_id="conv-agus")
+    tickets = sync_client.get("/apkt/tickets", params={"conversation_id": "conv-agus"}).json()
+    assert len(tickets) == 1
+    assert tickets[0]["kind"] == "issued_closed" and tickets[0]["sop_step"] == 4
+    assert ("followup", "closing_form") in kinds(events)
+
+
+async def test_a_cso_takes_over_with_a_ticket_and_the_assistant_pauses(
+        client, domain, dispatcher, sync_client):
+    slots = {"caller_name": "Siti Rahayu", "nik_ready": True,
+             "owner_nik": "3174064302900002", "requested_slot": "target_power_va"}
+    tracker = make_tracker(slots, "mau bicara sama petugas aja", "ask_human",
+                           sender_id="conv-siti")
+    events = await ActionHandOver().run(dispatcher, tracker, domain)
+    assert ("pause", None) in kinds(events)
+    assert ("active_loop", None) in kinds(events)
+    ticket = sync_client.get("/apkt/tickets", params={"conversation_id": "conv-siti"}).json()[0]
+    assert ticket["kind"] == "cso_handoff" and ticket["sop_step"] == 5
+    assert "3174064302900002" not in str(ticket)  # masked by APKT
+    assert texts(dispatcher) == ["utter_handoff", "utter_closing", "utter_intimacy"]
+
+
+async def test_the_hand_over_is_said_even_when_apkt_is_down(domain, dispatcher):
+    from actions.backoffice import use_backoffice
+    from bot.backoffice.client import AsyncBackofficeClient
+    down = AsyncBackofficeClient("http://127.0.0.1:9", timeout=0.2, retries=0)
+    use_backoffice(down)
+    try:
+        tracker = make_tracker({"sop_ending": "cso_handoff", "sop_reason": "x", "sop_step": 4},
+                               "halo", sender_id="conv-down")
+        events = await ActionHandOver().run(dispatcher, tracker, domain)
+    finally:
+        use_backoffice(None)
+        await down.aclose()
+    assert ("pause", None) in kinds(events)
+    assert slot_events(events)["ticket_number"] is None
+    assert "utter_handoff" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("now, day_part, intimacy", [
+    ("2026-11-27T06:30:00+07:00", "pagi", "sehat"),
+    ("2026-11-27T10:59:00+07:00", "pagi", "beraktifitas"),
+    ("2026-11-27T14:59:00+07:00", "siang", "beraktifitas"),
+    ("2026-11-27T17:59:00+07:00", "sore", "sehat"),
+    ("2026-11-27T19:00:00+07:00", "malam", "beristirahat"),
+])
+async def test_clock_slots_follow_the_message_time(client, domain, dispatcher, now, day_part,
+                                                   intimacy):
+    tracker = make_tracker({}, "halo", "greet", metadata={"now": now})
+    slots = slot_events(await ActionRefreshConversationSlots().run(dispatcher, tracker, domain))
+    assert (slots["day_part"], slots["intimacy"]) == (day_part, intimacy)
+
+
+async def test_a_known_caller_is_greeted_by_name_from_the_crm(client, domain, dispatcher):
+    tracker = make_tracker({}, "halo", "greet", metadata={"caller_id": "+62 21 7201234"})
+    slots = slot_events(await ActionRefreshConversationSlots().run(dispatcher, tracker, domain))
+    assert slots["caller_known"] is True and slots["caller_display"] == "Ibu Siti Rahayu"
+    assert slots["caller_phone_kind"] == "pstn" and slots["caller_phone"] == "0217201234"

@@ -1,0 +1,168 @@
+"""ValidatePerubahanDayaForm on tracker fixtures, against the simulator in-process."""
+
+import pytest
+
+from actions.sop_form import ValidatePerubahanDayaForm
+from tests.actions.conftest import make_tracker, slot_events, texts
+
+pytestmark = pytest.mark.anyio
+FORM = "perubahan_daya_form"
+BUDI = {"caller_known": True, "caller_name": "Budi Santoso", "caller_title": "Bapak",
+        "caller_phone": "081234500101", "caller_phone_kind": "mobile", "nik_ready": True}
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+async def answer(domain, dispatcher, slots, text, requested, intent="inform", entities=None):
+    tracker = make_tracker(slots, text, intent, entities, requested_slot=requested, form=FORM)
+    events = await ValidatePerubahanDayaForm().run(dispatcher, tracker, domain)
+    return slot_events(events)
+
+
+async def budi_found(domain, dispatcher):
+    found = await answer(domain, dispatcher, BUDI, "lima tiga dua satu satu nol nol nol nol "
+                         "satu nol satu", "customer_number")
+    return {**BUDI, **{k: v for k, v in found.items() if k != "requested_slot"}}
+
+
+async def test_customer_found_by_spoken_idpel_then_target_power_is_asked(
+        client, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI,
+                         "lima tiga dua satu satu nol nol nol nol satu nol satu", "customer_number")
+    assert slots["customer_number"] == "532110000101"
+    assert slots["idpel"] == "532110000101" and slots["prepaid"] is True
+    assert slots["current_tariff_power"] == "R1/1.300 VA"
+    assert slots["requested_slot"] == "target_power_va"
+    assert "utter_customer_found" in texts(dispatcher)
+
+
+async def test_meter_number_finds_the_same_customer(client, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI, "nomor meter 141 0000 0101", "customer_number")
+    assert slots["idpel"] == "532110000101"
+
+
+async def test_unknown_number_is_asked_again_then_closed_after_two_retries(
+        client, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI, "999999999999", "customer_number")
+    assert slots["customer_number"] is None and slots["unknown_numbers"] == 1
+    assert slots["requested_slot"] == "customer_number"
+    assert "utter_customer_not_found" in texts(dispatcher)
+    slots = await answer(domain, dispatcher, {**BUDI, "unknown_numbers": 2}, "53211000000",
+                         "customer_number")
+    assert slots["sop_ending"] == "issued_closed" and slots["sop_step"] == 4
+    assert slots["requested_slot"] is None  # the form stops
+
+
+async def test_arrears_end_the_request_with_issued_closed(client, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI, "511010000303", "customer_number")
+    assert slots["sop_ending"] == "issued_closed"
+    assert slots["outcome_details"] == {"arrears_rp": 356200, "arrears_months": 2}
+    arrears = next(m for m in dispatcher.messages if m.get("response") == "utter_arrears")
+    assert arrears["amount"] == "Rp356.200"
+
+
+async def test_two_failed_attempts_at_one_question_hand_over_to_a_cso(
+        client, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI, "asdfgh", "customer_number")
+    assert slots["failed_attempts"] == 1 and slots["requested_slot"] == "customer_number"
+    slots = await answer(domain, dispatcher, {**BUDI, "failed_attempts": 1}, "😀😀😀",
+                         "customer_number")
+    assert slots["sop_ending"] == "cso_handoff"
+    assert slots["handoff_reason"] == "repeated_failures" and slots["sop_step"] == 4
+    assert texts(dispatcher).count("utter_invalid_customer_number") == 2
+
+
+async def test_target_power_in_words_gives_the_tariff_to_confirm(client, domain, dispatcher):
+    slots = await budi_found(domain, dispatcher)
+    result = await answer(domain, dispatcher, slots, "dua ribu dua ratus", "target_power_va")
+    assert result["target_power_va"] == 2200
+    assert result["new_tariff_power"] == "R1/2.200 VA" and result["use"] == "tempat tinggal"
+    assert result["requested_slot"] == "tariff_confirmed"
+
+
+async def test_non_standard_power_is_refused_with_the_nearest_steps(client, domain, dispatcher):
+    slots = await budi_found(domain, dispatcher)
+    result = await answer(domain, dispatcher, slots, "3000 va", "target_power_va")
+    assert result["target_power_va"] is None
+    refusal = next(m for m in dispatcher.messages
+                   if m.get("response") == "utter_power_not_possible")
+    assert refusal["nearest"] == "2.200 VA atau 3.500 VA"
+
+
+async def test_r3_route_hands_over_to_a_cso(client, domain, dispatcher):
+    hendra = {**BUDI, "idpel": "541100000505", "customer_number": "541100000505"}
+    result = await answer(domain, dispatcher, hendra, "7700", "target_power_va")
+    assert result["sop_ending"] == "cso_handoff" and result["handoff_reason"] == "route_r3"
+
+
+async def test_ap2t_notification_asks_for_the_alternative(client, domain, dispatcher):
+    yusuf = {**BUDI, "idpel": "532110000909", "customer_number": "532110000909",
+             "prepaid": True}
+    result = await answer(domain, dispatcher, yusuf, "3500", "target_power_va")
+    assert result["ap2t_notification"] is True and result["alternative_va"] == 2200
+    assert result["alternative_power"] == "2.200 VA"
+
+
+async def test_a_correction_of_the_power_clears_only_what_depends_on_it(
+        client, domain, dispatcher):
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 3500,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago"}
+    result = await answer(domain, dispatcher, slots, "eh salah, dayanya 2200 aja", "owner_nik",
+                          intent="correct",
+                          entities=[{"entity": "power_va", "value": "2200"}])
+    assert result["target_power_va"] == 2200
+    assert result["tariff_confirmed"] is None and result["proceed"] is None
+    assert "kecamatan" not in result and "stroom_awal_rp" not in result
+    assert result["requested_slot"] == "tariff_confirmed"  # asked again, in SOP order
+    assert "utter_correction_taken" in texts(dispatcher)
+
+
+async def test_cancel_confirmed_ends_with_issued_closed(client, domain, dispatcher):
+    slots = {**BUDI, "cancel_pending": True}
+    result = await answer(domain, dispatcher, slots, "iya", "customer_number", intent="affirm")
+    assert result["sop_ending"] == "issued_closed" and result["cancel_pending"] is False
+    assert "utter_cancelled" in texts(dispatcher)
+
+
+async def test_cancel_withdrawn_asks_the_same_question_again(client, domain, dispatcher):
+    slots = {**BUDI, "cancel_pending": True}
+    result = await answer(domain, dispatcher, slots, "gak jadi batal", "customer_number",
+                          intent="deny")
+    assert result["cancel_pending"] is False and "sop_ending" not in result
+    assert result["requested_slot"] == "customer_number"
+
+
+async def test_invalid_nik_says_why_and_a_valid_one_is_kept(client, domain, dispatcher):
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago"}
+    result = await answer(domain, dispatcher, slots, "3273013208850001", "owner_nik")
+    assert result["owner_nik"] is None
+    refusal = next(m for m in dispatcher.messages if m.get("response") == "utter_invalid_nik")
+    assert "Tanggal lahir" in refusal["reason"]
+    result = await answer(domain, dispatcher, slots, "3273 0115 0885 0001", "owner_nik")
+    assert result["owner_nik"] == "3273011508850001"
+
+
+async def test_kelurahan_with_a_typo_is_matched_in_the_chosen_kecamatan(
+        client, domain, dispatcher):
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong"}
+    result = await answer(domain, dispatcher, slots, "kel. lebak siliwangy", "kelurahan")
+    assert result["kelurahan"] == "Lebak Siliwangi"
+    result = await answer(domain, dispatcher, slots, "pasteur", "kelurahan")  # not in Coblong
+    assert result["kelurahan"] is None
+    assert "utter_invalid_kelurahan" in texts(dispatcher)
+
+
+async def test_a_landline_is_not_taken_as_the_mobile_for_the_connection_call(
+        client, domain, dispatcher):
+    slots = {**BUDI, "caller_phone_kind": "pstn"}
+    result = await answer(domain, dispatcher, slots, "0217201234", "mobile_phone")
+    assert result["mobile_phone"] is None
+    assert "utter_phone_not_mobile" in texts(dispatcher)
