@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import sys
@@ -27,7 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 TEST_SET = HERE / "test_set.yml"
-DEFAULT_MODEL = REPO / "models" / "pln123.tar.gz"
+# $PLN_MODEL (as bot.stack uses it) overrides the default, relative to the repository.
+DEFAULT_MODEL = REPO / os.environ.get("PLN_MODEL", "models/pln123.tar.gz")
 FALLBACK = "nlu_fallback"
 
 

@@ -17,9 +17,14 @@ MIN_TEST_MESSAGES = 200
 
 @pytest.fixture(scope="module")
 def training():
+    """Every NLU file under data/ (any file with an `nlu:` section), merged."""
     from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    return load_data(str(REPO / "data"))
+    files = [f for f in sorted((REPO / "data").rglob("*.yml"))
+             if "nlu" in (yaml.safe_load(f.read_text(encoding="utf-8")) or {})]
+    assert files, "no NLU data under data/"
+    return TrainingData().merge(*(load_data(str(f)) for f in files))
 
 
 @pytest.fixture(scope="module")
