@@ -1,5 +1,6 @@
 """The NLU data: coverage of every intent, a held-out test set, a clean validation."""
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -67,11 +68,28 @@ def test_test_set_entities_are_declared(test_examples):
     assert used <= declared, used - declared
 
 
+# Rasa 3.6's `--fail-on-warnings` does not fail on "... is not used in any story or rule"
+# (rasa/validator.py: `everything_is_alright = ignore_warnings or everything_is_alright`
+# keeps it True), so the exit code alone says nothing about those. They are listed, not
+# failed on: a form-driven dialogue consumes intents and dispatches utterances from
+# actions, which the validator cannot see. Every other warning fails the test.
+NOT_USED_IN_STORIES = re.compile(r"is not used in any story or rule")
+WARNING = re.compile(r"UserWarning: (.*)")
+
+
 def test_rasa_data_validate_is_clean():
     rasa = Path(sys.executable).parent / "rasa"
     done = subprocess.run(
         [str(rasa), "data", "validate", "--fail-on-warnings"],
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
+    output = done.stdout + done.stderr
     assert done.returncode == 0, (
-        "rasa data validate --fail-on-warnings failed:\n" + done.stdout[-4000:] + done.stderr[-4000:])
+        "rasa data validate --fail-on-warnings failed:\n" + output[-6000:])
+    warnings = [m.group(1).strip() for m in WARNING.finditer(output)]
+    unused = [w for w in warnings if NOT_USED_IN_STORIES.search(w)]
+    if unused:
+        print(f"\nrasa data validate: {len(unused)} 'not used in any story or rule' warnings "
+              "(not failed on, see comment):\n  " + "\n  ".join(unused))
+    others = [w for w in warnings if not NOT_USED_IN_STORIES.search(w)]
+    assert not others, "rasa data validate warnings:\n" + "\n".join(others)
