@@ -58,7 +58,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLN_ACTIONS_URL", f"http://{host}:{env['PLN_ACTIONS_PORT']}")
     env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
-    env.setdefault("PLN_RASA_TOKEN", secrets.token_urlsafe(18))
+    env.setdefault("PLN_RASA_TOKEN", secrets.token_hex(16))
     env["SANIC_HOST"] = host  # rasa-sdk's action server binds to this (default 0.0.0.0)
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -117,7 +117,8 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
         result.append(Service(
             "rasa",
             [str(BIN / "rasa"), "run", "--model", env["PLN_MODEL"], "--enable-api",
-             "--auth-token", env["PLN_RASA_TOKEN"], "--interface", host, "--port", str(rasa_port),
+             f"--auth-token={env['PLN_RASA_TOKEN']}",  # "=": a token may start with "-"
+             "--interface", host, "--port", str(rasa_port),
              "--endpoints", effective_endpoints(env), "--credentials", env["PLN_CREDENTIALS"],
              "--cors", f"http://{host}"],
             rasa_port, f"http://{host}:{rasa_port}/"))

@@ -20,14 +20,15 @@ def test_defaults_fill_every_setting_and_keep_what_is_set():
     assert env["PLN_SIM_DATABASE_URL"].endswith("/var/simulator.sqlite3")
     assert env["PLN_TRACKER_SQLITE"].endswith("/var/tracker.sqlite3")
     assert len(env["PLN_RASA_TOKEN"]) >= 20  # the HTTP API is never left open
+    assert not env["PLN_RASA_TOKEN"].startswith("-")
     assert env["SANIC_HOST"] == "127.0.0.1"  # the action server stays on loopback
 
 
 def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback():
-    env = stack.settings_from_env({"PLN_RASA_TOKEN": "t0ken"})
+    env = stack.settings_from_env({"PLN_RASA_TOKEN": "-t0ken"})  # a leading dash too
     rasa = next(s for s in stack.services(env) if s.name == "rasa")
     command = " ".join(rasa.command)
-    assert "--enable-api --auth-token t0ken" in command
+    assert "--enable-api --auth-token=-t0ken" in command
     assert "--interface 127.0.0.1 --port 5005" in command
     assert [s.name for s in stack.services(env, with_rasa=False)] == ["simulator", "actions"]
 
