@@ -286,6 +286,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, created = await in_database(backoffice.save_registration, request)
         return raw_response(body, status=201 if created else 200)
 
+    @app.get("/ap2t/registrations", response_model=list[Registration])
+    async def registrations(conversation_id: str | None = Query(None, max_length=200),
+                            idpel: str | None = Query(None, max_length=40)):
+        """A conversation's and/or an IDPEL's registrations, newest first (at most 100);
+        422 without either filter."""
+        return raw_list_response(
+            await in_database(backoffice.registrations_json, conversation_id, idpel))
+
     @app.get("/ap2t/registrations/{number}", response_model=Registration)
     async def registration(number: str):
         return raw_response(await in_database(backoffice.registration, number))

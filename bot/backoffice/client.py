@@ -194,6 +194,15 @@ class _Calls:
         return self._run(_Call("GET", f"/ap2t/registrations/{_segment(number)}",
                                Registration.parse_obj))
 
+    def registrations(self, conversation_id: str | None = None, idpel: str | None = None):
+        """The registrations of a conversation and/or an IDPEL, newest first
+        -> list[Registration]; give at least one (else ``Refused``)."""
+        params = {key: value for key, value in
+                  (("conversation_id", conversation_id), ("idpel", idpel)) if value is not None}
+        return self._run(_Call("GET", "/ap2t/registrations",
+                               lambda data: parse_obj_as(list[Registration], data),
+                               params=params or None))
+
     def update_dil_mobile(self, idpel: str, phone: str):
         return self._run(_Call("PUT", f"/ap2t/customers/{_segment(idpel)}/dil/mobile",
                                DilPhones.parse_obj, json={"phone": phone}, idempotent=True))

@@ -125,6 +125,7 @@ class RegistrationRequest(_Request):
     target_va: StrictInt
     stroom_awal_rp: StrictInt | None
     applicant: ApplicantIn
+    conversation_id: ShortText | None  # the assistant's conversation (sender id), to find it by
 
 
 class Registration(BaseModel):
@@ -151,6 +152,7 @@ class Registration(BaseModel):
     mobile_phone: str
     kecamatan: str
     kelurahan: str
+    conversation_id: str | None  # None for registrations saved without one
 
 
 class DilMobileUpdate(_Request):

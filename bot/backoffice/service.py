@@ -192,11 +192,15 @@ class Backoffice:
         customer = self.customer(request.idpel)
         build = self._registration_builder(customer, request)
         payload = request.dict()
+        if payload["conversation_id"] is None:
+            # hashed as before the field existed: a replay of a request saved then matches
+            del payload["conversation_id"]
         created_at = self._local_now(customer)
         try:
             body, created = self.storage.save_registration(
                 request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
                 build, lambda: customer.unit + created_at.strftime("%y%m%d") + random_digits(6),
+                conversation_id=request.conversation_id,
             )
         except IdempotencyConflict:
             raise ServiceError(
@@ -211,6 +215,22 @@ class Backoffice:
         if body is None:
             raise not_found("Nomor registrasi tidak ditemukan.")
         return body
+
+    def registrations_json(self, conversation_id: str | None, idpel: str | None) -> list[str]:
+        """The registrations of a conversation and/or an IDPEL (JSON text each), newest
+        first; at least one of the two is required."""
+        if conversation_id is not None:
+            conversation_id = conversation_id.strip()
+            if not conversation_id:
+                raise invalid("invalid_conversation_id", "conversation_id tidak boleh kosong.")
+        if idpel is not None:
+            idpel = _NUMBER_SEPARATORS.sub("", idpel)
+            if not is_idpel(idpel):
+                raise invalid("invalid_customer_number", "ID pelanggan harus 12 digit.")
+        if conversation_id is None and idpel is None:
+            raise invalid("missing_filter",
+                          "Sebutkan conversation_id dan/atau idpel untuk mencari registrasi.")
+        return self.storage.registrations_json(conversation_id, idpel)
 
     def _registration_builder(self, customer: Customer, request: RegistrationRequest):
         """Check everything first (nothing is stored when anything is wrong), then return
@@ -272,6 +292,7 @@ class Backoffice:
                 mobile_phone=phone.national,
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
+                conversation_id=request.conversation_id,
             )
             return registration.json()
 

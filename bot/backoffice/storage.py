@@ -12,11 +12,13 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Index,
     Integer,
@@ -28,7 +30,9 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +75,11 @@ registrations_table = Table(
     Column("idpel", String(12), nullable=False, index=True),
     Column("created_at", String(40), nullable=False),
     Column("body", Text, nullable=False),
+    # Added later: see _ADDED_COLUMNS (databases created before get them at start).
+    Column("conversation_id", String(200), nullable=True),
+    Column("saved_ns", BigInteger, nullable=False, default=0),  # saving order (wall clock)
 )
+Index("ix_registrations_conversation", registrations_table.c.conversation_id)
 tickets_table = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -85,6 +93,15 @@ tickets_table = Table(
 Index("ix_tickets_conversation", tickets_table.c.conversation_id, tickets_table.c.id)
 
 NUMBER_ATTEMPTS = 5
+MAX_LISTED = 100  # registrations listed at most, newest first
+
+# Columns added after the first release, as (table, column, DDL type and default): a
+# database created before them gets them at start (rows saved before have no conversation
+# and saved_ns 0, so they list after the newer ones). Indexes follow in create_schema.
+_ADDED_COLUMNS = [
+    ("registrations", "conversation_id", "VARCHAR(200)"),
+    ("registrations", "saved_ns", "BIGINT NOT NULL DEFAULT 0"),
+]
 
 # Built once: the idempotency look-up, per table, with the key as a bound parameter.
 _BY_KEY = {
@@ -153,6 +170,8 @@ class Storage:
         # (1, 2, 5, 10 ... ms): queueing writers on a lock in the process is much faster.
         # PostgreSQL handles concurrent writers itself.
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        self._stamp_lock = threading.Lock()
+        self._last_stamp = 0
 
     def _writing(self):
         """A write transaction (serialised in the process on SQLite)."""
@@ -166,7 +185,27 @@ class Storage:
         self.engine.dispose()
 
     def create_schema(self) -> None:
+        """Create the tables, and migrate a database created by an earlier version: add the
+        columns it lacks (``_ADDED_COLUMNS``), then the indexes missing."""
         metadata.create_all(self.engine)
+        inspector = inspect(self.engine)
+        with self._writing() as connection:
+            for table_name, column, ddl in _ADDED_COLUMNS:
+                present = {c["name"] for c in inspector.get_columns(table_name)}
+                if column not in present:
+                    connection.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {column} {ddl}"))
+                    if column == "conversation_id":
+                        _add_null_conversation_id(connection)
+        for table in metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
+
+    def _stamp(self) -> int:
+        """Nanoseconds of the wall clock, strictly increasing in this process: the saving
+        order of registrations (the simulated clock can stand still)."""
+        with self._stamp_lock:
+            self._last_stamp = max(time.time_ns(), self._last_stamp + 1)
+            return self._last_stamp
 
     # --- reference data --------------------------------------------------------------
 
@@ -218,14 +257,32 @@ class Storage:
     def save_registration(
         self, key: str, payload: dict, idpel: str, created_at: str,
         build: Callable[[str], str], new_number: Callable[[], str],
+        conversation_id: str | None = None,
     ) -> tuple[str, bool]:
         """Store the registration ``build(number)`` (JSON text) once per idempotency ``key``.
         Returns (body, created); raises IdempotencyConflict for a key reused with
         another payload."""
         return self._save_once(
             registrations_table, key, request_hash(payload), build, new_number,
-            {"idpel": idpel, "created_at": created_at},
+            {"idpel": idpel, "created_at": created_at, "conversation_id": conversation_id,
+             "saved_ns": self._stamp()},
         )
+
+    def registrations_json(self, conversation_id: str | None = None,
+                           idpel: str | None = None) -> list[str]:
+        """The stored registrations (JSON text) of a conversation and/or an IDPEL, newest
+        first, at most ``MAX_LISTED``."""
+        table = registrations_table
+        query = (select(table.c.body)
+                 .order_by(table.c.saved_ns.desc(), table.c.created_at.desc(),
+                           table.c.number.desc())
+                 .limit(MAX_LISTED))
+        if conversation_id is not None:
+            query = query.where(table.c.conversation_id == conversation_id)
+        if idpel is not None:
+            query = query.where(table.c.idpel == idpel)
+        with self.engine.connect() as connection:
+            return [body for (body,) in connection.execute(query)]
 
     def registration(self, number: str) -> str | None:
         """The stored registration (JSON text), or None."""
@@ -289,6 +346,19 @@ class Storage:
         if row.request_hash != digest:
             raise IdempotencyConflict(key)
         return row.body
+
+
+def _add_null_conversation_id(connection) -> None:
+    """Registrations saved before the field existed: their bodies get
+    ``"conversation_id": null``, as the current version would have stored them."""
+    table = registrations_table
+    rows = connection.execute(select(table.c.number, table.c.body)).all()
+    for number, body in rows:
+        registration = json.loads(body)
+        if "conversation_id" not in registration:
+            registration["conversation_id"] = None
+            connection.execute(table.update().where(table.c.number == number)
+                               .values(body=json.dumps(registration)))
 
 
 class _Locked:

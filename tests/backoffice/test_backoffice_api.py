@@ -202,6 +202,10 @@ BAD_REQUESTS = [
     ("GET", f"/ap2t/customers/{BUDI}/service-level?target_va=3000", None),
     ("GET", "/ap2t/customers/999999999999/quote?target_va=2200&stroom_awal_rp=50000", None),
     ("GET", "/ap2t/registrations/NOPE", None),
+    ("GET", "/ap2t/registrations", None),  # a listing needs conversation_id and/or idpel
+    ("GET", "/ap2t/registrations?idpel=12ab", None),
+    ("POST", "/ap2t/registrations", dict(registration_body(), conversation_id="")),
+    ("POST", "/ap2t/registrations", dict(registration_body(), conversation_id="c" * 201)),
     ("POST", "/ap2t/registrations", registration_body(target_va=3000)),
     ("POST", "/ap2t/registrations", registration_body(target_va=900)),
     ("POST", "/ap2t/registrations", registration_body(target_va=-2200)),

@@ -11,6 +11,11 @@ import pytest
 from backoffice_helpers import FIXED_NOW, SEED, registration_body
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from test_backoffice_registration_listing import (  # the migration, as on SQLite
+    _old_registration,
+    _write_old_database,
+    check_migrated,
+)
 
 from bot.backoffice.app import create_app
 from bot.backoffice.settings import Settings
@@ -31,6 +36,16 @@ def _reachable() -> bool:
 
 @pytest.fixture(scope="module")
 def postgres_url():
+    yield from _fresh_database()
+
+
+@pytest.fixture
+def empty_postgres_url():
+    """A database of its own, empty (the module's one already has the current tables)."""
+    yield from _fresh_database()
+
+
+def _fresh_database():
     if not _reachable():
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     name = f"pln_sim_test_{secrets.token_hex(4)}"
@@ -93,3 +108,12 @@ def test_api_on_postgres(postgres_url):
     with TestClient(create_app(_settings(postgres_url))) as api:
         assert api.get(f"/ap2t/registrations/{number}").json()["total_rp"] == 893300
         assert api.app.state.storage.count("customers") == len(SEED.customers)
+
+
+def test_database_from_before_the_conversation_column_is_migrated(empty_postgres_url, tmp_path):
+    old, payload = _old_registration(tmp_path)
+    _write_old_database(empty_postgres_url, old, payload)
+    with TestClient(create_app(_settings(empty_postgres_url))) as api:
+        check_migrated(api, old)
+    with TestClient(create_app(_settings(empty_postgres_url))) as api:  # nothing left to do
+        assert len(api.get("/ap2t/registrations", params={"idpel": old["idpel"]}).json()) == 2
