@@ -96,6 +96,7 @@ class ActionConcludeRequest(Action):
                                             slot(Question.TARGET_POWER.value)),
             idpel=slot("idpel"), target_va=int(slot(Question.TARGET_POWER.value)),
             stroom_awal_rp=int(stroom) if stroom is not None else None,
+            conversation_id=tracker.sender_id,
             applicant=ApplicantIn(
                 role=slot(Question.APPLICANT_ROLE.value),
                 owner_nik=slot(Question.OWNER_NIK.value),
