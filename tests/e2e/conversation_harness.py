@@ -275,8 +275,9 @@ def check_tickets(after: After, tickets: list[dict], conversation_id: str) -> li
     return problems
 
 
-def check_registration(after: After, registrations: list[dict]) -> list[str]:
-    """``registrations``: the simulator's records found for this conversation."""
+def check_registration(after: After, registrations: list[dict],
+                       conversation_id: str) -> list[str]:
+    """``registrations``: the simulator's registrations saved with this conversation id."""
     if after.registration is None:
         return []
     mine = [r for r in registrations if after.idpel is None or r.get("idpel") == after.idpel]
@@ -284,11 +285,12 @@ def check_registration(after: After, registrations: list[dict]) -> list[str]:
     if after.registration is RegistrationState.SAVED and not mine:
         others = ", ".join(f"{r.get('registration_number')} (idpel {r.get('idpel')})"
                            for r in registrations)
-        return [f"registration: saved{wanted}, but the simulator has none"
-                + (f" (it has {others})" if others else "")]
+        return [f"registration: saved{wanted}, but the simulator has none for "
+                f"{conversation_id}" + (f" (it has {others})" if others else "")]
     if after.registration is RegistrationState.NONE and mine:
         return [f"registration: none{wanted}, but the simulator has "
-                + ", ".join(str(r.get("registration_number")) for r in mine)]
+                + ", ".join(str(r.get("registration_number")) for r in mine)
+                + f" for {conversation_id}"]
     return []
 
 
@@ -301,23 +303,6 @@ def check_paused(after: After, tracker: dict) -> list[str]:
                 f"{str(paused).lower()} (latest action: "
                 f"{(tracker.get('latest_action') or {}).get('action_name')})"]
     return []
-
-
-_NUMBER_RUN = re.compile(r"\d(?:[ \-.]?\d){11,24}")
-_PLAIN_RUN = re.compile(r"(?<!\d)\d{12,25}(?!\d)")
-
-
-def registration_number_candidates(texts: list[str]) -> list[str]:
-    """Digit runs the bot may have told as a registration number: plain runs, and runs with
-    spaces, dashes or dots between digits ("5321 1261 1271 23456"). IDPELs, meter and phone
-    numbers are among them; the simulator sorts them out with a 404."""
-    seen: dict[str, None] = {}
-    for text in texts:
-        for match in _PLAIN_RUN.finditer(text):
-            seen.setdefault(match.group(), None)
-        for match in _NUMBER_RUN.finditer(text):
-            seen.setdefault(re.sub(r"\D", "", match.group()), None)
-    return list(seen)[:20]
 
 
 # --- transcript -----------------------------------------------------------------------
@@ -411,18 +396,13 @@ def simulator_tickets(client: httpx.Client, endpoints: Endpoints, conversation_i
 
 
 def simulator_registrations(client: httpx.Client, endpoints: Endpoints,
-                            transcript: Transcript) -> list[dict]:
-    """The registrations the bot told this conversation about: every number in its replies
-    that the simulator knows (GET /ap2t/registrations/{number})."""
-    texts = [t for exchange in transcript.exchanges for t in reply_texts(exchange.replies)]
-    found = []
-    for number in registration_number_candidates(texts):
-        response = client.get(f"{endpoints.simulator_url}/ap2t/registrations/{number}")
-        if response.status_code == 404:
-            continue
-        response.raise_for_status()
-        found.append(response.json())
-    return found
+                            conversation_id: str) -> list[dict]:
+    """The registrations the simulator saved with this conversation id (the sender id the
+    bot passes on), newest first: whatever the bot did or did not say about them."""
+    response = client.get(f"{endpoints.simulator_url}/ap2t/registrations",
+                          params={"conversation_id": conversation_id})
+    response.raise_for_status()
+    return response.json()
 
 
 def rasa_tracker(client: httpx.Client, endpoints: Endpoints, conversation_id: str) -> dict:
@@ -464,8 +444,8 @@ def check_after(after: After, client: httpx.Client, endpoints: Endpoints,
             tickets = simulator_tickets(client, endpoints, transcript.sender)
             problems += check_tickets(after, tickets, transcript.sender)
         if after.registration is not None:
-            problems += check_registration(
-                after, simulator_registrations(client, endpoints, transcript))
+            registrations = simulator_registrations(client, endpoints, transcript.sender)
+            problems += check_registration(after, registrations, transcript.sender)
         if after.paused is not None:
             problems += check_paused(after, rasa_tracker(client, endpoints, transcript.sender))
     except httpx.HTTPError as error:

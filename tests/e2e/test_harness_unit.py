@@ -23,7 +23,6 @@ from conversation_harness import (
     check_turn,
     load_script,
     parse_script,
-    registration_number_candidates,
     run_script,
     script_paths,
     sender_id,
@@ -198,16 +197,20 @@ def test_tickets_by_kind_and_reason():
 
 def test_registration_saved_or_none():
     saved = [{"registration_number": "53211261127123456", "idpel": "532110000101"}]
-    assert check_registration(after(registration="saved"), saved) == []
-    assert check_registration(after(registration="saved", idpel="532110000101"), saved) == []
-    assert check_registration(after(registration="saved", idpel="541100000202"), saved) == [
-        "registration: saved for idpel 541100000202, but the simulator has none (it has "
-        "53211261127123456 (idpel 532110000101))"]
-    assert check_registration(after(registration="saved"), []) == [
-        "registration: saved, but the simulator has none"]
-    assert check_registration(after(registration="none"), []) == []
-    assert check_registration(after(registration="none"), saved) == [
-        "registration: none, but the simulator has 53211261127123456"]
+    assert check_registration(after(registration="saved"), saved, "c1") == []
+    assert check_registration(after(registration="saved", idpel="532110000101"), saved,
+                              "c1") == []
+    assert check_registration(after(registration="saved", idpel="541100000202"), saved,
+                              "c1") == [
+        "registration: saved for idpel 541100000202, but the simulator has none for c1 (it "
+        "has 53211261127123456 (idpel 532110000101))"]
+    assert check_registration(after(registration="saved"), [], "c1") == [
+        "registration: saved, but the simulator has none for c1"]
+    assert check_registration(after(registration="none"), [], "c1") == []
+    assert check_registration(after(registration="none", idpel="541100000202"), saved,
+                              "c1") == []
+    assert check_registration(after(registration="none"), saved, "c1") == [
+        "registration: none, but the simulator has 53211261127123456 for c1"]
 
 
 def test_paused():
@@ -217,24 +220,16 @@ def test_paused():
         "paused: expected true, the tracker says false (latest action: utter_handoff)"]
 
 
-def test_registration_numbers_are_found_in_replies_with_or_without_separators():
-    texts = ["Nomor registrasi Anda 53211261127123456, untuk pembayaran.",
-             "Nomor: 5321 1261 1271 23457 ya", "ID pelanggan 532110000101", "Rp 893.300",
-             "registrasi 53211261127123458 3 hari"]  # a separated neighbour must not hide it
-    assert registration_number_candidates(texts) == [
-        "53211261127123456", "53211261127123457", "532110000101", "53211261127123458",
-        "532112611271234583"]
-
-
 # --- the runner against a fake Rasa and simulator -------------------------------------------
 
 
 class FakeStack:
     """A bot that greets, then answers everything with the same sentence; a simulator with
-    one ticket and one registration."""
+    one ticket (for every conversation) and one registration, saved by conversation s-3."""
 
     def __init__(self):
         self.sent = []
+        self.listed = []  # the conversation ids the registrations were listed for
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "rasa.test" and request.url.path == "/webhooks/rest/webhook":
@@ -257,12 +252,13 @@ class FakeStack:
         if request.url.path == "/apkt/tickets":
             return httpx.Response(200, json=[dict(TICKETS[0], conversation_id=request.url.params[
                 "conversation_id"])])
-        if request.url.path == "/ap2t/registrations/53211261127123456":
-            return httpx.Response(200, json={"registration_number": "53211261127123456",
-                                             "idpel": "532110000101"})
-        if request.url.path.startswith("/ap2t/registrations/"):
-            return httpx.Response(404, json={"code": "not_found"})
-        return httpx.Response(404)
+        if request.url.path == "/ap2t/registrations":
+            conversation = request.url.params["conversation_id"]
+            self.listed.append(conversation)
+            return httpx.Response(200, json=[
+                {"registration_number": "53211261127123456", "idpel": "532110000101",
+                 "conversation_id": "s-3"}] if conversation == "s-3" else [])
+        return httpx.Response(404)  # e.g. /ap2t/registrations/{number}: the told number
 
 
 @pytest.fixture
@@ -307,7 +303,7 @@ def test_an_http_error_fails_the_turn_with_the_diagnosis(fake):
 
 
 def test_state_afterwards_passes_and_fails_readably(fake):
-    _, client = fake
+    stack, client = fake
     good = parse_script(
         "name: x\nturns: [{user: halo}, {user: lanjut}]\n"
         "after: {registration: saved, idpel: '532110000101', paused: false,\n"
@@ -321,8 +317,24 @@ def test_state_afterwards_passes_and_fails_readably(fake):
     message = str(caught.value)
     assert "failed after the last turn (state checks):" in message
     assert "  - no_tickets: the simulator has 1 ticket(s) for s-4" in message
-    assert "  - registration: saved, but the simulator has none" in message
+    assert "  - registration: saved, but the simulator has none for s-4" in message
     assert "  - paused: expected true, the tracker says false" in message
+    # found by the conversation, although the bot told the number in both conversations
+    assert stack.listed == ["s-3", "s-4"]
+
+
+def test_registration_none_is_checked_by_conversation_not_by_the_numbers_told(fake):
+    stack, client = fake
+    silent = parse_script("name: x\nturns: [{user: halo}]\nafter: {registration: saved}\n")
+    run_script(silent, client, ENDPOINTS, "s-3")  # saved although never told
+    told = parse_script("name: x\nturns: [{user: lanjut}]\nafter: {registration: none}\n")
+    run_script(told, client, ENDPOINTS, "s-5")  # told a number, but none saved for s-5
+    with pytest.raises(ConversationFailed) as caught:
+        run_script(parse_script("name: x\nturns: [{user: halo}]\n"
+                                "after: {registration: none}\n"), client, ENDPOINTS, "s-3")
+    assert "registration: none, but the simulator has 53211261127123456 for s-3" in str(
+        caught.value)
+    assert stack.listed == ["s-3", "s-5", "s-3"]
 
 
 # --- the stack fixture's pieces -------------------------------------------------------------
