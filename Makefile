@@ -61,8 +61,12 @@ test: $(STAMP) $(MODEL)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests benchmarks
 
-bench: $(STAMP)
+# Each benchmark starts what it measures on free loopback ports and stops it again.
+bench: $(STAMP) $(MODEL)
+	$(PY) benchmarks/normaliser_speed.py
 	$(PY) benchmarks/simulator_latency.py
+	$(PY) benchmarks/nlu_latency.py
+	$(PY) benchmarks/conversation_load.py
 
 clean:
 	rm -rf models var .pytest_cache .ruff_cache
