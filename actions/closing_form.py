@@ -11,7 +11,7 @@ from actions.backoffice import backoffice
 from actions.conversation import latest_intent
 from actions.custom_forms import SopFormValidationAction, Verdict
 from bot.backoffice.client import BackofficeError
-from bot.sop.answers import yes_no
+from bot.sop.answers import info_clear, more_help
 from bot.sop.flow import Ending
 
 FORM = "closing_form"
@@ -29,7 +29,7 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
                                tracker: Tracker) -> Verdict:
-        clear = yes_no(latest_intent(tracker), text)
+        clear = info_clear(latest_intent(tracker), text)
         if clear is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse(penalised=False)
@@ -44,7 +44,7 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_more_help(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        more = yes_no(latest_intent(tracker), text)
+        more = more_help(latest_intent(tracker), text)
         if more is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse(penalised=False)

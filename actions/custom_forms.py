@@ -34,7 +34,7 @@ from bot.sop.flow import (
     HandoffReason,
     Outcome,
     Question,
-    applicable_questions,
+    correction_answers,
     hand_over,
     invalidated_by,
     issued_closed,
@@ -46,6 +46,8 @@ MAX_FAILED_ATTEMPTS = 2
 REQUESTED_SLOT = "requested_slot"
 FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
+CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked by the form
+CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
 QUESTION_NAMES = {question.value for question in Question}
 
 
@@ -98,7 +100,13 @@ class SopFormValidationAction(FormValidationAction):
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
-        return self.questions(tracker)
+        questions = self.questions(tracker)
+        if questions and tracker.get_slot(CANCEL_PENDING_SLOT):
+            # "batal": the form asks for the confirmation first (and reads it, so that the
+            # answer is taken whatever the next message is; a withdrawn cancel then asks
+            # the interrupted question again)
+            return [CANCEL_CONFIRMED_SLOT, *questions]
+        return questions
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
@@ -109,8 +117,8 @@ class SopFormValidationAction(FormValidationAction):
         text = str(extracted[requested] or "")
         updates: dict[str, Any] = {requested: None}  # the raw text never stays in a slot
 
-        if tracker.get_slot(CANCEL_PENDING_SLOT):
-            updates.update(self._confirm_cancel(text, dispatcher, tracker, requested))
+        if requested == CANCEL_CONFIRMED_SLOT:
+            updates.update(self._confirm_cancel(text, dispatcher, tracker))
         else:
             correction = (self._correction_target(tracker, requested)
                           if self.takes_corrections else None)
@@ -153,24 +161,26 @@ class SopFormValidationAction(FormValidationAction):
 
     # --- corrections ---------------------------------------------------------------
 
-    def _correction_target(self, tracker: Tracker, requested: str) -> Question | None:
-        """The earlier, already answered question that this message corrects, if any."""
+    def _correction_target(self, tracker: Tracker,
+                           requested: str) -> tuple[Question, dict[str, Any]] | None:
+        """The earlier, already answered question that this message corrects, if any, and
+        the other answers the correction implies."""
         entities = latest_entities(tracker)
         for entity, question in ENTITY_QUESTION.items():
             if entity not in entities or question.value == requested:
                 continue
-            if tracker.get_slot(question.value) is None:
-                continue
-            if question in applicable_questions(answers(tracker), context(tracker)):
-                return question
+            implied = correction_answers(question, answers(tracker), context(tracker))
+            if implied is not None:
+                return question, implied
         return None  # nothing earlier is named: the message answers the requested question
 
-    async def _correct(self, question: Question, text: str, dispatcher: CollectingDispatcher,
-                       tracker: Tracker) -> dict[str, Any]:
+    async def _correct(self, target: tuple[Question, dict[str, Any]], text: str,
+                       dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        question, implied = target
         verdict = await self._check(question.value, text, dispatcher, tracker)
         if not verdict.accepted:
             return dict(verdict.slots)  # the old answer stands; ask the current one again
-        updates = dict(verdict.slots)
+        updates = {**implied, **verdict.slots}
         updates[question.value] = verdict.value
         for dependent in invalidated_by(question):
             updates[dependent.value] = None
@@ -181,15 +191,17 @@ class SopFormValidationAction(FormValidationAction):
 
     # --- cancel --------------------------------------------------------------------
 
-    def _confirm_cancel(self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        requested: str) -> dict[str, Any]:
+    def _confirm_cancel(self, text: str, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> dict[str, Any]:
         answer = yes_no(latest_intent(tracker), text)
         if answer is None:
-            dispatcher.utter_message(response="utter_ask_cancel_confirmation")
+            dispatcher.utter_message(response="utter_expect_yes_no")  # the form asks again
             return {}
-        updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False}
+        updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None}
         if answer:
-            step = SOP_STEP.get(Question(requested), 1) if requested in QUESTION_NAMES else 20
+            interrupted = tracker.get_slot(CANCEL_FROM_SLOT)
+            step = (SOP_STEP.get(Question(interrupted), 1) if interrupted in QUESTION_NAMES
+                    else 20)
             updates.update(outcome_slots(issued_closed(
                 "Pelanggan membatalkan permohonan", step, cancelled=True)))
             dispatcher.utter_message(response="utter_cancelled")

@@ -20,7 +20,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import answers
-from actions.custom_forms import CANCEL_PENDING_SLOT, outcome_slots
+from actions.custom_forms import (
+    CANCEL_CONFIRMED_SLOT,
+    CANCEL_FROM_SLOT,
+    CANCEL_PENDING_SLOT,
+    outcome_slots,
+)
 from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.identifiers import mask
@@ -170,12 +175,17 @@ class ActionHandOver(Action):
 
 
 class ActionConfirmCancel(Action):
-    """"Batal": asked to confirm first; the form's base class reads the answer."""
+    """"Batal": marks the cancel as pending and remembers the interrupted question; the
+    form then asks for the confirmation (``cancel_confirmed``) and its base class reads
+    the answer."""
 
     def name(self) -> str:
         return "action_confirm_cancel"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(response="utter_ask_cancel_confirmation")
-        return [SlotSet(CANCEL_PENDING_SLOT, True)]
+        requested = tracker.get_slot("requested_slot")
+        events: list[EventType] = [SlotSet(CANCEL_PENDING_SLOT, True)]
+        if requested != CANCEL_CONFIRMED_SLOT:  # "batal" twice: keep the first question
+            events.append(SlotSet(CANCEL_FROM_SLOT, requested))
+        return events

@@ -22,8 +22,26 @@ _NO_WORDS = {"tidak", "tdk", "nggak", "ngga", "enggak", "engga", "gak", "ga", "n
 _WORD = re.compile(r"[a-z]+")
 
 
+# Emoji that mean yes in a chat; any other message without a letter or a digit ("😀😀",
+# "...") is no answer, whatever intent the NLU gave it (it classifies emoji as affirm).
+_YES_SYMBOLS = {"\U0001F44D", "\U0001F44C", "\u2705", "\u2714", "\u2611", "\U0001F646"}
+_NO_SYMBOLS = {"\U0001F44E", "\u274C", "\u2716", "\U0001F645"}
+
+
+def _symbols_only(text: str) -> bool:
+    return not any(char.isalnum() for char in text)
+
+
 def yes_no(intent: str | None, text: str) -> bool | None:
     """True for yes, False for no, None when the answer is neither (or both)."""
+    if _symbols_only(text):
+        symbols = {char for char in text if not char.isspace() and char != "\uFE0F"}
+        symbols = {char for char in symbols if not 0x1F3FB <= ord(char) <= 0x1F3FF}  # skin tone
+        if symbols and symbols <= _YES_SYMBOLS:
+            return True
+        if symbols and symbols <= _NO_SYMBOLS:
+            return False
+        return None
     if intent in YES_INTENTS:
         return True
     if intent in NO_INTENTS:
@@ -36,6 +54,29 @@ def yes_no(intent: str | None, text: str) -> bool | None:
     if said_yes != said_no:
         return said_yes
     return None
+
+
+GOODBYE_INTENTS = {"goodbye", "thanks"}
+
+
+def more_help(intent: str | None, text: str) -> bool | None:
+    """Step 20 "Ada lagi yang bisa dibantu?": "cukup", "itu saja, terima kasih" (goodbye or
+    thanks) mean no more; otherwise a yes/no answer."""
+    if intent in GOODBYE_INTENTS:
+        return False
+    return yes_no(intent, text)
+
+
+_NOT_CLEAR = re.compile(r"\b(belum|kurang|tidak|tdk|gak|ga|nggak|ngga|enggak|masih\s+belum)\s+"
+                        r"(begitu\s+|terlalu\s+)?(jelas|paham|ngerti|mengerti)\b")
+
+
+def info_clear(intent: str | None, text: str) -> bool | None:
+    """Step 18 "Apakah informasinya sudah jelas?": "belum jelas", "kurang jelas",
+    "maksudnya?" (the NLU's ask_repeat) mean not clear; otherwise a yes/no answer."""
+    if intent == "ask_repeat" or _NOT_CLEAR.search(text.lower()):
+        return False
+    return yes_no(intent, text)
 
 
 _OWNER_WORDS = re.compile(r"\b(pemilik\w*|punya saya|milik saya|rumah saya|atas nama saya|"

@@ -254,6 +254,25 @@ def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
     return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)
 
 
+def correction_answers(question: Question, answers: Mapping[str, Any],
+                       context: Context) -> dict[str, Any] | None:
+    """Whether ``question`` (already answered) can be corrected now, and the other answers
+    the correction implies; None when it cannot (not answered, or not asked here).
+
+    The phone (step 13) is the one question whose answer may have come from another: a
+    caller whose own mobile "can be used" has ``mobile_phone`` set without being asked
+    for one; a new number then means that the caller's number is not the one to use."""
+    if answers.get(question.value) is None:
+        return None
+    applicable = applicable_questions(answers, context)
+    if question in applicable:
+        return {}
+    if (question == Question.MOBILE_PHONE and Question.CALLER_PHONE_USABLE in applicable
+            and answers.get(Question.CALLER_PHONE_USABLE.value) is True):
+        return {Question.CALLER_PHONE_USABLE.value: False}
+    return None
+
+
 # Which question an entity answers, for corrections of earlier answers.
 ENTITY_QUESTION: dict[str, Question] = {
     "power_va": Question.TARGET_POWER,

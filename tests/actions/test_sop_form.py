@@ -2,6 +2,7 @@
 
 import pytest
 
+from actions.endings import ActionConfirmCancel
 from actions.sop_form import ValidatePerubahanDayaForm
 from tests.actions.conftest import make_tracker, slot_events, texts
 
@@ -121,19 +122,62 @@ async def test_a_correction_of_the_power_clears_only_what_depends_on_it(
     assert "utter_correction_taken" in texts(dispatcher)
 
 
+async def test_cancel_pending_asks_the_confirmation_first(client, domain, dispatcher):
+    """After "batal" (action_confirm_cancel) the form asks "yakin?" before anything else."""
+    slots = {**BUDI, "cancel_pending": True, "cancel_from": "customer_number"}
+    tracker = make_tracker(slots, "batal", "cancel", form=FORM)
+    required = await ValidatePerubahanDayaForm().required_slots([], dispatcher, tracker, domain)
+    assert required[0] == "cancel_confirmed" and "customer_number" in required
+
+
+async def test_confirm_cancel_remembers_the_interrupted_question(dispatcher, domain):
+    tracker = make_tracker(BUDI, "batal", "cancel", requested_slot="target_power_va", form=FORM)
+    events = slot_events(await ActionConfirmCancel().run(dispatcher, tracker, domain))
+    assert events == {"cancel_pending": True, "cancel_from": "target_power_va"}
+    assert dispatcher.messages == []  # the form asks utter_ask_cancel_confirmed
+
+
 async def test_cancel_confirmed_ends_with_issued_closed(client, domain, dispatcher):
-    slots = {**BUDI, "cancel_pending": True}
-    result = await answer(domain, dispatcher, slots, "iya", "customer_number", intent="affirm")
+    slots = {**BUDI, "cancel_pending": True, "cancel_from": "target_power_va"}
+    result = await answer(domain, dispatcher, slots, "iya", "cancel_confirmed", intent="affirm")
     assert result["sop_ending"] == "issued_closed" and result["cancel_pending"] is False
+    assert result["sop_step"] == 5  # the step of the interrupted question
     assert "utter_cancelled" in texts(dispatcher)
 
 
 async def test_cancel_withdrawn_asks_the_same_question_again(client, domain, dispatcher):
-    slots = {**BUDI, "cancel_pending": True}
-    result = await answer(domain, dispatcher, slots, "gak jadi batal", "customer_number",
+    slots = {**BUDI, "cancel_pending": True, "cancel_from": "customer_number"}
+    result = await answer(domain, dispatcher, slots, "tidak, lanjut saja", "cancel_confirmed",
                           intent="deny")
     assert result["cancel_pending"] is False and "sop_ending" not in result
     assert result["requested_slot"] == "customer_number"
+    assert "utter_cancel_withdrawn" in texts(dispatcher)
+
+
+async def test_unclear_cancel_answer_asks_the_confirmation_again(client, domain, dispatcher):
+    slots = {**BUDI, "cancel_pending": True, "cancel_from": "customer_number"}
+    result = await answer(domain, dispatcher, slots, "hmm", "cancel_confirmed",
+                          intent="nlu_fallback")
+    assert result["requested_slot"] == "cancel_confirmed" and "sop_ending" not in result
+    assert "utter_expect_yes_no" in texts(dispatcher)
+
+
+async def test_phone_correction_at_the_read_back_replaces_the_caller_number(
+        client, domain, dispatcher):
+    """Caller's own mobile accepted (13b), then "nomor hp nya 0812..." at the read-back:
+    the new number is taken and read back again, nothing else is asked again."""
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago",
+             "owner_nik": "3273011508850001", "email": "budi@gmail.com",
+             "caller_phone_usable": True, "mobile_phone": "081234500101"}
+    result = await answer(domain, dispatcher, slots, "nomor hp nya 081298765432",
+                          "data_confirmed", entities=[{"entity": "phone",
+                                                       "value": "081298765432"}])
+    assert result["mobile_phone"] == "081298765432"
+    assert result["caller_phone_usable"] is False and result["data_confirmed"] is None
+    assert result["requested_slot"] == "data_confirmed"
+    assert "utter_correction_taken" in texts(dispatcher)
 
 
 async def test_invalid_nik_says_why_and_a_valid_one_is_kept(client, domain, dispatcher):

@@ -1,6 +1,13 @@
 import pytest
 
-from bot.sop.answers import address, applicant_role, person_name, yes_no
+from bot.sop.answers import (
+    address,
+    applicant_role,
+    info_clear,
+    more_help,
+    person_name,
+    yes_no,
+)
 
 
 @pytest.mark.parametrize("intent, text, expected", [
@@ -12,6 +19,15 @@ from bot.sop.answers import address, applicant_role, person_name, yes_no
 ])
 def test_yes_no(intent, text, expected):
     assert yes_no(intent, text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("\U0001F600\U0001F600\U0001F600", None), ("...", None), ("\U0001F64F", None), ("?", None),
+    ("\U0001F44D", True), ("\U0001F44D\U0001F3FD", True), ("\u2705\uFE0F", True), ("\U0001F44E", False),
+])
+def test_yes_no_symbols_only_ignore_the_intent(text, expected):
+    """The NLU classifies any emoji as affirm: only yes/no emoji are an answer."""
+    assert yes_no("affirm", text) is expected
 
 
 @pytest.mark.parametrize("intent, text, expected", [
@@ -40,3 +56,21 @@ def test_address_is_tidied_and_checked():
     assert address("rumah") is None
     assert address("12345678901") is None
     assert address("Jl. " + "a" * 300) is None
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("goodbye", "cukup", False), ("goodbye", "sudah cukup, terima kasih", False),
+    ("thanks", "terima kasih", False), ("deny", "tidak ada", False), ("affirm", "ada", True),
+    ("nlu_fallback", "hmm", None),
+])
+def test_more_help(intent, text, expected):
+    assert more_help(intent, text) is expected
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("ask_repeat", "belum jelas", False), ("ask_repeat", "maksudnya?", False),
+    ("inform", "masih kurang jelas", False), ("deny", "tidak jelas", False),
+    ("affirm", "sudah jelas", True), ("inform", "jelas", True), ("inform", "hmm", None),
+])
+def test_info_clear(intent, text, expected):
+    assert info_clear(intent, text) is expected

@@ -12,6 +12,7 @@ from bot.sop.flow import (
     after_proceed,
     after_route,
     after_tariff_confirmation,
+    correction_answers,
     invalidated_by,
     remaining_questions,
 )
@@ -134,3 +135,23 @@ def test_not_proceeding_is_issued_closed_at_step_11():
     assert after_proceed(False, decliner_is_owner=False).ending == Ending.ISSUED_CLOSED
     with_email = after_proceed(False, decliner_is_owner=True, email_given=True)
     assert "email" in with_email.reason and with_email.sop_step == 11
+
+
+def test_corrections_only_of_answered_questions_that_apply():
+    answers = {"applicant_role": OWNER, "target_power_va": 2200, "kecamatan": "Coblong"}
+    assert correction_answers(Q.TARGET_POWER, answers, KNOWN_MOBILE_PREPAID) == {}
+    assert correction_answers(Q.STROOM_AWAL, answers, KNOWN_MOBILE_PREPAID) is None
+    assert correction_answers(Q.EMAIL, {**answers, "applicant_role": AUTHORISED,
+                                        "email": "x@y.id"}, KNOWN_MOBILE_PREPAID) is None
+
+
+def test_a_new_phone_replaces_the_callers_own_mobile():
+    """13b: the caller's mobile was accepted, so mobile_phone was never asked; a new number
+    at the read-back means the caller's number is not the one to use."""
+    answers = {"applicant_role": OWNER, "caller_phone_usable": True,
+               "mobile_phone": "081234500101"}
+    assert correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {
+        "caller_phone_usable": False}
+    landline = Context(caller_known=True, caller_phone_kind="pstn", prepaid=False)
+    assert correction_answers(Q.MOBILE_PHONE, {"applicant_role": OWNER,
+                                               "mobile_phone": "081277201234"}, landline) == {}
