@@ -138,18 +138,25 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             return Verdict.refuse()
         except BackofficeError:
             return unavailable(tracker)
+        # A figure that is no standard step, or not higher, is no request yet: the nearest
+        # steps are offered first (step 5); only a possible request is routed elsewhere.
+        # The customer cannot know the steps: an impossible figure is told why (with the
+        # nearest steps) and asked again, without counting as a failed attempt.
+        if not check.higher:
+            dispatcher.utter_message(response="utter_power_not_higher", target=power(target),
+                                     current=power(check.current_va))
+            return Verdict.refuse(penalised=False)
+        if not check.standard:
+            nearest = [power(va) for va in (check.nearest_below_va, check.nearest_above_va)
+                       if va and va > check.current_va]
+            dispatcher.utter_message(response="utter_power_not_standard", target=power(target),
+                                     nearest=" atau ".join(nearest))
+            return Verdict.refuse(penalised=False)
         route = check.route.value if check.route else None
         if route and route != "none":
             dispatcher.utter_message(response="utter_route_elsewhere",
                                      reason=" ".join(check.problems) or "")
             return Verdict.end(flow.after_route(route), target)
-        if not check.standard or not check.higher:
-            nearest = [power(va) for va in (check.nearest_below_va, check.nearest_above_va)
-                       if va and va > check.current_va]
-            dispatcher.utter_message(
-                response="utter_power_not_possible", reason=" ".join(check.problems),
-                nearest=" atau ".join(nearest) if nearest else "-")
-            return Verdict.refuse()
         slots: dict[str, Any] = {
             "new_tariff": check.new_tariff,
             "new_tariff_power": tariff_and_power(check.new_tariff or "", target),

@@ -88,9 +88,32 @@ async def test_non_standard_power_is_refused_with_the_nearest_steps(client, doma
     slots = await budi_found(domain, dispatcher)
     result = await answer(domain, dispatcher, slots, "3000 va", "target_power_va")
     assert result["target_power_va"] is None
+    assert not result.get("failed_attempts")  # the customer cannot know the steps
     refusal = next(m for m in dispatcher.messages
-                   if m.get("response") == "utter_power_not_possible")
+                   if m.get("response") == "utter_power_not_standard")
     assert refusal["nearest"] == "2.200 VA atau 3.500 VA"
+
+
+async def test_non_standard_power_in_a_route_band_is_refused_not_routed(
+        client, domain, dispatcher):
+    """"50000" for a 1.300 VA household is no standard step: the nearest steps are offered
+    and the question asked again; it is not handed over as an R3 request."""
+    slots = await budi_found(domain, dispatcher)
+    result = await answer(domain, dispatcher, slots, "50000", "target_power_va")
+    assert result["target_power_va"] is None and "sop_ending" not in result
+    assert result["requested_slot"] == "target_power_va"
+    refusal = next(m for m in dispatcher.messages
+                   if m.get("response") == "utter_power_not_standard")
+    assert refusal["nearest"] == "41.500 VA atau 53.000 VA"
+
+
+async def test_a_lower_power_is_refused_with_todays_power(client, domain, dispatcher):
+    slots = await budi_found(domain, dispatcher)
+    result = await answer(domain, dispatcher, slots, "900 VA", "target_power_va")
+    assert result["target_power_va"] is None and "sop_ending" not in result
+    refusal = next(m for m in dispatcher.messages
+                   if m.get("response") == "utter_power_not_higher")
+    assert refusal["target"] == "900 VA" and refusal["current"] == "1.300 VA"
 
 
 async def test_r3_route_hands_over_to_a_cso(client, domain, dispatcher):
