@@ -27,9 +27,9 @@ from bot.language import (
 )
 from bot.places import match_place
 from bot.sop import flow
-from bot.sop.answers import address, applicant_role, person_name, yes_no
+from bot.sop.answers import address, applicant_role, caller_display, person_name, yes_no
 from bot.sop.flow import HandoffReason
-from bot.sop.formatting import addressed_as, power, rupiah, tariff_and_power
+from bot.sop.formatting import power, rupiah, tariff_and_power
 
 FORM = "perubahan_daya_form"
 MAX_UNKNOWN_NUMBERS = 3  # "at most 2 retries" (sop-behaviour.md, step 4)
@@ -60,7 +60,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             dispatcher.utter_message(response="utter_invalid_caller_name")
             return Verdict.refuse()
         title = title or tracker.get_slot("caller_title") or "Bapak/Ibu"
-        return Verdict.accept(name, caller_title=title, caller_display=addressed_as(title, name))
+        return Verdict.accept(name, caller_title=title, caller_display=caller_display(title, name))
 
     # --- step 3: NIK ready -----------------------------------------------------------
 

@@ -107,6 +107,7 @@ _TITLES = {"bapak": "Bapak", "pak": "Bapak", "bp": "Bapak", "bpk": "Bapak", "ibu
            "bu": "Ibu", "mas": "Bapak", "mbak": "Ibu", "mba": "Ibu", "sdr": "Bapak/Ibu"}
 _NAME_CHARS = re.compile(r"^[A-Za-z][A-Za-z .'\-]*$")
 MAX_NAME_LENGTH = 60
+_ACRONYMS = {"pt", "cv", "ud", "pd", "fa", "kud", "rs", "rsud", "sd", "smp", "sma", "smk"}
 
 
 def person_name(text: str) -> tuple[str | None, str | None]:
@@ -129,7 +130,31 @@ def person_name(text: str) -> tuple[str | None, str | None]:
         return title, None
     if len(rest.replace(" ", "")) < 2:
         return title, None
-    return title, " ".join(part.capitalize() for part in rest.split())
+    return title, " ".join(part.upper() if part.lower() in _ACRONYMS else part.capitalize()
+                           for part in rest.split())
+
+
+_ORGANISATION = re.compile(
+    r"^(pt|cv|ud|pd|fa|firma|koperasi|kud|yayasan|toko|warung|bengkel|hotel|restoran|"
+    r"rumah\s+makan|rm|masjid|musholla|mushola|gereja|pura|vihara|klenteng|pesantren|"
+    r"pondok|sekolah|sd|smp|sma|smk|universitas|rs|rsud|klinik|puskesmas|kantor|dinas)\b",
+    re.IGNORECASE)
+
+
+def is_organisation(name: str) -> bool:
+    """"PT Sinar Plastik", "Masjid Al-Ikhlas": addressed by name alone."""
+    return bool(_ORGANISATION.match(name.strip()))
+
+
+def caller_display(title: str | None, name: str) -> str:
+    """How a caller who gave their name (step 2) is addressed: "Ibu Rina Marlina" with a
+    title, the name alone for an organisation, else "Bapak/Ibu Rina" (the SOP's form when
+    the title is not known)."""
+    if title and title != "Bapak/Ibu":
+        return f"{title} {name}"
+    if is_organisation(name):
+        return name
+    return f"Bapak/Ibu {name}"
 
 
 MIN_ADDRESS_LENGTH = 10

@@ -3,6 +3,7 @@ import pytest
 from bot.sop.answers import (
     address,
     applicant_role,
+    caller_display,
     info_clear,
     more_help,
     person_name,
@@ -74,3 +75,17 @@ def test_more_help(intent, text, expected):
 ])
 def test_info_clear(intent, text, expected):
     assert info_clear(intent, text) is expected
+
+
+@pytest.mark.parametrize("title, name, shown", [
+    ("Ibu", "Rina Marlina", "Ibu Rina Marlina"), (None, "Rina", "Bapak/Ibu Rina"),
+    ("Bapak/Ibu", "Joko", "Bapak/Ibu Joko"), ("Bapak/Ibu", "PT Sinar Plastik", "PT Sinar Plastik"),
+    (None, "Masjid Al-ikhlas", "Masjid Al-ikhlas"), (None, "Toko Sumber Rejeki", "Toko Sumber Rejeki"),
+])
+def test_caller_display(title, name, shown):
+    assert caller_display(title, name) == shown
+
+
+def test_organisation_acronyms_stay_upper_case():
+    assert person_name("pt sinar plastik") == (None, "PT Sinar Plastik")
+    assert person_name("dengan CV maju bersama") == (None, "CV Maju Bersama")
