@@ -30,7 +30,6 @@ from actions.conversation import answers, context, latest_entities, latest_inten
 from bot.sop.answers import yes_no
 from bot.sop.flow import (
     ENTITY_QUESTION,
-    SOP_STEP,
     HandoffReason,
     Outcome,
     Question,
@@ -38,6 +37,7 @@ from bot.sop.flow import (
     hand_over,
     invalidated_by,
     issued_closed,
+    step_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -146,9 +146,8 @@ class SopFormValidationAction(FormValidationAction):
             failures = int(tracker.get_slot(FAILED_ATTEMPTS_SLOT) or 0) + 1
             updates[FAILED_ATTEMPTS_SLOT] = failures
             if failures >= MAX_FAILED_ATTEMPTS:
-                step = SOP_STEP.get(Question(question)) if question in QUESTION_NAMES else None
                 updates.update(outcome_slots(hand_over(
-                    HandoffReason.REPEATED_FAILURES, step or 1, question=question)))
+                    HandoffReason.REPEATED_FAILURES, step_of(question), question=question)))
                 updates[FAILED_ATTEMPTS_SLOT] = 0
         return updates
 
@@ -199,9 +198,7 @@ class SopFormValidationAction(FormValidationAction):
             return {}
         updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None}
         if answer:
-            interrupted = tracker.get_slot(CANCEL_FROM_SLOT)
-            step = (SOP_STEP.get(Question(interrupted), 1) if interrupted in QUESTION_NAMES
-                    else 20)
+            step = step_of(tracker.get_slot(CANCEL_FROM_SLOT), default=20)
             updates.update(outcome_slots(issued_closed(
                 "Pelanggan membatalkan permohonan", step, cancelled=True)))
             dispatcher.utter_message(response="utter_cancelled")

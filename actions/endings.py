@@ -158,8 +158,9 @@ class ActionHandOver(Action):
         if tracker.get_slot("sop_ending") != Ending.CSO_HANDOFF.value:
             # asked for directly ("mau bicara dengan petugas"), from any step
             requested = tracker.get_slot("requested_slot")
-            step = flow.SOP_STEP.get(Question(requested), 1) if requested in {
-                q.value for q in Question} else 1
+            if requested == CANCEL_CONFIRMED_SLOT:  # "yakin?" pending: the interrupted step
+                requested = tracker.get_slot(CANCEL_FROM_SLOT)
+            step = flow.step_of(requested)
             outcome = flow.hand_over(HandoffReason.CUSTOMER_ASKED, step)
             events += [SlotSet(name, value) for name, value in outcome_slots(outcome).items()]
             reason, step = outcome.reason, step

@@ -38,8 +38,8 @@ MAX_UNKNOWN_NUMBERS = 3  # "at most 2 retries" (sop-behaviour.md, step 4)
 def unavailable(tracker: Tracker) -> Verdict:
     """The back office cannot be reached: a CSO takes over with what was collected."""
     requested = tracker.get_slot("requested_slot")
-    step = flow.SOP_STEP.get(flow.Question(requested), 1) if requested else 1
-    return Verdict.end(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, step))
+    return Verdict.end(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE,
+                                      flow.step_of(requested)))
 
 
 class ValidatePerubahanDayaForm(SopFormValidationAction):

@@ -49,6 +49,21 @@ SOP_STEP = {
     Question.MOBILE_PHONE: 13, Question.DATA_CONFIRMED: 14,
 }
 
+# The closing questions (closing_form), outside the request's questions.
+CLOSING_STEP = {"info_clear": 18, "more_help": 20}
+
+
+def step_of(slot: str | None, default: int = 1) -> int:
+    """The SOP step a requested slot belongs to (for tickets); ``default`` for anything
+    else (no form active: the greeting)."""
+    if slot in CLOSING_STEP:
+        return CLOSING_STEP[slot]
+    try:
+        return SOP_STEP.get(Question(slot), default)
+    except ValueError:
+        return default
+
+
 OWNER = "owner"
 AUTHORISED = "authorised"
 

@@ -78,6 +78,18 @@ async def test_a_cso_takes_over_with_a_ticket_and_the_assistant_pauses(
     assert texts(dispatcher) == ["utter_handoff", "utter_closing", "utter_intimacy"]
 
 
+@pytest.mark.parametrize("slots, step", [
+    ({"requested_slot": "more_help"}, 20),
+    ({"requested_slot": "cancel_confirmed", "cancel_from": "owner_nik"}, 12),
+])
+async def test_the_hand_over_ticket_has_the_step_of_the_open_question(
+        client, domain, dispatcher, sync_client, slots, step):
+    tracker = make_tracker(slots, "mau bicara dengan petugas", "ask_human", sender_id="conv-h")
+    await ActionHandOver().run(dispatcher, tracker, domain)
+    ticket = sync_client.get("/apkt/tickets", params={"conversation_id": "conv-h"}).json()[0]
+    assert ticket["sop_step"] == step
+
+
 async def test_the_hand_over_is_said_even_when_apkt_is_down(domain, dispatcher):
     from actions.backoffice import use_backoffice
     from bot.backoffice.client import AsyncBackofficeClient

@@ -15,6 +15,7 @@ from bot.sop.flow import (
     correction_answers,
     invalidated_by,
     remaining_questions,
+    step_of,
 )
 from bot.sop.flow import (
     Question as Q,
@@ -155,3 +156,9 @@ def test_a_new_phone_replaces_the_callers_own_mobile():
     landline = Context(caller_known=True, caller_phone_kind="pstn", prepaid=False)
     assert correction_answers(Q.MOBILE_PHONE, {"applicant_role": OWNER,
                                                "mobile_phone": "081277201234"}, landline) == {}
+
+
+def test_step_of_a_requested_slot():
+    assert step_of("target_power_va") == 5 and step_of("owner_nik") == 12
+    assert step_of("info_clear") == 18 and step_of("more_help") == 20
+    assert step_of(None) == 1 and step_of("cancel_confirmed", default=7) == 7
