@@ -19,6 +19,5 @@ def test_rules_and_forms_stories_are_predicted_exactly(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, "rasa test core failed:\n" + output[-6000:]
-    failed = tmp_path / "failed_test_stories.yml"
-    assert not failed.exists() or "stories: []" in failed.read_text() or not failed.read_text().strip(), \
-        failed.read_text()
+    failed = (tmp_path / "failed_test_stories.yml").read_text()
+    assert "- story:" not in failed, failed  # rasa writes every story it got wrong here
