@@ -62,6 +62,9 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env["SANIC_HOST"] = host  # rasa-sdk's action server binds to this (default 0.0.0.0)
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Rasa's pinned libraries warn about their own deprecations at every start (click,
+    # spaCy, matplotlib): noise for whoever talks to the assistant in `make shell`.
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     return env
 
 
