@@ -4,8 +4,10 @@ say the campaign and closing (21) and the customer-intimacy phrase (22)."""
 
 from __future__ import annotations
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import latest_intent
@@ -48,10 +50,29 @@ class ValidateClosingForm(SopFormValidationAction):
         if more is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse(penalised=False)
-        if more:
+        if more:  # "Silakan, apa yang bisa kami bantu?": the next message is heard as such
             dispatcher.utter_message(response="utter_how_else_can_help")
-            return Verdict.refuse(penalised=False)  # the question stays open
+            return Verdict.refuse(penalised=False, **{MORE_HELP_INVITED: True})
         return Verdict.accept(False)
+
+
+MORE_HELP_INVITED = "more_help_invited"
+
+
+class ActionAskMoreHelp(Action):
+    """Step 20 "Ada lagi yang bisa dibantu?" - not right after "Silakan, apa yang bisa kami
+    bantu?" (the customer says what else; a question is answered and this is asked again,
+    a new "tambah daya" starts a new request, "tidak" closes)."""
+
+    def name(self) -> str:
+        return "action_ask_more_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if tracker.get_slot(MORE_HELP_INVITED):
+            return [SlotSet(MORE_HELP_INVITED, False)]
+        dispatcher.utter_message(response="utter_ask_more_help")
+        return []
 
 
 async def utter_lit_tr_list(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -59,10 +59,17 @@ def yes_no(intent: str | None, text: str) -> bool | None:
 GOODBYE_INTENTS = {"goodbye", "thanks"}
 
 
+_ENOUGH_FIRST = {"sudah", "udah", "sdh", "dah", "cukup"}
+_ENOUGH = re.compile(r"\b(itu\s+(saja|aja|doang)|cukup)\b")
+
+
 def more_help(intent: str | None, text: str) -> bool | None:
-    """Step 20 "Ada lagi yang bisa dibantu?": "cukup", "itu saja, terima kasih" (goodbye or
-    thanks) mean no more; otherwise a yes/no answer."""
+    """Step 20 "Ada lagi yang bisa dibantu?": "cukup", "sudah", "itu saja, terima kasih"
+    (goodbye or thanks) mean no more; otherwise a yes/no answer."""
     if intent in GOODBYE_INTENTS:
+        return False
+    words = _WORD.findall(text.lower())
+    if (words and words[0] in _ENOUGH_FIRST and len(words) <= 3) or _ENOUGH.search(text.lower()):
         return False
     return yes_no(intent, text)
 

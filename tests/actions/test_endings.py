@@ -126,3 +126,38 @@ async def test_a_known_caller_is_greeted_by_name_from_the_crm(client, domain, di
     slots = slot_events(await ActionRefreshConversationSlots().run(dispatcher, tracker, domain))
     assert slots["caller_known"] is True and slots["caller_display"] == "Ibu Siti Rahayu"
     assert slots["caller_phone_kind"] == "pstn" and slots["caller_phone"] == "0217201234"
+
+
+async def test_a_new_request_clears_the_earlier_one_but_not_the_caller(domain, dispatcher):
+    from actions.new_request import ActionStartNewRequest
+    slots = {"caller_name": "Rina", "caller_display": "Bapak/Ibu Rina", "idpel": "541100001010",
+             "target_power_va": 2200, "data_confirmed": True, "sop_ending": "saved",
+             "registration_number": "54110261127000001", "more_help": None}
+    tracker = make_tracker(slots, "mau tambah daya rumah lain", "request_power_change")
+    cleared = slot_events(await ActionStartNewRequest().run(dispatcher, tracker, domain))
+    assert cleared["idpel"] is None and cleared["target_power_va"] is None
+    assert cleared["data_confirmed"] is None and cleared["sop_ending"] is None
+    assert "caller_name" not in cleared and "caller_display" not in cleared
+    assert "registration_number" not in cleared
+
+
+async def test_no_earlier_request_nothing_is_cleared(domain, dispatcher):
+    from actions.new_request import ActionStartNewRequest
+    tracker = make_tracker({"nik_ready": True}, "mau tambah daya", "request_power_change")
+    assert await ActionStartNewRequest().run(dispatcher, tracker, domain) == []
+
+
+async def test_more_help_yes_invites_the_customer_without_asking_again(domain, dispatcher):
+    from actions.closing_form import ActionAskMoreHelp, ValidateClosingForm
+    tracker = make_tracker({"sop_ending": "issued_closed"}, "iya", "affirm",
+                           requested_slot="more_help", form="closing_form")
+    events = slot_events(await ValidateClosingForm().run(dispatcher, tracker, domain))
+    assert events["more_help_invited"] is True and events["more_help"] is None
+    assert texts(dispatcher) == ["utter_how_else_can_help"]
+    asked = make_tracker({"more_help_invited": True}, "iya", "affirm")
+    assert slot_events(await ActionAskMoreHelp().run(dispatcher, asked, domain)) == {
+        "more_help_invited": False}
+    assert texts(dispatcher) == ["utter_how_else_can_help"]  # nothing more said
+    await ActionAskMoreHelp().run(dispatcher, make_tracker({}, "berapa biayanya", "ask_cost"),
+                                  domain)
+    assert texts(dispatcher)[-1] == "utter_ask_more_help"

@@ -62,7 +62,8 @@ def test_address_is_tidied_and_checked():
 @pytest.mark.parametrize("intent, text, expected", [
     ("goodbye", "cukup", False), ("goodbye", "sudah cukup, terima kasih", False),
     ("thanks", "terima kasih", False), ("deny", "tidak ada", False), ("affirm", "ada", True),
-    ("nlu_fallback", "hmm", None),
+    ("nlu_fallback", "hmm", None), ("affirm", "sudah", False), ("inform", "udah itu aja", False),
+    ("affirm", "sudah cukup kak", False), ("affirm", "iya", True),
 ])
 def test_more_help(intent, text, expected):
     assert more_help(intent, text) is expected
