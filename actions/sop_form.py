@@ -340,6 +340,14 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_caller_phone_usable(self, text: str, dispatcher: CollectingDispatcher,
                                         tracker: Tracker) -> Verdict:
+        phone = parse_phone_number(text)
+        if phone is not None:  # answered with a number: the one to use (13b/13c)
+            if phone.national == tracker.get_slot("caller_phone"):
+                return Verdict.accept(True, mobile_phone=phone.national)
+            if phone.kind != PhoneKind.MOBILE:
+                dispatcher.utter_message(response="utter_phone_not_mobile")
+                return Verdict.refuse()
+            return Verdict.accept(False, mobile_phone=phone.national)
         usable = yes_no(latest_intent(tracker), text)
         if usable is None:
             dispatcher.utter_message(response="utter_expect_yes_no")

@@ -233,3 +233,18 @@ async def test_a_landline_is_not_taken_as_the_mobile_for_the_connection_call(
     result = await answer(domain, dispatcher, slots, "0217201234", "mobile_phone")
     assert result["mobile_phone"] is None
     assert "utter_phone_not_mobile" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("text, usable, phone", [
+    ("pakai nomor 0812 9876 5432 saja", False, "081298765432"),
+    ("nol delapan satu dua tiga empat lima nol nol satu nol satu", True, "081234500101"),
+])
+async def test_a_number_given_for_can_this_phone_be_used_is_the_one_to_use(
+        client, domain, dispatcher, text, usable, phone):
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago",
+             "owner_nik": "3273011508850001", "email": "budi@gmail.com"}
+    result = await answer(domain, dispatcher, slots, text, "caller_phone_usable")
+    assert result["caller_phone_usable"] is usable and result["mobile_phone"] == phone
+    assert result["requested_slot"] == "data_confirmed"  # no second phone question
