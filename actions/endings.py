@@ -109,7 +109,7 @@ class ActionConcludeRequest(Action):
                 applicant_name=slot(Question.APPLICANT_NAME.value) or slot("caller_name")
                 or slot("customer_name"),
                 applicant_address=slot(Question.APPLICANT_ADDRESS.value),
-                email=slot(Question.EMAIL.value),
+                email=slot(Question.EMAIL.value) or None,  # "": no email
                 mobile_phone=slot(Question.MOBILE_PHONE.value),
                 kecamatan=slot(Question.KECAMATAN.value),
                 kelurahan=slot(Question.KELURAHAN.value)))

@@ -28,10 +28,12 @@ from bot.language import (
 from bot.places import match_place
 from bot.sop import flow
 from bot.sop.answers import address, applicant_role, caller_display, person_name, yes_no
+from bot.sop.answers import proceed as read_proceed
 from bot.sop.flow import HandoffReason
 from bot.sop.formatting import power, rupiah, tariff_and_power
 
 FORM = "perubahan_daya_form"
+NO_EMAIL = ""  # the email question answered "tidak punya email"
 MAX_UNKNOWN_NUMBERS = 3  # "at most 2 retries" (sop-behaviour.md, step 4)
 
 
@@ -230,7 +232,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_proceed(self, text: str, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Verdict:
-        proceed = yes_no(latest_intent(tracker), text)
+        proceed = read_proceed(latest_intent(tracker), text)
         if proceed is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
@@ -327,10 +329,19 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
     async def check_email(self, text: str, dispatcher: CollectingDispatcher,
                           tracker: Tracker) -> Verdict:
         email = parse_email(text)
+        declining = tracker.get_slot("proceed") is False
+        if email is None and yes_no(latest_intent(tracker), text) is False:
+            # "tidak punya email": the request goes on without one (the registration
+            # number is what counts); one who does not go on gets the closing (11b)
+            if declining:
+                dispatcher.utter_message(response="utter_not_proceeding")
+                return Verdict.end(flow.after_proceed(False, decliner_is_owner=True), NO_EMAIL)
+            dispatcher.utter_message(response="utter_no_email")
+            return Verdict.accept(NO_EMAIL)
         if email is None:
             dispatcher.utter_message(response="utter_invalid_email")
             return Verdict.refuse()
-        if tracker.get_slot("proceed") is False:  # step 11b: information sent by email
+        if declining:  # step 11b: information sent by email
             dispatcher.utter_message(response="utter_not_proceeding_email")
             return Verdict.end(flow.after_proceed(False, decliner_is_owner=True,
                                                   email_given=True), email)

@@ -56,6 +56,18 @@ def yes_no(intent: str | None, text: str) -> bool | None:
     return None
 
 
+_NOT_NOW = re.compile(r"\b(nanti(\s+(saja|aja|dulu|deh))?|lain\s+kali|pikir[\s-]*pikir|"
+                     r"(di)?pertimbangkan|mikir\s+dulu|tunda)\b")
+
+
+def proceed(intent: str | None, text: str) -> bool | None:
+    """Step 11 "Apakah proses tambah daya akan dilanjutkan?": "nanti saja", "pikir-pikir
+    dulu" mean not now (no); otherwise a yes/no answer."""
+    if _NOT_NOW.search(text.lower()):
+        return False
+    return yes_no(intent, text)
+
+
 GOODBYE_INTENTS = {"goodbye", "thanks"}
 
 

@@ -248,3 +248,19 @@ async def test_a_number_given_for_can_this_phone_be_used_is_the_one_to_use(
     result = await answer(domain, dispatcher, slots, text, "caller_phone_usable")
     assert result["caller_phone_usable"] is usable and result["mobile_phone"] == phone
     assert result["requested_slot"] == "data_confirmed"  # no second phone question
+
+
+@pytest.mark.parametrize("proceed, ending, said", [
+    (True, None, "utter_no_email"), (False, "issued_closed", "utter_not_proceeding"),
+])
+async def test_no_email_is_an_answer(client, domain, dispatcher, proceed, ending, said):
+    """"tidak punya email": the request goes on without one; one who does not go on is
+    closed (11b) without an email, not asked again until a CSO takes over."""
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": proceed}
+    slots.update({"applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago",
+                  "owner_nik": "3273011508850001"} if proceed else {"decliner_is_owner": True})
+    result = await answer(domain, dispatcher, slots, "saya tidak punya email", "email",
+                          intent="deny")
+    assert result["email"] == "" and result.get("sop_ending") == ending
+    assert said in texts(dispatcher) and "utter_invalid_email" not in texts(dispatcher)

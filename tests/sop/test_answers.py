@@ -7,6 +7,7 @@ from bot.sop.answers import (
     info_clear,
     more_help,
     person_name,
+    proceed,
     yes_no,
 )
 
@@ -90,3 +91,12 @@ def test_caller_display(title, name, shown):
 def test_organisation_acronyms_stay_upper_case():
     assert person_name("pt sinar plastik") == (None, "PT Sinar Plastik")
     assert person_name("dengan CV maju bersama") == (None, "CV Maju Bersama")
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("inform", "nanti saja", False), ("nlu_fallback", "pikir-pikir dulu ya", False),
+    ("affirm", "lain kali saja", False), ("affirm", "ya lanjut", True), ("deny", "tidak", False),
+    ("inform", "hmm", None),
+])
+def test_proceed(intent, text, expected):
+    assert proceed(intent, text) is expected
