@@ -130,6 +130,8 @@ class ActionAskDataConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         slot: Any = tracker.get_slot
+        if slot("correction_invited"):  # just asked "data mana yang perlu diperbaiki?"
+            return [SlotSet("correction_invited", False)]
         dispatcher.utter_message(
             response="utter_ask_data_confirmed",
             customer_name=slot("customer_name"), idpel=slot("idpel"),

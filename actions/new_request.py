@@ -34,6 +34,7 @@ REQUEST_SLOTS = (
     "ticket_number", "info_clear", "more_help", MORE_HELP_INVITED,
     # bookkeeping
     FAILED_ATTEMPTS_SLOT, CANCEL_PENDING_SLOT, CANCEL_FROM_SLOT, CANCEL_CONFIRMED_SLOT,
+    "correction_invited",
 )
 
 

@@ -388,5 +388,5 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             return Verdict.refuse()
         if not confirmed:
             dispatcher.utter_message(response="utter_ask_which_correction")
-            return Verdict.refuse(penalised=False)
+            return Verdict.refuse(penalised=False, correction_invited=True)
         return Verdict.accept(True)

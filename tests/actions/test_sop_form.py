@@ -264,3 +264,19 @@ async def test_no_email_is_an_answer(client, domain, dispatcher, proceed, ending
                           intent="deny")
     assert result["email"] == "" and result.get("sop_ending") == ending
     assert said in texts(dispatcher) and "utter_invalid_email" not in texts(dispatcher)
+
+
+async def test_no_at_the_read_back_asks_which_field_without_reading_back_again(
+        client, domain, dispatcher):
+    from actions.asking import ActionAskDataConfirmed
+    slots = {**(await budi_found(domain, dispatcher)), "target_power_va": 2200,
+             "tariff_confirmed": True, "stroom_awal_rp": 50000, "proceed": True,
+             "applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago",
+             "owner_nik": "3273011508850001", "email": "budi@gmail.com",
+             "caller_phone_usable": True, "mobile_phone": "081234500101"}
+    result = await answer(domain, dispatcher, slots, "tidak", "data_confirmed", intent="deny")
+    assert result["correction_invited"] is True and result["requested_slot"] == "data_confirmed"
+    dispatcher.messages.clear()
+    tracker = make_tracker({**slots, "correction_invited": True}, "tidak", "deny")
+    events = slot_events(await ActionAskDataConfirmed().run(dispatcher, tracker, domain))
+    assert events == {"correction_invited": False} and dispatcher.messages == []
