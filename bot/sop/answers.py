@@ -92,9 +92,12 @@ _NOT_CLEAR = re.compile(r"\b(belum|kurang|tidak|tdk|gak|ga|nggak|ngga|enggak|mas
 
 def info_clear(intent: str | None, text: str) -> bool | None:
     """Step 18 "Apakah informasinya sudah jelas?": "belum jelas", "kurang jelas",
-    "maksudnya?" (the NLU's ask_repeat) mean not clear; otherwise a yes/no answer."""
+    "maksudnya?" (the NLU's ask_repeat) mean not clear; thanks mean clear; otherwise a
+    yes/no answer."""
     if intent == "ask_repeat" or _NOT_CLEAR.search(text.lower()):
         return False
+    if intent in GOODBYE_INTENTS:  # "oke, terima kasih" after the explanation
+        return True
     return yes_no(intent, text)
 
 

@@ -74,6 +74,7 @@ def test_more_help(intent, text, expected):
     ("ask_repeat", "belum jelas", False), ("ask_repeat", "maksudnya?", False),
     ("inform", "masih kurang jelas", False), ("deny", "tidak jelas", False),
     ("affirm", "sudah jelas", True), ("inform", "jelas", True), ("inform", "hmm", None),
+    ("thanks", "oke, terima kasih", True),
 ])
 def test_info_clear(intent, text, expected):
     assert info_clear(intent, text) is expected
