@@ -1,5 +1,6 @@
 """A new "tambah daya" request after an earlier one ended in the same conversation
-("Ada lagi yang bisa dibantu?" - "mau tambah daya rumah saya yang lain").
+("Ada lagi yang bisa dibantu?" - "mau tambah daya rumah saya yang lain"), or once the
+closing phrases were said (the rules run this then, so a later request starts afresh).
 
 The earlier request's answers and outcome are cleared so that the form asks again (and
 does not conclude, or save, the earlier request a second time); who the caller is stays.
