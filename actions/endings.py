@@ -38,6 +38,18 @@ logger = logging.getLogger(__name__)
 CLOSING_FORM = "closing_form"
 
 
+MAX_CONVERSATION_ID = 200  # what AP2T and APKT store (bot.backoffice.schemas)
+
+
+def conversation_id(tracker: Tracker) -> str:
+    """The conversation as the back office records it: the sender id, or a digest of it
+    when a channel's id is longer than the back office stores (REST takes any length)."""
+    sender = tracker.sender_id
+    if len(sender) <= MAX_CONVERSATION_ID:
+        return sender
+    return "sha256:" + hashlib.sha256(sender.encode()).hexdigest()
+
+
 def idempotency_key(tracker: Tracker, *parts: Any) -> str:
     """A key that is the same for the same conversation and the same request."""
     raw = "|".join([tracker.sender_id, *map(str, parts)])
@@ -61,7 +73,7 @@ async def record_ticket(tracker: Tracker, kind: str, reason: str, step: int,
     the conversation's tracker, which is kept)."""
     data = {**collected_data(tracker), **(details or {})}
     request = TicketRequest(
-        kind=kind, reason=reason, sop_step=step, conversation_id=tracker.sender_id,
+        kind=kind, reason=reason, sop_step=step, conversation_id=conversation_id(tracker),
         idpel=tracker.get_slot("idpel"), data=data,
         idempotency_key=idempotency_key(tracker, "ticket", kind, reason, step))
     try:
@@ -101,7 +113,7 @@ class ActionConcludeRequest(Action):
                                             slot(Question.TARGET_POWER.value)),
             idpel=slot("idpel"), target_va=int(slot(Question.TARGET_POWER.value)),
             stroom_awal_rp=int(stroom) if stroom is not None else None,
-            conversation_id=tracker.sender_id,
+            conversation_id=conversation_id(tracker),
             applicant=ApplicantIn(
                 role=slot(Question.APPLICANT_ROLE.value),
                 owner_nik=slot(Question.OWNER_NIK.value),

@@ -161,3 +161,15 @@ async def test_more_help_yes_invites_the_customer_without_asking_again(domain, d
     await ActionAskMoreHelp().run(dispatcher, make_tracker({}, "berapa biayanya", "ask_cost"),
                                   domain)
     assert texts(dispatcher)[-1] == "utter_ask_more_help"
+
+
+async def test_a_very_long_sender_id_still_saves_and_records(client, domain, dispatcher,
+                                                             sync_client):
+    from actions.endings import conversation_id
+    long_sender = "rest-" + "x" * 400
+    events = await conclude(domain, dispatcher, BUDI_READY, sender_id=long_sender)
+    assert slot_events(events)["registration_number"]
+    reference = conversation_id(make_tracker({}, sender_id=long_sender))
+    assert reference.startswith("sha256:") and len(reference) <= 200
+    saved = sync_client.get("/ap2t/registrations", params={"conversation_id": reference}).json()
+    assert len(saved) == 1
