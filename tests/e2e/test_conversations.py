@@ -5,7 +5,10 @@ Run one: ``pytest tests/e2e -k <file stem>``. Format: docs/conversation-scripts.
 
 from __future__ import annotations
 
+import os
+import re
 import time
+from pathlib import Path
 
 import pytest
 from conversation_harness import (
@@ -17,6 +20,9 @@ from conversation_harness import (
     sender_id,
 )
 from e2e_support import TIMINGS, StackProblem
+
+from bot.backoffice.records import load_fixture
+from bot.backoffice.settings import DEFAULT_SEED_FILE
 
 SCRIPTS = script_paths()
 
@@ -43,3 +49,34 @@ def test_conversation(path, e2e_stack, e2e_client):
         TIMINGS[path.stem] = time.monotonic() - started
     if failure:
         pytest.fail(failure, pytrace=False)
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def personal_data_of_the_fixture() -> set[str]:
+    """The NIKs, phone numbers and street addresses the scripts give and the back office
+    holds (../shared/fixtures/customers.yaml)."""
+    fixture = load_fixture(Path(os.environ.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE))
+    values = {c.nik for c in fixture.customers} | {a.nik for a in fixture.applicants}
+    for customer in fixture.customers:
+        values |= {p for p in (customer.dil_phones.mobile, customer.dil_phones.pstn) if p}
+        values.add(customer.address)
+    values |= {entry.phone for entry in fixture.crm}
+    return values
+
+
+@pytest.mark.e2e
+def test_no_personal_data_in_the_service_logs(e2e_stack):
+    """Runs after the scripts (same module, later): whatever they said, the simulator's,
+    the action server's and Rasa's logs hold no NIK, phone number, address or e-mail."""
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    logs = sorted((Path(e2e_stack.env["PLN_DATA_DIR"]) / "logs").glob("*.log"))
+    assert logs, "the e2e stack wrote no logs"
+    secrets = personal_data_of_the_fixture()
+    for log in logs:
+        text = log.read_text(errors="replace")
+        leaked = sorted(value for value in secrets if value in text)
+        assert not leaked, f"{log.name} holds personal data in clear: {leaked}"
+        assert not EMAIL.findall(text), f"{log.name} holds e-mail addresses: {EMAIL.findall(text)}"
