@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
-from actions.conversation import latest_intent
 from actions.custom_forms import SopFormValidationAction, Verdict
 from bot.backoffice.client import BackofficeError
 from bot.sop.answers import info_clear, more_help
@@ -31,9 +30,8 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
                                tracker: Tracker) -> Verdict:
-        clear = info_clear(latest_intent(tracker), text)
+        clear = self.yes_or_no(info_clear, text, dispatcher, tracker)
         if clear is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse(penalised=False)
         if not clear:  # explain again what was asked (step 18)
             dispatcher.utter_message(response="utter_registration_saved",
@@ -46,9 +44,8 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_more_help(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        more = more_help(latest_intent(tracker), text)
+        more = self.yes_or_no(more_help, text, dispatcher, tracker)
         if more is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse(penalised=False)
         if more:  # "Silakan, apa yang bisa kami bantu?": the next message is heard as such
             dispatcher.utter_message(response="utter_how_else_can_help")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +131,16 @@ class SopFormValidationAction(FormValidationAction):
             tracker.slots[name] = value
         return [SlotSet(name, value) for name, value in updates.items()]
 
+    @staticmethod
+    def yes_or_no(reader: Callable[[str | None, str], bool | None], text: str,
+                  dispatcher: CollectingDispatcher, tracker: Tracker) -> bool | None:
+        """The customer's yes (True) or no (False) as ``reader`` (bot.sop.answers) reads
+        it; None after telling the customer that "ya" or "tidak" is expected."""
+        answer = reader(latest_intent(tracker), text)
+        if answer is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
+        return answer
+
     # --- one answer to the requested question --------------------------------------
 
     async def _answer(self, question: str, text: str, dispatcher: CollectingDispatcher,
@@ -192,10 +203,9 @@ class SopFormValidationAction(FormValidationAction):
 
     def _confirm_cancel(self, text: str, dispatcher: CollectingDispatcher,
                         tracker: Tracker) -> dict[str, Any]:
-        answer = yes_no(latest_intent(tracker), text)
+        answer = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if answer is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")  # the form asks again
-            return {}
+            return {}  # the form asks again
         updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None}
         if answer:
             step = step_of(tracker.get_slot(CANCEL_FROM_SLOT), default=20)

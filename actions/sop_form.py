@@ -68,9 +68,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_nik_ready(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        ready = yes_no(latest_intent(tracker), text)
+        ready = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if ready is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         if not ready:
             dispatcher.utter_message(response="utter_nik_not_ready")
@@ -178,9 +177,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_tariff_confirmed(self, text: str, dispatcher: CollectingDispatcher,
                                      tracker: Tracker) -> Verdict:
-        confirmed = yes_no(latest_intent(tracker), text)
+        confirmed = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if confirmed is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         if not confirmed:  # the use is not the one in AP2T: a change of use
             return Verdict.end(flow.after_tariff_confirmation(False), False)
@@ -189,9 +187,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_accept_alternative(self, text: str, dispatcher: CollectingDispatcher,
                                        tracker: Tracker) -> Verdict:
-        accepted = yes_no(latest_intent(tracker), text)
+        accepted = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if accepted is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         if not accepted or not tracker.get_slot("alternative_va"):
             dispatcher.utter_message(response="utter_directed_to_unit")
@@ -232,9 +229,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_proceed(self, text: str, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Verdict:
-        proceed = read_proceed(latest_intent(tracker), text)
+        proceed = self.yes_or_no(read_proceed, text, dispatcher, tracker)
         if proceed is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         return Verdict.accept(proceed)
 
@@ -359,9 +355,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
                 dispatcher.utter_message(response="utter_phone_not_mobile")
                 return Verdict.refuse()
             return Verdict.accept(False, mobile_phone=phone.national)
-        usable = yes_no(latest_intent(tracker), text)
+        usable = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if usable is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         if usable:
             return Verdict.accept(True, mobile_phone=tracker.get_slot("caller_phone"))
@@ -382,9 +377,8 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_data_confirmed(self, text: str, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        confirmed = yes_no(latest_intent(tracker), text)
+        confirmed = self.yes_or_no(yes_no, text, dispatcher, tracker)
         if confirmed is None:
-            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
         if not confirmed:
             dispatcher.utter_message(response="utter_ask_which_correction")
