@@ -46,7 +46,7 @@ class ActionAskStroomAwal(Action):
         dispatcher.utter_message(response="utter_ask_stroom_awal_rp",
                                  min_amount=rupiah(advice.min_rp),
                                  max_amount=rupiah(advice.max_rp),
-                                 advised_amount=rupiah(advice.advised_rp))
+                                 advised_amount=rupiah(advice.advised_rp), days=advice.days)
         return []
 
 
