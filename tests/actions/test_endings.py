@@ -139,6 +139,10 @@ async def test_a_new_request_clears_the_earlier_one_but_not_the_caller(domain, d
     assert cleared["data_confirmed"] is None and cleared["sop_ending"] is None
     assert "caller_name" not in cleared and "caller_display" not in cleared
     assert "registration_number" not in cleared
+    assert cleared["stroom_awal_rp"] is None and cleared["failed_attempts"] is None
+    extended = {**domain, "slots": {**domain["slots"], "a_slot_added_later": {}}}
+    cleared = slot_events(await ActionStartNewRequest().run(dispatcher, tracker, extended))
+    assert cleared["a_slot_added_later"] is None  # nothing to remember when adding a slot
 
 
 async def test_no_earlier_request_nothing_is_cleared(domain, dispatcher):
