@@ -49,7 +49,6 @@ FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
 CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked by the form
 CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
-QUESTION_NAMES = {question.value for question in Question}
 
 
 @dataclass

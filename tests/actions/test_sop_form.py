@@ -280,3 +280,35 @@ async def test_no_at_the_read_back_asks_which_field_without_reading_back_again(
     tracker = make_tracker({**slots, "correction_invited": True}, "tidak", "deny")
     events = slot_events(await ActionAskDataConfirmed().run(dispatcher, tracker, domain))
     assert events == {"correction_invited": False} and dispatcher.messages == []
+
+
+@pytest.fixture
+async def backoffice_down():
+    """A client whose simulator is not there (nothing listens on port 9)."""
+    from actions.backoffice import use_backoffice
+    from bot.backoffice.client import AsyncBackofficeClient
+    down = AsyncBackofficeClient("http://127.0.0.1:9", timeout=0.2, retries=0)
+    use_backoffice(down)
+    yield down
+    use_backoffice(None)
+    await down.aclose()
+
+
+async def test_an_unreachable_back_office_hands_over_with_the_step_reached(
+        backoffice_down, domain, dispatcher):
+    slots = await answer(domain, dispatcher, BUDI, "532110000101", "customer_number")
+    assert slots["sop_ending"] == "cso_handoff"
+    assert slots["handoff_reason"] == "backoffice_unavailable" and slots["sop_step"] == 4
+    assert slots["requested_slot"] is None  # the form stops; nothing asked is lost
+
+
+async def test_a_question_that_needs_the_back_office_hands_over_when_it_is_down(
+        backoffice_down, domain, dispatcher):
+    from actions.asking import ActionAskProceed
+    tracker = make_tracker({**BUDI, "idpel": "532110000101", "target_power_va": 2200,
+                            "stroom_awal_rp": 50000}, "50rb", form=FORM)
+    slots = slot_events(await ActionAskProceed().run(dispatcher, tracker, domain))
+    assert slots["sop_ending"] == "cso_handoff"
+    assert slots["handoff_reason"] == "backoffice_unavailable"
+    assert slots["requested_slot"] is None
+    assert "utter_ask_proceed" not in texts(dispatcher)
