@@ -45,7 +45,6 @@ _CUES = KECAMATAN_CUES | KELURAHAN_CUES
 # A name right after one of these is a street ("jl dago no 12"), not the area.
 STREET_CUES = frozenset({"jl", "jln", "jalan", "gg", "gang", "gng", "komplek", "perum"})
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-_DEFAULT_SEED = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "customers.yaml"
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,9 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
 
 def seed_path() -> Path:
     """The seed fixture: $PLN_SEED_FILE, else ../shared/fixtures/customers.yaml."""
-    return Path(os.environ.get("PLN_SEED_FILE") or _DEFAULT_SEED)
+    from bot.backoffice.settings import DEFAULT_SEED_FILE  # one place for where the seed is
+
+    return Path(os.environ.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE)
 
 
 def load_areas(path: str | os.PathLike | None = None) -> dict[str, list[str]]:

@@ -27,7 +27,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import places
+from bot import language, places
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +40,12 @@ def _areas() -> dict[str, list[str]]:
     return places.load_areas()
 
 
-def _normaliser():
-    """``bot.language.entities``, or None (logged once) while it does not exist yet."""
-    try:
-        from bot.language import entities
-    except ImportError as error:  # pragma: no cover - depends on the normaliser's state
-        if not getattr(_normaliser, "warned", False):
-            log.warning("bot.language not importable (%s): only place entities extracted", error)
-            _normaliser.warned = True
-        return None
-    return entities
-
-
 def extract(text: str) -> list[dict[str, Any]]:
     """All entities of ``text`` (framework-free; what the component adds to a message)."""
-    found: list[dict[str, Any]] = []
-    normalise = _normaliser()
-    if normalise is not None:
-        for e in normalise(text):
-            if e.get("entity") in NORMALISER_ENTITIES:
-                found.append({"entity": e["entity"], "value": e["value"],
-                              "start": int(e["start"]), "end": int(e["end"])})
+    found: list[dict[str, Any]] = [
+        {"entity": e["entity"], "value": e["value"], "start": int(e["start"]),
+         "end": int(e["end"])}
+        for e in language.entities(text) if e.get("entity") in NORMALISER_ENTITIES]
     for e in places.place_entities(text, _areas()):
         if all(e["end"] <= f["start"] or e["start"] >= f["end"] for f in found
                if f["entity"] not in PLACE_ENTITIES):

@@ -69,7 +69,6 @@ def test_nothing_in_small_talk(component):
     ],
 )
 def test_normaliser_entities(component, text, entity, value):
-    pytest.importorskip("bot.language")
     entities = _process(component, text)
     assert [(e["entity"], str(e["value"])) for e in entities] == [(entity, value)]
     (e,) = entities
@@ -77,7 +76,7 @@ def test_normaliser_entities(component, text, entity, value):
 
 
 def test_one_code_path_with_the_normaliser():
-    language = pytest.importorskip("bot.language")
+    from bot import language
     text = "mau naik ke dua ribu dua ratus va, idpel 532110000101"
     mine = [(e["entity"], e["value"], e["start"], e["end"]) for e in extract(text)]
     theirs = [(e["entity"], e["value"], e["start"], e["end"]) for e in language.entities(text)]
@@ -85,7 +84,6 @@ def test_one_code_path_with_the_normaliser():
 
 
 def test_numbers_and_places_together(component):
-    pytest.importorskip("bot.language")
     text = "idpel 532110000101 kecamatan coblong kelurahan dago"
     got = {(e["entity"], str(e["value"])) for e in _process(component, text)}
     assert got == {("idpel", "532110000101"), ("kecamatan", "Coblong"), ("kelurahan", "Dago")}
