@@ -15,7 +15,6 @@ normaliser are not added twice.
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from typing import Any
 
@@ -28,8 +27,6 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import language, places
-
-log = logging.getLogger(__name__)
 
 NORMALISER_ENTITIES = ("power_va", "amount_rp", "idpel", "meter_number", "nik", "phone", "email")
 PLACE_ENTITIES = ("kecamatan", "kelurahan")
