@@ -180,7 +180,7 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
 
 
 def seed_path() -> Path:
-    """The seed fixture: $PLN_SEED_FILE, else ../shared/fixtures/customers.yaml."""
+    """The seed fixture: $PLN_SEED_FILE, else the project's bot/backoffice/seed/customers.yaml."""
     from bot.backoffice.settings import DEFAULT_SEED_FILE  # one place for where the seed is
 
     return Path(os.environ.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE)
@@ -188,12 +188,10 @@ def seed_path() -> Path:
 
 def load_areas(path: str | os.PathLike | None = None) -> dict[str, list[str]]:
     """``{kecamatan: [kelurahan, ...]}``, the union over the seed's units."""
-    # The seed is not strictly valid YAML (plain values with ": "): read it the way the
-    # back office does, so both see the same records.
-    from bot.backoffice.records import parse_seed_yaml
+    from bot.backoffice.records import parse_seed_yaml  # read as the back office reads it
 
     source = Path(path or seed_path())
-    seed = parse_seed_yaml(source.read_text(encoding="utf-8"), str(source))
+    seed = parse_seed_yaml(source.read_text(encoding="utf-8"))
     areas: dict[str, list[str]] = {}
     for unit in seed.get("units", []):
         for kec, kels in (unit.get("areas") or {}).items():

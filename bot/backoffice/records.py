@@ -1,13 +1,12 @@
-"""The shape of the seed data (``shared/fixtures/customers.yaml``): units, customers, CRM.
+"""The shape of the seed data (``bot/backoffice/seed/customers.yaml``, the project's copy of
+``shared/fixtures/customers.yaml``): units, customers, CRM.
 
 These are the simulator's reference records; the rules and the storage both use them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,21 +103,6 @@ class Applicant(BaseModel):
     name: str
     address: str
 
-    @root_validator(pre=True)
-    def _rejoin_split_values(cls, values: dict) -> dict:
-        """In a YAML flow mapping an unquoted comma splits a value: ``{address: Jl. X No. 15,
-        Kabupaten Bandung}`` reads as address "Jl. X No. 15" plus a key "Kabupaten Bandung"
-        with no value. Such valueless keys are joined back to the value before them."""
-        repaired: dict = {}
-        last_key = None
-        for key, value in values.items():
-            if value is None and key not in cls.__fields__ and last_key is not None:
-                repaired[last_key] = f"{repaired[last_key]}, {key}"
-                continue
-            repaired[key] = value
-            last_key = key
-        return repaired
-
 
 class InvalidNik(BaseModel):
     nik: str
@@ -166,46 +150,9 @@ def floats_as_text(value):
     return value
 
 
-_PLAIN_KEY_VALUE = re.compile(r"^(?P<key>\s*(?:- )?[A-Za-z_][\w]*): (?P<value>[^\"'{\[>|&*!#].*)$")
-
-
-def quote_plain_values_with_colons(text: str) -> tuple[str, list[int]]:
-    """Quote the plain (unquoted) values that contain ": ", which YAML refuses
-    ("mapping values are not allowed here"), e.g. ``scenario: Arrears (2 months): told ...``.
-    Returns the repaired text and the numbers of the lines changed. A trailing `` # comment``
-    stays a comment."""
-    lines = text.split("\n")
-    changed: list[int] = []
-    for number, line in enumerate(lines, start=1):
-        match = _PLAIN_KEY_VALUE.match(line)
-        if not match:
-            continue
-        value, _, comment = match["value"].partition(" #")
-        if ": " not in value:
-            continue
-        lines[number - 1] = f'{match["key"]}: {json.dumps(value.strip(), ensure_ascii=False)}' + (
-            f" #{comment}" if comment else ""
-        )
-        changed.append(number)
-    return "\n".join(lines), changed
-
-
-def parse_seed_yaml(text: str, source: str = "<seed>") -> dict:
-    """The seed file's data. The file is never modified: when it is not valid YAML only
-    because of plain values containing ": ", those values are quoted in memory (and the
-    lines are logged)."""
-    try:
-        return yaml.load(text, Loader=YamlLoader)
-    except yaml.YAMLError as original:
-        repaired, changed = quote_plain_values_with_colons(text)
-        if not changed:
-            raise
-        try:
-            data = yaml.load(repaired, Loader=YamlLoader)
-        except yaml.YAMLError:
-            raise original from None
-        log.warning("%s is not valid YAML; read it with lines %s quoted", source, changed)
-        return data
+def parse_seed_yaml(text: str) -> dict:
+    """The seed file's data (plain YAML)."""
+    return yaml.load(text, Loader=YamlLoader)
 
 
 def load_fixture(path: Path) -> Fixture:
@@ -215,5 +162,5 @@ def load_fixture(path: Path) -> Fixture:
         raise FileNotFoundError(
             f"seed file not found: {path} (set PLN_SEED_FILE to the customers.yaml to load)"
         )
-    data = parse_seed_yaml(path.read_text(encoding="utf-8"), str(path))
+    data = parse_seed_yaml(path.read_text(encoding="utf-8"))
     return Fixture.parse_obj(floats_as_text(data))

@@ -3,7 +3,7 @@
 | variable | default |
 |---|---|
 | PLN_SIM_DATABASE_URL | ``sqlite:///var/simulator.sqlite3`` (relative paths: from the repo root) |
-| PLN_SEED_FILE | ``<repo root>/../shared/fixtures/customers.yaml`` |
+| PLN_SEED_FILE | the packaged ``seed/customers.yaml`` (a copy of ``shared/fixtures/customers.yaml``) |
 | PLN_REGULATIONS_FILE | the packaged ``regulations.yaml`` |
 | PLN_NOW | real time; an ISO 8601 timestamp with offset fixes "now" (registration dates) |
 | PLN_SIM_HOST / PLN_SIM_PORT | 127.0.0.1 / 5070 |
@@ -19,7 +19,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "sqlite:///var/simulator.sqlite3"
-DEFAULT_SEED_FILE = REPO_ROOT.parent / "shared" / "fixtures" / "customers.yaml"
+# The project's own copy of ../shared/fixtures/customers.yaml: a clone runs with nothing
+# beside it (tests/backoffice/test_seed_copy.py keeps the two equal when shared/ is there).
+DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seed" / "customers.yaml"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5070
 MAX_BODY_BYTES = 64 * 1024

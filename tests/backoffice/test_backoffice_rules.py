@@ -13,8 +13,6 @@ from bot.backoffice.records import (
     Customer,
     Unit,
     load_fixture,
-    parse_seed_yaml,
-    quote_plain_values_with_colons,
 )
 from bot.backoffice.regulations import DEFAULT_REGULATIONS_FILE, load_regulations
 
@@ -172,14 +170,6 @@ def test_long_service_line_without_network_flags_counts_as_jtr():
 
 def test_one_phase_without_phase_change_ignores_the_network():
     assert rules.service_level(REGULATIONS, customer("Rudi"), 4400).days == 5
-
-
-def test_fixture_lines_with_colons_are_quoted_in_memory_only():
-    text = 'a:\n  scenario: To 2.200 VA: BP 843.300  # note\n  b: "x: y"\n'
-    repaired, changed = quote_plain_values_with_colons(text)
-    assert changed == [2]
-    assert yaml.safe_load(repaired)["a"] == {"scenario": "To 2.200 VA: BP 843.300", "b": "x: y"}
-    assert parse_seed_yaml("x: 1\n") == {"x": 1}
 
 
 def test_fixture_applicant_address_is_whole():

@@ -19,7 +19,7 @@ from bot.backoffice.settings import (
 def test_defaults():
     settings = Settings.from_env({})
     assert settings.database_url == "sqlite:///var/simulator.sqlite3"
-    assert settings.seed_file == DEFAULT_SEED_FILE == REPO_ROOT.parent / "shared/fixtures/customers.yaml"
+    assert settings.seed_file == DEFAULT_SEED_FILE == REPO_ROOT / "bot/backoffice/seed/customers.yaml"
     assert (settings.host, settings.port, settings.fixed_now) == ("127.0.0.1", 5070, None)
     assert settings.now().tzinfo is not None
 

@@ -19,8 +19,12 @@ from conversation_harness import Endpoints
 from bot import stack
 
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
-SEED_FILE = stack.ROOT.parent / "shared" / "fixtures" / "customers.yaml"
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
+# The stack's clock (its PLN_NOW) for a whole run: `E2E_STACK_NOW=2026-12-31T23:30:00+07:00
+# pytest tests/e2e` (`make test-clocks` runs the scripts at each date of CLOCK_SETTINGS).
+# Unset: the real clock. Scripts fix their own time with metadata.now; what they do not
+# fix, and every date the back office writes, must then follow this clock.
+STACK_NOW_ENV = "E2E_STACK_NOW"
 # What the trained model depends on: the Makefile's TRAIN_INPUTS, plus the code of the
 # custom NLU component config.yml names (bot/nlu, and bot/places.py it uses).
 TRAIN_INPUTS = ("domain.yml", "config.yml", "data", "bot/language", "bot/nlu", "bot/places.py")
@@ -48,6 +52,7 @@ class E2EStack:
             simulator_url=self.env["PLN_SIM_URL"],
             token=self.env["PLN_RASA_TOKEN"],
             diagnose=self.diagnose,
+            stack_now=self.env.get("PLN_NOW"),
         )
 
     def diagnose(self) -> str:
@@ -80,9 +85,13 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 def e2e_environment(data_dir: Path, ports: list[int],
                     environ: dict[str, str] | None = None) -> dict[str, str]:
     """The stack's environment: this process's without any PLN_* setting from the shell (a
-    run must not depend on who runs it), plus the test's ports, data dir, token and seed."""
+    run must not depend on who runs it; the seed is the project's own), plus the test's
+    ports, data dir and token,
+    and the clock ``E2E_STACK_NOW`` asks for (PLN_NOW)."""
     source = os.environ if environ is None else environ
     base = {key: value for key, value in source.items() if not key.startswith("PLN_")}
+    if source.get(STACK_NOW_ENV):
+        base["PLN_NOW"] = source[STACK_NOW_ENV]
     sim_port, actions_port, rasa_port = ports
     base.update({
         "PLN_DATA_DIR": str(data_dir),
@@ -90,7 +99,6 @@ def e2e_environment(data_dir: Path, ports: list[int],
         "PLN_ACTIONS_PORT": str(actions_port),
         "PLN_RASA_PORT": str(rasa_port),
         "PLN_RASA_TOKEN": TOKEN,
-        "PLN_SEED_FILE": str(SEED_FILE),
     })
     return stack.settings_from_env(base)
 
