@@ -39,7 +39,7 @@ class ActionAskStroomAwal(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         try:
-            advice = await backoffice().stroom_awal_advice(
+            advice = await backoffice(tracker).stroom_awal_advice(
                 tracker.get_slot("idpel"), int(tracker.get_slot("target_power_va")))
         except BackofficeError:
             return backoffice_down(tracker, 8)
@@ -60,7 +60,7 @@ class ActionAskProceed(Action):
                   domain: DomainDict) -> list[EventType]:
         idpel, target = tracker.get_slot("idpel"), int(tracker.get_slot("target_power_va"))
         stroom = tracker.get_slot("stroom_awal_rp")
-        client = backoffice()
+        client = backoffice(tracker)
         try:
             quote = await client.quote(idpel, target, int(stroom) if stroom else None)
             level = await client.service_level(idpel, target)
@@ -97,7 +97,7 @@ class _AskPlace(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         try:
-            areas = (await backoffice().areas(tracker.get_slot("idpel"))).areas
+            areas = (await backoffice(tracker).areas(tracker.get_slot("idpel"))).areas
         except BackofficeError:
             return backoffice_down(tracker, 12)
         names = self.choices(areas, tracker)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from rasa_sdk import Tracker
+
+from actions.conversation import now
 from bot.backoffice.client import AsyncBackofficeClient
 
 _client: AsyncBackofficeClient | None = None
 
 
-def backoffice() -> AsyncBackofficeClient:
-    """The shared client (base URL from $PLN_SIM_URL), made on first use."""
+def backoffice(tracker: Tracker | None = None) -> AsyncBackofficeClient:
+    """The shared client (base URL from $PLN_SIM_URL), made on first use. Given the
+    conversation, every call carries its clock (``X-PLN-Now``): what the back office
+    dates is dated by the time the customer hears."""
     global _client
     if _client is None:
         _client = AsyncBackofficeClient()
-    return _client
+    return _client if tracker is None else _client.at(now(tracker))
 
 
 def use_backoffice(client: AsyncBackofficeClient | None) -> None:

@@ -40,7 +40,7 @@ class ActionRefreshConversationSlots(ValidationAction):
         slots: dict[str, Any] = {"caller_phone": phone.national,
                                  "caller_phone_kind": phone.kind.value}
         try:
-            caller = await backoffice().caller(phone.national)
+            caller = await backoffice(tracker).caller(phone.national)
         except NotFound:
             return slots
         except BackofficeError:

@@ -77,7 +77,7 @@ async def utter_lit_tr_list(dispatcher: CollectingDispatcher, tracker: Tracker) 
     list of the customer's unit with each PIC's contact."""
     idpel = tracker.get_slot("idpel")
     try:
-        inspectors = await backoffice().lit_tr(idpel) if idpel else []
+        inspectors = await backoffice(tracker).lit_tr(idpel) if idpel else []
     except BackofficeError:
         inspectors = []
     if inspectors:

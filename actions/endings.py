@@ -77,7 +77,7 @@ async def record_ticket(tracker: Tracker, kind: str, reason: str, step: int,
         idpel=tracker.get_slot("idpel"), data=data,
         idempotency_key=idempotency_key(tracker, "ticket", kind, reason, step))
     try:
-        ticket = await backoffice().create_ticket(request)
+        ticket = await backoffice(tracker).create_ticket(request)
     except BackofficeError as error:
         logger.error("APKT ticket (%s, step %s) for conversation %s not recorded: %s",
                      kind, step, mask(tracker.sender_id), error)
@@ -125,7 +125,7 @@ class ActionConcludeRequest(Action):
                 mobile_phone=slot(Question.MOBILE_PHONE.value),
                 kecamatan=slot(Question.KECAMATAN.value),
                 kelurahan=slot(Question.KELURAHAN.value)))
-        client = backoffice()
+        client = backoffice(tracker)
         try:
             info = await client.info()
             registration = await client.save_registration(request)

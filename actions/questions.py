@@ -45,7 +45,7 @@ class ActionAnswerQuestion(Action):
             else:
                 dispatcher.utter_message(response="utter_duration_general")
         elif intent == "ask_documents":
-            await self.documents(dispatcher)
+            await self.documents(dispatcher, tracker)
         elif intent == "ask_registration_validity":
             await self.validity(dispatcher, tracker)
         elif intent == "ask_slo":
@@ -56,9 +56,9 @@ class ActionAnswerQuestion(Action):
         return []
 
     @staticmethod
-    async def documents(dispatcher: CollectingDispatcher) -> None:
+    async def documents(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         try:
-            info = await backoffice().info()
+            info = await backoffice(tracker).info()
         except BackofficeError:
             dispatcher.utter_message(response="utter_documents_general")
             return
@@ -68,7 +68,7 @@ class ActionAnswerQuestion(Action):
     @staticmethod
     async def validity(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         try:
-            info = await backoffice().info()
+            info = await backoffice(tracker).info()
         except BackofficeError:
             info = None
         days = info.registration_validity_days if info else None

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backoffice import backoffice
-from actions.conversation import answers, context, latest_intent
+from actions.conversation import answers, context, latest_intent, now
 from actions.custom_forms import SopFormValidationAction, Verdict
 from bot.backoffice.client import BackofficeError, NotFound, Refused
 from bot.identifiers import PhoneKind
@@ -87,7 +87,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         if number is None:
             dispatcher.utter_message(response="utter_invalid_customer_number")
             return Verdict.refuse()
-        client = backoffice()
+        client = backoffice(tracker)
         try:
             customer = await client.customer(number.value)
             arrears = await client.arrears(customer.idpel)
@@ -133,7 +133,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             dispatcher.utter_message(response="utter_invalid_power")
             return Verdict.refuse()
         try:
-            check = await backoffice().power_change(tracker.get_slot("idpel"), target)
+            check = await backoffice(tracker).power_change(tracker.get_slot("idpel"), target)
         except Refused as refusal:
             dispatcher.utter_message(response="utter_power_refused", reason=refusal.message)
             return Verdict.refuse()
@@ -197,7 +197,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             return Verdict.end(outcome, False)
         alternative = int(tracker.get_slot("alternative_va"))
         try:
-            check = await backoffice().power_change(tracker.get_slot("idpel"), alternative)
+            check = await backoffice(tracker).power_change(tracker.get_slot("idpel"), alternative)
         except BackofficeError:
             return unavailable(tracker)
         new_tariff_power = tariff_and_power(check.new_tariff or "", alternative)
@@ -216,7 +216,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             dispatcher.utter_message(response="utter_invalid_amount")
             return Verdict.refuse()
         try:
-            await backoffice().quote(tracker.get_slot("idpel"),
+            await backoffice(tracker).quote(tracker.get_slot("idpel"),
                                      int(tracker.get_slot("target_power_va")), amount)
         except Refused as refusal:
             dispatcher.utter_message(response="utter_amount_refused", reason=refusal.message)
@@ -259,7 +259,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         return Verdict.accept(role)
 
     async def _areas(self, tracker: Tracker) -> dict[str, list[str]]:
-        return (await backoffice().areas(tracker.get_slot("idpel"))).areas
+        return (await backoffice(tracker).areas(tracker.get_slot("idpel"))).areas
 
     async def check_kecamatan(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
@@ -288,8 +288,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             return Verdict.refuse()
         return Verdict.accept(matches[0][0])
 
-    async def _nik(self, text: str, dispatcher: CollectingDispatcher) -> Verdict:
-        nik = parse_nik(text)
+    async def _nik(self, text: str, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> Verdict:
+        nik = parse_nik(text, now(tracker).date())
         if nik is None:
             dispatcher.utter_message(response="utter_invalid_nik", reason="")
             return Verdict.refuse()
@@ -300,11 +301,11 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_owner_nik(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        return await self._nik(text, dispatcher)
+        return await self._nik(text, dispatcher, tracker)
 
     async def check_applicant_nik(self, text: str, dispatcher: CollectingDispatcher,
                                   tracker: Tracker) -> Verdict:
-        return await self._nik(text, dispatcher)
+        return await self._nik(text, dispatcher, tracker)
 
     async def check_applicant_name(self, text: str, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:

@@ -82,10 +82,9 @@ class NikCheck:
         return self.problem is None
 
 
-def _birth_date(day: int, month: int, yy: int) -> dt.date | None:
+def _birth_date(day: int, month: int, yy: int, today: dt.date) -> dt.date | None:
     """The birth date, trying this century then the last (a NIK holds only two year digits).
-    A date after today is not a birth date: the previous century is tried instead."""
-    today = dt.date.today()
+    A date after ``today`` is not a birth date: the previous century is tried instead."""
     for century in (2000, 1900):
         try:
             born = dt.date(century + yy, month, day)
@@ -96,8 +95,10 @@ def _birth_date(day: int, month: int, yy: int) -> dt.date | None:
     return None
 
 
-def check_nik(text: str) -> NikCheck:
+def check_nik(text: str, today: dt.date | None = None) -> NikCheck:
     """Check a NIK's form: length, province, kabupaten/kota, kecamatan, date, serial.
+    ``today``: the conversation's date (a birth date cannot be later); default the
+    machine's.
 
     Not ``stdnum.id.nik``: it rejects the codes of regions created since about 2012.
     """
@@ -117,7 +118,7 @@ def check_nik(text: str) -> NikCheck:
         day -= 40
     if not 1 <= month <= 12:
         return NikCheck(nik, "Bulan lahir pada NIK (digit ke-9 dan ke-10) tidak valid.")
-    born = _birth_date(day, month, yy) if 1 <= day <= 31 else None
+    born = _birth_date(day, month, yy, today or dt.date.today()) if 1 <= day <= 31 else None
     if born is None:
         return NikCheck(nik, "Tanggal lahir pada NIK (digit ke-7 sampai ke-12) tidak valid.")
     if nik[12:16] == "0000":

@@ -66,13 +66,18 @@ def test_fixture_invalid_niks_are_refused():
         assert not check_nik(entry.nik).valid, entry.why
 
 
-def test_nik_birth_date_is_never_in_the_future():
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    if tomorrow.year != dt.date.today().year:
-        pytest.skip("today is 31 December")
+@pytest.mark.parametrize("today", [dt.date(2026, 11, 30), dt.date(2026, 12, 31),
+                                   dt.date(2028, 2, 28), dt.date(2028, 2, 29)])
+def test_nik_birth_date_is_never_after_the_conversations_today(today):
+    """A NIK whose date would be tomorrow is of the previous century, whatever the date
+    (also on 31 December, where tomorrow is next year, and around 29 February)."""
+    tomorrow = today + dt.timedelta(days=1)
     nik = f"327301{tomorrow:%d%m%y}0001"
-    check = check_nik(nik)
-    assert check.valid and check.birth_date == tomorrow.replace(year=tomorrow.year - 100)
+    check = check_nik(nik, today)
+    assert check.valid and check.birth_date == dt.date(tomorrow.year - 100, tomorrow.month,
+                                                       tomorrow.day)
+    born_today = check_nik(f"327301{today:%d%m%y}0001", today)
+    assert born_today.valid and born_today.birth_date == today
 
 
 # --- phone numbers -------------------------------------------------------------------

@@ -8,11 +8,12 @@ text}``; bad input gets a 4xx and changes nothing. Logs carry no personal data i
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -39,7 +40,7 @@ from .schemas import (
     TicketRequest,
 )
 from .service import Backoffice, ServiceError
-from .settings import Settings, resolve_database_url
+from .settings import Settings, parse_now, resolve_database_url
 from .storage import Storage
 
 log = logging.getLogger("simulator")
@@ -175,6 +176,21 @@ def _validation_message(errors: list) -> str:
     return "Invalid request: " + "; ".join(parts)
 
 
+def conversation_now(
+        now: str | None = Header(None, alias="X-PLN-Now", max_length=64,
+                                 description="the conversation's clock, ISO 8601 with offset; "
+                                             "default the simulator's (PLN_NOW or real)"),
+) -> dt.datetime | None:
+    """The time the assistant's conversation is at: what a write is dated by."""
+    if now is None:
+        return None
+    try:
+        return parse_now(now)
+    except ValueError:
+        raise ServiceError(422, "invalid_now", "X-PLN-Now harus waktu ISO 8601 dengan zona "
+                                               "waktu, misalnya 2026-11-27T09:00:00+07:00.") from None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     regulations = load_regulations(settings.regulations_file)
@@ -217,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SafetyNet)
 
     target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
+    dated = Depends(conversation_now)  # writes are dated by the conversation's clock
 
     # Reference data is in memory: those endpoints answer on the event loop. What touches
     # the database: on SQLite, on the event loop too (a write is about a millisecond of CPU,
@@ -276,14 +293,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response(backoffice.service_level(number, target_va))
 
     @app.put("/ap2t/customers/{number}/dil/mobile", response_model=DilPhones)
-    async def update_dil_mobile(number: str, update: DilMobileUpdate):
-        phones = await in_database(backoffice.update_dil_mobile, number, update.phone)
+    async def update_dil_mobile(number: str, update: DilMobileUpdate,
+                                at: dt.datetime | None = dated):
+        phones = await in_database(backoffice.update_dil_mobile, number, update.phone, at)
         return json_response(phones)
 
     @app.post("/ap2t/registrations", response_model=Registration, status_code=201,
               responses={200: {"model": Registration, "description": "replay of the same key"}})
-    async def save_registration(request: RegistrationRequest):
-        body, created = await in_database(backoffice.save_registration, request)
+    async def save_registration(request: RegistrationRequest,
+                                at: dt.datetime | None = dated):
+        body, created = await in_database(backoffice.save_registration, request, at)
         return raw_response(body, status=201 if created else 200)
 
     @app.get("/ap2t/registrations", response_model=list[Registration])
@@ -299,8 +318,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return raw_response(await in_database(backoffice.registration, number))
 
     @app.post("/apkt/tickets", response_model=Ticket, status_code=201)
-    async def create_ticket(request: TicketRequest):
-        body, created = await in_database(backoffice.create_ticket, request)
+    async def create_ticket(request: TicketRequest,
+                            at: dt.datetime | None = dated):
+        body, created = await in_database(backoffice.create_ticket, request, at)
         return raw_response(body, status=201 if created else 200)
 
     @app.get("/apkt/tickets", response_model=list[Ticket])

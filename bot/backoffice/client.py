@@ -16,6 +16,11 @@ of ``BackofficeError``:
   be relayed to the customer);
 - ``Unavailable``: connection error, timeout or 5xx, after the retries.
 
+The conversation's clock: ``client.at(moment)`` is the same client (same connections)
+sending ``X-PLN-Now: <moment>`` with every call, so that what the back office dates (a
+registration, its validity, a ticket, a DIL update) is dated by the conversation's clock,
+the same one the customer hears (``bot.sop.clock``), not by the machine's.
+
 Only idempotent calls are retried (with a short backoff): GETs, the PUT of the DIL mobile
 (it sets a value), and POSTs that carry an idempotency key (registrations always do,
 tickets when given one). A ticket without a key is sent once.
@@ -24,6 +29,8 @@ tickets when given one). A ticket without a key is sent once.
 from __future__ import annotations
 
 import asyncio
+import copy
+import datetime as dt
 import json
 import logging
 import os
@@ -60,6 +67,7 @@ from .schemas import (
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5070"
+CLOCK_HEADER = "X-PLN-Now"  # the conversation's "now" (ISO 8601 with offset)
 BASE_URL_ENV = "PLN_SIM_URL"
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_RETRIES = 2
@@ -135,8 +143,19 @@ def _unavailable(call: _Call, error: Exception) -> Unavailable:
 class _Calls:
     """The simulator's endpoints, described once; ``_run`` sends them (sync or async)."""
 
+    _headers: dict[str, str] = {}
+
     def _run(self, call: _Call):  # pragma: no cover - implemented by the two clients
         raise NotImplementedError
+
+    def at(self, moment: dt.datetime):
+        """This client, sending ``moment`` as the time of every call (``X-PLN-Now``); it
+        shares the connections, so it costs nothing to make one per action."""
+        if moment.tzinfo is None:
+            raise ValueError("the conversation's clock must carry a UTC offset")
+        clocked = copy.copy(self)
+        clocked._headers = {**self._headers, CLOCK_HEADER: moment.isoformat()}
+        return clocked
 
     def health(self):
         return self._run(_Call("GET", "/health", Health.parse_obj))
@@ -253,7 +272,7 @@ class BackofficeClient(_Calls):
         for attempt in range(attempts):
             try:
                 response = self._http.request(call.method, call.path, params=call.params,
-                                              json=call.json)
+                                              json=call.json, headers=self._headers)
                 if response.status_code < 500 or attempt == attempts - 1:
                     return _result(call, response)
             except httpx.HTTPError as error:
@@ -288,7 +307,7 @@ class AsyncBackofficeClient(_Calls):
         for attempt in range(attempts):
             try:
                 response = await self._http.request(call.method, call.path, params=call.params,
-                                                    json=call.json)
+                                                    json=call.json, headers=self._headers)
                 if response.status_code < 500 or attempt == attempts - 1:
                     return _result(call, response)
             except httpx.HTTPError as error:

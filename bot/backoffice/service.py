@@ -126,13 +126,14 @@ class Backoffice:
     def lit_tr(self, number: str) -> list[LitTr]:
         return self.unit_of(self.customer(number)).lit_tr
 
-    def update_dil_mobile(self, number: str, phone_text: str) -> DilPhones:
+    def update_dil_mobile(self, number: str, phone_text: str,
+                          at: dt.datetime | None = None) -> DilPhones:
         customer = self.customer(number)
         phone = cached_parse_phone(phone_text)
         if phone is None or phone.kind is not PhoneKind.MOBILE:
             raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
         with self._dil_lock:
-            self.storage.set_dil_mobile(customer.idpel, phone.national, self.clock().isoformat())
+            self.storage.set_dil_mobile(customer.idpel, phone.national, self.now(at).isoformat())
             self._dil_mobile[customer.idpel] = phone.national
         return self.dil_phones(customer)
 
@@ -186,16 +187,18 @@ class Backoffice:
 
     # --- registrations (SOP step 15) ---------------------------------------------------
 
-    def save_registration(self, request: RegistrationRequest) -> tuple[str, bool]:
+    def save_registration(self, request: RegistrationRequest,
+                          at: dt.datetime | None = None) -> tuple[str, bool]:
         """Validate and store once per idempotency key: (the Registration as JSON text,
-        created). JSON text, because that is what is stored and sent back."""
+        created). JSON text, because that is what is stored and sent back. ``at``: the
+        conversation's clock (``now``); the registration is dated by it, in the unit's zone."""
         customer = self.customer(request.idpel)
-        build = self._registration_builder(customer, request)
+        created_at = self.now(at).astimezone(ZoneInfo(self.unit_of(customer).timezone))
+        build = self._registration_builder(customer, request, created_at)
         payload = request.dict()
         if payload["conversation_id"] is None:
             # hashed as before the field existed: a replay of a request saved then matches
             del payload["conversation_id"]
-        created_at = self._local_now(customer)
         try:
             body, created = self.storage.save_registration(
                 request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
@@ -232,7 +235,8 @@ class Backoffice:
                           "Sebutkan conversation_id dan/atau idpel untuk mencari registrasi.")
         return self.storage.registrations_json(conversation_id, idpel)
 
-    def _registration_builder(self, customer: Customer, request: RegistrationRequest):
+    def _registration_builder(self, customer: Customer, request: RegistrationRequest,
+                              created_at: dt.datetime):
         """Check everything first (nothing is stored when anything is wrong), then return
         the function that makes the stored body for a registration number."""
         regulations = self.regulations
@@ -245,7 +249,7 @@ class Backoffice:
         level = rules.service_level(regulations, customer, request.target_va)
         applicant = request.applicant
         kecamatan, kelurahan = self._area(customer, applicant.kecamatan, applicant.kelurahan)
-        owner_nik = self._nik(applicant.owner_nik, "NIK pemilik")
+        owner_nik = self._nik(applicant.owner_nik, "NIK pemilik", created_at.date())
         phone = cached_parse_phone(applicant.mobile_phone)
         if phone is None or phone.kind is not PhoneKind.MOBILE:
             raise invalid("invalid_mobile_phone", "Nomor handphone tidak valid.")
@@ -261,12 +265,11 @@ class Backoffice:
                     "applicant_incomplete",
                     "Untuk yang dikuasakan: NIK, nama dan alamat pemohon wajib diisi.",
                 )
-            applicant_nik = self._nik(applicant.applicant_nik, "NIK pemohon")
+            applicant_nik = self._nik(applicant.applicant_nik, "NIK pemohon", created_at.date())
             applicant_name = applicant.applicant_name
         validity = regulations.sop.registration_validity_days
 
         def build(number: str) -> str:
-            created_at = self._local_now(customer)
             # the fields were validated with the request or computed by the rules
             registration = Registration.construct(
                 registration_number=number,
@@ -298,9 +301,10 @@ class Backoffice:
 
         return build
 
-    def _local_now(self, customer: Customer) -> dt.datetime:
-        """Now in the customer's unit's time zone: the dates told to the customer are local."""
-        return self.clock().astimezone(ZoneInfo(self.unit_of(customer).timezone))
+    def now(self, at: dt.datetime | None = None) -> dt.datetime:
+        """The time of a request: the conversation's clock when the caller sends it (the
+        assistant's ``X-PLN-Now`` header), else the simulator's own (``PLN_NOW`` or real)."""
+        return at if at is not None else self.clock()
 
     def _area(self, customer: Customer, kecamatan: str, kelurahan: str) -> tuple[str, str]:
         """The unit's own spelling of a kecamatan and one of its kelurahan (case-insensitive)."""
@@ -314,22 +318,23 @@ class Backoffice:
         return found, village
 
     @staticmethod
-    def _nik(text: str, label: str) -> str:
-        check = check_nik(text)
+    def _nik(text: str, label: str, today: dt.date) -> str:
+        check = check_nik(text, today)
         if not check.valid or not _NUMBER_SEPARATORS.sub("", text).isdigit():
             raise invalid("invalid_nik", f"{label}: {check.problem or 'NIK hanya berisi angka.'}")
         return check.nik
 
     # --- APKT ---------------------------------------------------------------------------
 
-    def create_ticket(self, request: TicketRequest) -> tuple[str, bool]:
-        """Mask and store: (the Ticket as JSON text, created)."""
+    def create_ticket(self, request: TicketRequest,
+                      at: dt.datetime | None = None) -> tuple[str, bool]:
+        """Mask and store: (the Ticket as JSON text, created), dated ``at`` (``now``)."""
         idpel = None
         if request.idpel is not None:
             idpel = _NUMBER_SEPARATORS.sub("", request.idpel)
             if not is_idpel(idpel):
                 raise invalid("invalid_customer_number", "ID pelanggan harus 12 digit.")
-        created_at = self.clock()
+        created_at = self.now(at)
         # Masked once; the request hash is taken of the masked request too, so that no
         # personal data is stored in clear, not even hashed.
         masked = dict(kind=request.kind, reason=scrub_text(request.reason),

@@ -8,6 +8,7 @@ than one and it could not tell which.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from bot.identifiers import CustomerNumberKind, NikCheck, Phone, check_nik
@@ -40,11 +41,12 @@ def parse_customer_number(text: str) -> CustomerNumber | None:
     return CustomerNumber(result.customer_number, result.customer_number_kind)
 
 
-def parse_nik(text: str) -> NikCheck | None:
-    """The NIK in ``text`` checked by bot.identifiers.check_nik (``.valid``, ``.problem``),
-    or None when the message holds no NIK-like digit string (or several)."""
+def parse_nik(text: str, today: dt.date | None = None) -> NikCheck | None:
+    """The NIK in ``text`` checked by bot.identifiers.check_nik (``.valid``, ``.problem``)
+    as of ``today`` (the conversation's date), or None when the message holds no NIK-like
+    digit string (or several)."""
     result = extract(text, Expectation.NIK)
-    return check_nik(result.nik) if result.nik is not None else None
+    return check_nik(result.nik, today) if result.nik is not None else None
 
 
 def parse_phone_number(text: str) -> Phone | None:

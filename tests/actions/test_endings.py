@@ -24,9 +24,24 @@ def anyio_backend():
     return "asyncio"
 
 
-async def conclude(domain, dispatcher, slots, sender_id="conv-budi"):
-    tracker = make_tracker(slots, "iya benar", "affirm", sender_id=sender_id)
+async def conclude(domain, dispatcher, slots, sender_id="conv-budi", metadata=None):
+    tracker = make_tracker(slots, "iya benar", "affirm", sender_id=sender_id,
+                           metadata=metadata)
     return await ActionConcludeRequest().run(dispatcher, tracker, domain)
+
+
+async def test_the_registration_is_dated_by_the_conversations_clock(client, domain,
+                                                                   dispatcher, sync_client):
+    """The message's metadata.now (31 December, 23:30 WIB), not the simulator's clock (the
+    real one here), dates the registration, its number and the validity the customer
+    hears; one clock for the whole stack."""
+    events = slot_events(await conclude(domain, dispatcher, BUDI_READY, "conv-year-end",
+                                        {"now": "2026-12-31T23:30:00+07:00"}))
+    number = events["registration_number"]
+    assert number.startswith("53211261231")
+    assert events["registration_expires"] == "30 Januari 2027"
+    saved = sync_client.get(f"/ap2t/registrations/{number}").json()
+    assert saved["created_at"] == "2026-12-31T23:30:00+07:00"
 
 
 async def test_saving_twice_gives_one_registration(client, domain, dispatcher, sync_client):

@@ -358,3 +358,70 @@ def test_registration_dates_are_in_the_unit_time_zone(api):
     assert registration["created_at"] == "2026-11-27T12:00:00+09:00"
     assert registration["expires_at"] == "2026-12-27T12:00:00+09:00"
     assert registration["service_level"]["days"] == 25
+
+
+# --- the conversation's clock (X-PLN-Now) --------------------------------------------
+
+
+@pytest.mark.parametrize("now, created, expires, number_date", [
+    # a month end, a year end late in the evening, 29 February and the day before it
+    ("2027-01-31T23:45:00+07:00", "2027-01-31T23:45:00+07:00", "2027-03-02T23:45:00+07:00", "270131"),
+    ("2026-12-31T23:30:00+07:00", "2026-12-31T23:30:00+07:00", "2027-01-30T23:30:00+07:00", "261231"),
+    ("2028-02-29T10:00:00+07:00", "2028-02-29T10:00:00+07:00", "2028-03-30T10:00:00+07:00", "280229"),
+    ("2028-02-28T16:30:00Z", "2028-02-28T23:30:00+07:00", "2028-03-29T23:30:00+07:00", "280228"),
+])
+def test_a_registration_is_dated_by_the_conversations_clock(api, now, created, expires,
+                                                            number_date):
+    """The simulator's own clock (FIXED_NOW, 27 November) is not the conversation's: the
+    assistant sends its clock with every call, and the registration, its number and its
+    validity follow it, in the unit's zone (Budi: Bandung, WIB)."""
+    response = api.post("/ap2t/registrations", json=registration_body(key=f"k-{now}"),
+                        headers={"X-PLN-Now": now})
+    assert response.status_code == 201, response.text
+    registration = response.json()
+    assert (registration["created_at"], registration["expires_at"]) == (created, expires)
+    assert registration["registration_number"].startswith("53211" + number_date)
+
+
+def test_the_conversations_clock_crosses_midnight_in_the_units_zone(api):
+    """23:30 WIB on 31 December is already 1 January 2027 in Jayapura (WIT)."""
+    body = registration_body(idpel=idpel_of("Rudi"), target_va=6600, stroom_awal_rp=50000,
+                             owner_nik="9171013012800008", kecamatan="Jayapura Utara",
+                             kelurahan="Imbi", mobile_phone="082199800808")
+    registration = api.post("/ap2t/registrations", json=body,
+                            headers={"X-PLN-Now": "2026-12-31T23:30:00+07:00"}).json()
+    assert registration["created_at"] == "2027-01-01T01:30:00+09:00"
+    assert registration["registration_number"].startswith("81101270101")
+
+
+def test_a_replay_at_a_later_time_is_the_same_registration(api):
+    """A retried save carries a later clock (real time): same key, same registration, no
+    conflict."""
+    first = api.post("/ap2t/registrations", json=registration_body(key="replay"),
+                     headers={"X-PLN-Now": "2026-11-27T09:00:00+07:00"})
+    again = api.post("/ap2t/registrations", json=registration_body(key="replay"),
+                     headers={"X-PLN-Now": "2026-11-27T09:00:07+07:00"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+
+
+def test_tickets_and_dil_updates_are_dated_by_the_conversations_clock(api):
+    ticket = api.post("/apkt/tickets", headers={"X-PLN-Now": "2026-12-31T23:30:00+07:00"},
+                      json={"kind": "issued_closed", "reason": "x", "sop_step": 3,
+                            "conversation_id": "c-1"}).json()
+    assert ticket["created_at"] == "2026-12-31T23:30:00+07:00"
+    assert ticket["ticket_number"].startswith("APKT261231")
+    updated = api.put(f"/ap2t/customers/{idpel_of('Budi')}/dil/mobile",
+                      json={"phone": "081299990000"},
+                      headers={"X-PLN-Now": "2026-12-31T23:30:00+07:00"})
+    assert updated.status_code == 200
+
+
+@pytest.mark.parametrize("header", ["yesterday", "2026-11-27T09:00:00", "2026-13-01T00:00:00+07:00",
+                                    "x" * 65])
+def test_a_malformed_clock_is_refused_and_nothing_is_saved(api, header):
+    response = api.post("/ap2t/registrations", json=registration_body(key="bad-clock"),
+                        headers={"X-PLN-Now": header})
+    assert response.status_code == 422
+    assert response.json()["error"] in ("invalid_now", "invalid_request")
+    assert api.get("/ap2t/registrations", params={"idpel": idpel_of("Budi")}).json() == []

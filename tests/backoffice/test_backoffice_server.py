@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from backoffice_helpers import (
+    FIXED_NOW,
     RunningServer,
     free_port,
     idpel_of,
@@ -185,6 +186,30 @@ def test_async_client(server):
 
     customer, quote = asyncio.run(scenario())
     assert customer.name == "Budi Santoso" and quote.ppj_rp == 1456
+
+
+def test_a_client_at_the_conversations_clock_dates_what_it_saves(server):
+    """``client.at(now)``: the same connections, every call dated by the conversation."""
+    import datetime as dt
+
+    wib = dt.timezone(dt.timedelta(hours=7))
+    year_end = dt.datetime(2026, 12, 31, 23, 30, tzinfo=wib)
+
+    async def scenario():
+        async with AsyncBackofficeClient(server.url) as client:
+            clocked = client.at(year_end)
+            assert clocked._http is client._http
+            saved = await clocked.save_registration(
+                RegistrationRequest.parse_obj(registration_body(key="clocked")))
+            plain = await client.create_ticket(TicketRequest(
+                kind="issued_closed", reason="x", sop_step=3, conversation_id="c"))
+            return saved, plain
+
+    saved, plain = asyncio.run(scenario())
+    assert saved.created_at == year_end and saved.registration_number[5:11] == "261231"
+    assert plain.created_at == FIXED_NOW  # without a clock: the simulator's own
+    with pytest.raises(ValueError):
+        BackofficeClient(server.url).at(dt.datetime(2026, 12, 31, 23, 30))
 
 
 def test_async_client_unavailable(monkeypatch):

@@ -8,15 +8,18 @@ and the URLs of a running Rasa server and simulator. The format is documented in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
+from babel.dates import format_date
 from pydantic import (
     BaseModel,
     Extra,
@@ -29,6 +32,7 @@ from pydantic import (
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 REPLY_FLAGS = re.IGNORECASE
+ZONE = ZoneInfo("Asia/Jakarta")  # the stack's default PLN_TIMEZONE, and the fixture's WIB units
 
 
 # --- schema ---------------------------------------------------------------------------
@@ -221,6 +225,32 @@ def turn_metadata(script: Script, turn: Turn) -> dict[str, Any]:
     return merged
 
 
+# --- the conversation's clock in expectations ----------------------------------------
+
+_DATE_PLACEHOLDER = re.compile(r"\{(today|yymmdd)(?:\+(\d{1,3}))?\}")
+
+
+def conversation_now(metadata: dict[str, Any], stack_now: str | None) -> dt.datetime:
+    """The turn's "now" as the stack sees it: the message's ``metadata.now``, else the
+    stack's clock (PLN_NOW), else the real time; in WIB."""
+    text = metadata.get("now") or stack_now
+    if text:
+        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(ZONE)
+    return dt.datetime.now(ZONE)
+
+
+def render_pattern(pattern: str, now: dt.datetime) -> str:
+    """Dates of the conversation's clock in a pattern: ``{today}`` "27 November 2026",
+    ``{today+30}`` thirty days later, ``{yymmdd}`` "261127" (as in a registration
+    number), so that a script passes whatever day the stack's clock says."""
+    def date_text(match: re.Match) -> str:
+        day = now.date() + dt.timedelta(days=int(match[2] or 0))
+        text = (format_date(day, format="long", locale="id_ID") if match[1] == "today"
+                else day.strftime("%y%m%d"))
+        return re.escape(text)
+    return _DATE_PLACEHOLDER.sub(date_text, pattern)
+
+
 # --- matchers (pure) ----------------------------------------------------------------
 
 
@@ -240,17 +270,21 @@ def _button_matches(expectation: ButtonExpectation, button: dict) -> bool:
     return True
 
 
-def check_turn(turn: Turn, replies: list[dict]) -> list[str]:
-    """What this turn's replies fail to satisfy, one readable line each (empty: all good)."""
+def check_turn(turn: Turn, replies: list[dict], now: dt.datetime | None = None) -> list[str]:
+    """What this turn's replies fail to satisfy, one readable line each (empty: all good).
+    ``now``: the conversation's clock, for the date placeholders (``render_pattern``)."""
     problems = []
     texts = reply_texts(replies)
+    now = now or dt.datetime.now(ZONE)
     if turn.expect_no_reply and replies:
         problems.append(f"expect_no_reply: the bot sent {len(replies)} message(s)")
-    for pattern in turn.expect:
+    for template in turn.expect:
+        pattern = render_pattern(template, now)
         if not any(re.search(pattern, text, REPLY_FLAGS) for text in texts):
             problems.append(f"expect /{pattern}/: no bot reply of this turn matches"
                             + ("" if texts else " (the bot sent no text at all)"))
-    for pattern in turn.expect_not:
+    for template in turn.expect_not:
+        pattern = render_pattern(template, now)
         hits = [text for text in texts if re.search(pattern, text, REPLY_FLAGS)]
         if hits:
             problems.append(f"expect_not /{pattern}/: matched {hits[0]!r}")
@@ -371,6 +405,7 @@ class Endpoints:
     simulator_url: str
     token: str
     diagnose: Any = None  # () -> str: e.g. dead services and log tails, added to failures
+    stack_now: str | None = None  # the stack's PLN_NOW, when its clock is fixed
 
 
 def _diagnosis(endpoints: Endpoints) -> str:
@@ -428,7 +463,8 @@ def run_script(script: Script, client: httpx.Client, endpoints: Endpoints, sende
             raise ConversationFailed(transcript, f"at turn {number} of {total}",
                                      [f"sending {turn.user!r} to Rasa: {error}"],
                                      _diagnosis(endpoints)) from None
-        problems = check_turn(turn, exchange.replies)
+        problems = check_turn(turn, exchange.replies,
+                              conversation_now(metadata, endpoints.stack_now))
         if problems:
             raise ConversationFailed(transcript, f"at turn {number} of {total}", problems)
     if script.after is not None:

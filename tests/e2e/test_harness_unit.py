@@ -21,8 +21,10 @@ from conversation_harness import (
     check_registration,
     check_tickets,
     check_turn,
+    conversation_now,
     load_script,
     parse_script,
+    render_pattern,
     run_script,
     script_paths,
     sender_id,
@@ -352,7 +354,9 @@ def test_the_e2e_environment_ignores_the_shells_pln_settings(tmp_path):
     ports = free_ports(3)
     assert len(set(ports)) == 3
     env = e2e_environment(tmp_path, ports, {"PATH": "/bin", "PLN_SIM_URL": "http://elsewhere",
-                                            "PLN_MODEL": "other.tar.gz"})
+                                            "PLN_MODEL": "other.tar.gz",
+                                            "PLN_SEED_FILE": "/elsewhere.yaml",
+                                            "PLN_NOW": "2026-01-01T00:00:00+07:00"})
     assert env["PLN_SIM_URL"] == f"http://127.0.0.1:{ports[0]}"
     assert env["PLN_ACTIONS_URL"] == f"http://127.0.0.1:{ports[1]}"
     assert env["PLN_RASA_PORT"] == str(ports[2])
@@ -360,8 +364,29 @@ def test_the_e2e_environment_ignores_the_shells_pln_settings(tmp_path):
     assert env["PLN_SIM_DATABASE_URL"] == f"sqlite:///{tmp_path}/simulator.sqlite3"
     assert env["PLN_TRACKER_SQLITE"] == f"{tmp_path}/tracker.sqlite3"
     assert env["PLN_RASA_TOKEN"] == "e2e-token-not-secret"
-    assert env["PLN_SEED_FILE"].endswith("shared/fixtures/customers.yaml")
+    assert "PLN_SEED_FILE" not in env  # the project's own seed: a clone needs nothing beside it
+    assert "PLN_NOW" not in env  # the real clock, unless the run asks for another
     assert env["PATH"] == "/bin"
+
+
+def test_the_stacks_clock_is_set_by_e2e_stack_now(tmp_path):
+    env = e2e_environment(tmp_path, free_ports(3),
+                          {"E2E_STACK_NOW": "2026-12-31T23:30:00+07:00",
+                           "PLN_NOW": "2026-01-01T00:00:00+07:00"})
+    assert env["PLN_NOW"] == "2026-12-31T23:30:00+07:00"
+
+
+def test_date_placeholders_follow_the_conversations_clock():
+    year_end = conversation_now({}, "2026-12-31T23:30:00+07:00")
+    assert render_pattern("sampai dengan {today+30}", year_end) == "sampai dengan 30\\ Januari\\ 2027"
+    assert render_pattern("53211{yymmdd}\\d{6}", year_end) == "53211261231\\d{6}"
+    # the message's own clock wins over the stack's; an instant in UTC is read in WIB
+    assert conversation_now({"now": "2028-02-28T17:30:00Z"}, "2026-12-31T23:30:00+07:00"
+                            ).date().isoformat() == "2028-02-29"
+    leap = conversation_now({"now": "2028-02-29T10:00:00+07:00"}, None)
+    assert check_turn(turn(expect=["{today}", "{today+1}"]),
+                      [{"text": "29 Februari 2028 lalu 1 Maret 2028"}], leap) == []
+    assert check_turn(turn(expect=["{today}"]), [{"text": "28 Februari 2028"}], leap)
 
 
 def test_without_a_model_the_conversation_tests_fail_and_never_skip(tmp_path):
