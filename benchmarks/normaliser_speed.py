@@ -60,6 +60,31 @@ MESSAGES = [
 ]
 
 
+# Hostile messages at the channel's limit (1,000 characters): the normaliser's cost must
+# stay bounded and roughly linear whatever the content (issue 7: one message must never
+# cost everyone). Each is read once with a distinct suffix, so no cache helps.
+LIMIT = 1000
+HOSTILE = {
+    "digits": "1" * LIMIT,
+    "spaced digits": " ".join("1234567890" * 50)[:LIMIT],
+    "spoken digits": " ".join(["satu", "dua", "tiga", "nol"] * 100)[:LIMIT],
+    "number words": " ".join(["seratus", "ribu", "juta", "lima", "puluh"] * 80)[:LIMIT],
+    "emoji": "\U0001F600" * LIMIT,
+    "right-to-left": ("\u0645\u0631\u062d\u0628\u0627 " * 200)[:LIMIT],
+    "dotted numbers": "1.2.3.4." * (LIMIT // 8),
+    "spoken e-mails": ("budi at gmail titik com " * 50)[:LIMIT],
+    "powers": ("dari 1300 ke 2200 " * 60)[:LIMIT],
+}
+
+
+def hostile() -> None:
+    print(f"hostile messages of {LIMIT} characters (one cold call each, ms):")
+    for name, text in HOSTILE.items():
+        t0 = time.perf_counter()
+        extract(text[: LIMIT - 2] + " x")
+        print(f"  {name:15} {(time.perf_counter() - t0) * 1000:7.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=5000)
@@ -88,6 +113,7 @@ def main() -> None:
           f"p99 {p99:7.1f} us   max {timings_us[-1]:7.1f} us")
     verdict = "OK" if p95 < GOAL_US else "SLOWER THAN GOAL"
     print(f"  goal < {GOAL_US:.0f} us per message: {verdict}")
+    hostile()
 
 
 if __name__ == "__main__":

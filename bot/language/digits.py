@@ -101,12 +101,17 @@ class IdentifierReading:
     nik_check: NikCheck | None = None
 
 
+MAX_SPOKEN_RUN = 24  # a NIK read digit by digit is 16 words, with a few fillers
+
+
 def _digit_word_is_quantity(s: Sentence, i: int) -> bool:
     """Whether the spoken digit at ``i`` is part of a quantity, not read digit by digit."""
     if s.next_word(i + 1) in _QUANTITY_AFTER:
         return True
     k = i
-    while k > 0 and s.spaced(k):  # after "koma", every digit word is a decimal
+    # after "koma", every digit word is a decimal; no spoken number is longer than
+    # MAX_SPOKEN_RUN words (this walk would otherwise be quadratic in a long recital)
+    while k > 0 and s.spaced(k) and i - k < MAX_SPOKEN_RUN:
         before = s.word(k - 1)
         if before == KOMA or before in _QUANTITY_BEFORE:
             return True

@@ -62,3 +62,18 @@ def test_spacy_pipeline_is_loaded_once_and_blank():
     warm_up()
     assert tokenizer() is tokenizer()
     assert tokenizer().lang == "id" and tokenizer().pipe_names == []
+
+
+def test_a_long_run_without_spaces_is_split_into_atoms_with_their_offsets():
+    """Runs longer than spaCy is given (quadratic there) are split directly: the same
+    atoms, offsets in the original text."""
+    from bot.language.tokens import MAX_SPACY_TOKEN, atoms
+
+    run = "\U0001F600" * (MAX_SPACY_TOKEN + 10)
+    text = f"mau 2200 {run} ya"
+    found = atoms(text)
+    assert [a.text for a in found[:2]] == ["mau", "2200"] and found[-1].text == "ya"
+    emoji = found[2:-1]
+    assert len(emoji) == MAX_SPACY_TOKEN + 10
+    assert all(text[a.start:a.end] == a.text for a in found)
+    assert [a.start for a in found] == sorted(a.start for a in found)
