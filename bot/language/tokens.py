@@ -26,7 +26,7 @@ _ATOM = re.compile(r"([0-9]+(?:[.,][0-9]+)*)|([^\W\d_]+)|(\S)")
 # rest each time: quadratic in the length of a run without spaces (1,000 emoji: 190 ms).
 # No word, number or identifier is that long, so such a run is split into atoms directly.
 MAX_SPACY_TOKEN = 64
-_LONG_RUN = re.compile(r"\S{%d,}" % (MAX_SPACY_TOKEN + 1))
+_LONG_RUN = re.compile(r"\S{" + str(MAX_SPACY_TOKEN + 1) + ",}")
 
 _nlp: Language | None = None
 _nlp_lock = threading.Lock()
