@@ -5,13 +5,17 @@
 ``rasa shell`` in this terminal.
 
 Each service starts in its own process group, is health-checked before the next one
-starts, and logs to ``<PLN_DATA_DIR>/logs/<service>.log``. Ctrl-C (or SIGTERM) stops all
-of them: SIGTERM to each group, SIGKILL after a grace period, so no orphan keeps a port.
+starts, and logs to ``<PLN_DATA_DIR>/logs/<service>.log``. A service that dies later is
+restarted with a growing delay (1 s, 2 s, 4 s, ... at most 30 s; back to 1 s once it has
+run for a minute), and the launcher says so on its output (``Supervisor``). Ctrl-C (or
+SIGTERM) stops all of them: SIGTERM to each group, SIGKILL after a grace period, so no
+orphan keeps a port.
 Every setting comes from the environment with the defaults in ``DEFAULTS``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -39,6 +43,9 @@ DEFAULTS = {
     "PLN_ENDPOINTS": "endpoints.yml",
     "PLN_CREDENTIALS": "credentials.yml",
 }
+# Rasa with this project's changes (bot/rasa_runtime: action-server failures reported,
+# not lost); the same arguments as the `rasa` command.
+RASA = [sys.executable, "-m", "bot.rasa_runtime"]
 HEALTH_TIMEOUT_S = 180.0
 STOP_GRACE_S = float(os.environ.get("PLN_STOP_GRACE_S", "10"))
 
@@ -60,6 +67,9 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
     env.setdefault("PLN_RASA_TOKEN", secrets.token_hex(16))
     env["SANIC_HOST"] = host  # rasa-sdk's action server binds to this (default 0.0.0.0)
+    # Sanic refuses bodies above this with a 413 before reading them (default 100 MB); a
+    # message's text is bounded again, far lower, by the channel contract.
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     # Rasa's pinned libraries warn about their own deprecations at every start (click,
@@ -75,9 +85,17 @@ class Service:
     port: int
     health_url: str
     process: subprocess.Popen | None = field(default=None, repr=False)
+    started_at: float = 0.0  # time.monotonic() of the latest start
+    failures: int = 0  # deaths in a row (reset once it has run for STABLE_S)
+    restart_at: float | None = None  # a restart is due at this time
 
     def log_path(self, env: dict[str, str]) -> Path:
         return Path(env["PLN_DATA_DIR"]) / "logs" / f"{self.name}.log"
+
+    def pid_path(self, env: dict[str, str]) -> Path:
+        """Where the running process's id is written (for operators, and the restart
+        tests)."""
+        return Path(env["PLN_DATA_DIR"]) / "run" / f"{self.name}.pid"
 
 
 def effective_endpoints(env: dict[str, str]) -> str:
@@ -119,7 +137,7 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
     if with_rasa:
         result.append(Service(
             "rasa",
-            [str(BIN / "rasa"), "run", "--model", env["PLN_MODEL"], "--enable-api",
+            [*RASA, "run", "--model", env["PLN_MODEL"], "--enable-api",
              f"--auth-token={env['PLN_RASA_TOKEN']}",  # "=": a token may start with "-"
              "--interface", host, "--port", str(rasa_port),
              "--endpoints", effective_endpoints(env), "--credentials", env["PLN_CREDENTIALS"],
@@ -153,6 +171,49 @@ def start(service: Service, env: dict[str, str]) -> None:
         service.process = subprocess.Popen(
             service.command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
+    service.started_at = time.monotonic()
+    pid = service.pid_path(env)
+    pid.parent.mkdir(parents=True, exist_ok=True)
+    pid.write_text(f"{service.process.pid}\n")
+
+
+@dataclass
+class Supervisor:
+    """Restarts the services that die, each after a delay that doubles with every death
+    in a row (``backoff_s`` .. ``max_backoff_s``); a service that has run ``stable_s``
+    starts again from ``backoff_s``. ``poll()`` does one round and returns what it did,
+    one line each, for the launcher's output."""
+
+    services: list[Service]
+    env: dict[str, str]
+    backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+    stable_s: float = 60.0
+
+    def poll(self, now: float | None = None) -> list[str]:
+        now = time.monotonic() if now is None else now
+        said = []
+        for service in self.services:
+            process = service.process
+            if service.restart_at is not None:
+                if now >= service.restart_at:
+                    service.restart_at = None
+                    start(service, self.env)
+                    said.append(f"{service.name}: restarted (restart {service.failures} in a "
+                                f"row); log {service.log_path(self.env)}")
+            elif process is not None and process.poll() is not None:
+                # the group may still hold children of the dead leader: no orphan keeps
+                # the port the new process needs
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                service.failures += 1
+                delay = min(self.max_backoff_s, self.backoff_s * 2 ** (service.failures - 1))
+                service.restart_at = now + delay
+                said.append(f"{service.name}: exited with code {process.returncode}; "
+                            f"restarting in {delay:.0f} s\n{tail(service.log_path(self.env), 10)}")
+            elif service.failures and now - service.started_at >= self.stable_s:
+                service.failures = 0
+        return said
 
 
 class ServiceFailed(RuntimeError):
@@ -291,19 +352,16 @@ def main(argv: list[str]) -> int:
         running = bring_up(services(env, with_rasa=(mode == "run")), env)
         if mode == "shell":
             shell = subprocess.Popen(
-                [str(BIN / "rasa"), "shell", "--model", env["PLN_MODEL"],
+                [*RASA, "shell", "--model", env["PLN_MODEL"],
                  "--endpoints", effective_endpoints(env), "--port", env["PLN_RASA_PORT"]],
                 cwd=ROOT, env=env)
             return shell.wait()
         print(how_to_talk(env), flush=True)
+        supervisor = Supervisor(running, env)
         while True:
-            for service in running:
-                if service.process is not None and service.process.poll() is not None:
-                    print(f"error: {service.name} stopped (exit {service.process.returncode}); "
-                          f"see {service.log_path(env)}\n{tail(service.log_path(env))}",
-                          file=sys.stderr)
-                    return 1
-            time.sleep(1)
+            for line in supervisor.poll():
+                print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+            time.sleep(0.5)
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
         return 0

@@ -151,3 +151,43 @@ def test_the_repository_endpoints_work_without_any_environment():
     import yaml
     plain = yaml.safe_load((stack.ROOT / "endpoints.yml").read_text())
     assert "${" not in str(plain)  # a plain `rasa run` must not need our variables
+
+
+def test_a_service_that_dies_is_restarted_with_a_growing_delay_and_said_so(tmp_path):
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    flaky = stack.Service("flaky", [sys.executable, "-c", "print('crash!'); raise SystemExit(3)"],
+                          _free_port(), "http://127.0.0.1:1/")
+    steady = stack.Service("steady", [sys.executable, "-c", "import time; time.sleep(60)"],
+                           _free_port(), "http://127.0.0.1:1/")
+    for service in (flaky, steady):
+        stack.start(service, env)
+    supervisor = stack.Supervisor([flaky, steady], env, backoff_s=1, max_backoff_s=4, stable_s=10)
+    try:
+        flaky.process.wait(10)
+        t = time.monotonic()
+        said = supervisor.poll(t)
+        assert len(said) == 1 and said[0].startswith("flaky: exited with code 3; restarting in 1 s")
+        assert "crash!" in said[0]  # the end of its log
+        assert supervisor.poll(t + 0.5) == []  # not before the delay
+        assert supervisor.poll(t + 1)[0].startswith("flaky: restarted (restart 1 in a row)")
+        delays = []
+        for _ in range(3):  # 2 s, 4 s, then the cap (4 s)
+            flaky.process.wait(10)
+            t = time.monotonic()
+            delays.append(supervisor.poll(t)[0].split("restarting in ")[1].split(" s")[0])
+            supervisor.poll(t + 100)
+        assert delays == ["2", "4", "4"]
+        assert steady.process.poll() is None and steady.failures == 0  # untouched
+        # once a restarted service has run for stable_s, the delay starts again at 1 s
+        flaky.process.wait(10)
+        flaky.failures, flaky.started_at = 3, time.monotonic() - 20
+        steady_round = supervisor.poll(time.monotonic())
+        assert "restarting in 4 s" in steady_round[0]  # it died before it was stable
+        lasting = stack.Service("lasting", steady.command, _free_port(), "http://127.0.0.1:1/",
+                                failures=2)
+        stack.start(lasting, env)
+        supervisor.services.append(lasting)
+        supervisor.poll(time.monotonic() + 11)
+        assert lasting.failures == 0
+    finally:
+        stack.stop_all(supervisor.services)

@@ -1,0 +1,211 @@
+"""What Rasa does when a call to the action server fails: retry once, then tell the
+customer, record a CSO ticket, and keep the conversation where it was.
+
+Upstream (rasa 3.6.21), a failed call logs "Bot will continue, but the actions events are
+lost": a form answer silently dropped, or, mid-form, a raw unvalidated text left in a slot.
+Here, applied by ``bot.rasa_runtime.install``:
+
+- ``RemoteAction.run``: a connection-level failure (the peer closed a connection, refused
+  it, reset it) is retried once on a fresh connection (every action of ``actions/`` is
+  idempotent: tickets and registrations carry idempotency keys). A call that still fails,
+  times out (``ACTION_TIMEOUT_S``), answers 5xx or answers something that is not an
+  action result raises ``ActionServerFailed``.
+- A form (``LoopAction.run``) whose validation or question fails: the customer is told
+  (``utter_service_disrupted``, once per turn), the answer candidates of this turn are
+  cleared (no raw text stays in a slot) and the open question stays open: the customer's
+  next message is read as its answer again.
+- Any other action (the conclusion, the hand-over, ...): the customer is told and the turn
+  ends (no rule applies after an action that did not happen); actions in
+  ``RESUMED_ACTIONS`` are remembered in the ``interrupted_action`` slot and run first at
+  the customer's next message (``ResumeInterruptedActionPolicy``), so a request that was
+  being saved is saved, not forgotten.
+- Each failure records one APKT CSO ticket per conversation, step and action (idempotency
+  key),
+  so that an officer can follow up if the customer gives up; its own failure is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+import aiohttp
+from rasa.core.actions.action import (
+    ActionExecutionRejection,
+    RemoteAction,
+    create_bot_utterance,
+)
+from rasa.core.actions.loops import LoopAction
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet, UserUttered
+from rasa.shared.exceptions import RasaException
+
+from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.backoffice.schemas import TicketRequest
+from bot.identifiers import mask
+from bot.sop import clock
+from bot.sop.flow import step_of
+
+logger = logging.getLogger(__name__)
+
+ACTION_TIMEOUT_S = 30.0  # upstream waits 300 s for an action: a customer would have gone
+DISRUPTED_RESPONSE = "utter_service_disrupted"
+INTERRUPTED_ACTION_SLOT = "interrupted_action"
+# Actions that end, hand over or reset a request: run again at the next message.
+RESUMED_ACTIONS = frozenset({"action_conclude_request", "action_hand_over",
+                             "action_start_new_request"})
+# Called by Rasa's own default actions, which handle a failure themselves.
+_INNER_ACTIONS = ("validate_", "action_ask_", "action_validate_slot_mappings")
+
+
+class ActionServerFailed(RasaException):
+    """The action server did not run the action (after the retry)."""
+
+    def __init__(self, action: str, why: str):
+        super().__init__(f"action server failed to run {action}: {why}")
+        self.action = action
+        self.why = why
+
+
+def _connection_failure(error: BaseException) -> bool:
+    """Whether ``error`` (or what upstream wrapped) is the connection failing: worth one
+    retry on a fresh connection."""
+    for candidate in (error, error.__context__, error.__cause__):
+        if isinstance(candidate, (aiohttp.ClientConnectionError, ConnectionError)):
+            return True
+    return False
+
+
+async def run_remote_action(upstream_run, action: RemoteAction, output_channel, nlg,
+                            tracker, domain) -> list[Event]:
+    """``RemoteAction.run`` with the retry, the timeout and a typed failure."""
+    for attempt in (1, 2):
+        try:
+            return await asyncio.wait_for(
+                upstream_run(action, output_channel, nlg, tracker, domain), ACTION_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            raise ActionServerFailed(action.name(), f"no answer within {ACTION_TIMEOUT_S:.0f} s"
+                                     ) from None
+        except ActionExecutionRejection:
+            raise  # the action's own "not this slot": upstream handles it
+        except Exception as error:
+            if attempt == 1 and _connection_failure(error):
+                logger.warning("action %s: connection failed (%s); retrying once on a fresh "
+                               "connection", action.name(), type(error.__context__ or error)
+                               .__name__)
+                continue
+            raise ActionServerFailed(action.name(), f"{type(error).__name__}: {error}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def run_remote_action_reporting(upstream_run, action: RemoteAction, output_channel, nlg,
+                                      tracker, domain) -> list[Event]:
+    """The patched ``RemoteAction.run``: an action Rasa runs on its own (not inside a form
+    or slot extraction) that fails is reported here instead of losing its events."""
+    try:
+        return await run_remote_action(upstream_run, action, output_channel, nlg, tracker,
+                                       domain)
+    except ActionServerFailed as failure:
+        if action.name().startswith(_INNER_ACTIONS):
+            raise  # the form (or ActionExtractSlots) around it handles it
+        events = await report_failure(failure, output_channel, nlg, tracker)
+        if action.name() in RESUMED_ACTIONS:
+            events.append(SlotSet(INTERRUPTED_ACTION_SLOT, action.name()))
+        # The turn ends here: what the rules would predict after an action that did not
+        # happen is a fallback, whose rewind would undo this turn (and the slot above).
+        return [*events, FollowupAction(ACTION_LISTEN_NAME)]
+
+
+async def run_loop_reporting(upstream_run, loop: LoopAction, output_channel, nlg, tracker,
+                             domain) -> list[Event]:
+    """The patched ``LoopAction.run``: a form whose validation or question failed keeps
+    its open question; this turn's answer candidates are cleared."""
+    try:
+        return await upstream_run(loop, output_channel, nlg, tracker, domain)
+    except ActionServerFailed as failure:
+        events = await report_failure(failure, output_channel, nlg, tracker)
+        candidates = {event.key for event in events_of_this_turn(tracker)
+                      if isinstance(event, SlotSet) and event.key != "requested_slot"
+                      and event.value is not None and event.key in _form_slots(loop, domain)}
+        return events + [SlotSet(name, None) for name in sorted(candidates)]
+
+
+def _form_slots(loop: LoopAction, domain) -> set[str]:
+    try:
+        return set(domain.required_slots_for_form(loop.name()))
+    except Exception:  # not a form of the domain
+        return set()
+
+
+def events_of_this_turn(tracker) -> list[Event]:
+    """The events after the latest user message."""
+    found: list[Event] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        found.append(event)
+    return list(reversed(found))
+
+
+async def report_failure(failure: ActionServerFailed, output_channel, nlg,
+                         tracker) -> list[Event]:
+    """Tell the customer (once per turn) and record the CSO ticket; the events to add."""
+    logger.error("conversation %s: %s", mask(tracker.sender_id), failure)
+    await record_ticket(failure, tracker)
+    told = any(isinstance(event, BotUttered)
+               and (event.metadata or {}).get("utter_action") == DISRUPTED_RESPONSE
+               for event in events_of_this_turn(tracker))
+    if told:
+        return []
+    draft = await nlg.generate(DISRUPTED_RESPONSE, tracker, output_channel.name())
+    if not draft:
+        return []
+    draft["utter_action"] = DISRUPTED_RESPONSE
+    return [create_bot_utterance(draft)]
+
+
+_backoffice: AsyncBackofficeClient | None = None
+
+
+def _client() -> AsyncBackofficeClient:
+    global _backoffice
+    if _backoffice is None:
+        _backoffice = AsyncBackofficeClient()
+    return _backoffice
+
+
+async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
+    """One APKT CSO ticket per conversation and step: what failed and where, so that an
+    officer can follow up; the collected data stays in the tracker."""
+    requested = tracker.get_slot("requested_slot")
+    reached = tracker.get_slot("sop_step") or (15 if tracker.get_slot("data_confirmed") else 1)
+    step = step_of(requested, default=int(reached))
+    sender = tracker.sender_id
+    key = hashlib.sha256(f"{sender}|action-server-failed|{step}|{failure.action}".encode()
+                         ).hexdigest()[:40]
+    conversation_id = sender if len(sender) <= 200 else (
+        "sha256:" + hashlib.sha256(sender.encode()).hexdigest())
+    request = TicketRequest(
+        kind="cso_handoff", sop_step=step, conversation_id=conversation_id,
+        idpel=tracker.get_slot("idpel"), idempotency_key=key,
+        reason="Gangguan sistem: aksi asisten tidak dapat dijalankan; mohon ditindaklanjuti "
+               "bila pelanggan tidak melanjutkan",
+        data=_ticket_data(tracker, failure))
+    metadata = (tracker.latest_message.metadata if tracker.latest_message else None) or {}
+    try:
+        ticket = await _client().at(clock.now(metadata.get("now"))).create_ticket(request)
+    except BackofficeError as error:
+        logger.error("CSO ticket for conversation %s not recorded: %s", mask(sender), error)
+        return None
+    return ticket.ticket_number
+
+
+def _ticket_data(tracker, failure: ActionServerFailed) -> dict[str, Any]:
+    data: dict[str, Any] = {"failed_action": failure.action}
+    for name in ("requested_slot", "idpel", "target_power_va", "sop_ending"):
+        value = tracker.get_slot(name)
+        if value is not None:
+            data[name] = value
+    return data
