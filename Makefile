@@ -12,12 +12,13 @@ MODEL := models/pln123.tar.gz
 # the model and changing it needs no retraining.
 TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 
-.PHONY: help venv train run shell test lint bench clean
+.PHONY: help venv train run shell test test-clocks lint bench clean
 
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make test   run every test (creates the venv and trains the model when needed)"
+	@echo "make test-clocks  the conversation scripts with the stack's clock at each CLOCKS date"
 	@echo "make train  train the Rasa model (only when data/, domain.yml or config.yml changed)"
 	@echo "make lint   ruff"
 	@echo "make bench  run the benchmarks in benchmarks/"
@@ -58,6 +59,17 @@ test: $(STAMP) $(MODEL)
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
+# The conversation scripts with the whole stack's clock (PLN_NOW) fixed at a month end, a
+# year end late in the evening (WIB), 29 February 2028 and its eve; `make test` runs them
+# at the real clock. A script that fixes its own time (metadata.now) must pass at every
+# one of them, and one that does not must follow them (its dates are {today+N}).
+CLOCKS := 2027-01-31T23:45:00+07:00 2026-12-31T23:30:00+07:00 2028-02-29T10:00:00+07:00 2028-02-28T23:30:00+07:00
+test-clocks: $(STAMP) $(MODEL)
+	@set -e; for clock in $(CLOCKS); do \
+	  echo "=== conversation scripts with the stack's clock at $$clock"; \
+	  E2E_STACK_NOW=$$clock $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_conversations.py; \
+	done
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests benchmarks
 
@@ -67,6 +79,7 @@ bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/simulator_latency.py
 	$(PY) benchmarks/nlu_latency.py
 	$(PY) benchmarks/conversation_load.py
+	$(PY) benchmarks/fuzz.py
 
 clean:
 	rm -rf models var .pytest_cache .ruff_cache
