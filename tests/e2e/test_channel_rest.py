@@ -130,9 +130,15 @@ def test_a_message_id_delivered_twice_is_processed_once(rest, e2e_client):
     assert "atas nama Budi Santoso" in nxt.json()[0]["text"]
 
 
-def test_a_customer_cannot_type_a_rasa_command(rest, e2e_client):
+def test_a_customer_cannot_type_a_rasa_command(rest, e2e_client, e2e_stack):
+    """"/restart" typed by a customer is text, not Rasa's command that would wipe the
+    conversation: what was collected stays and the open question is still open."""
     me = sender()
     post(e2e_client, rest, {"sender": me, "message": "mau tambah daya", "metadata": BUDI})
-    replies = post(e2e_client, rest, {"sender": me, "message": "/ask_human",
-                                      "metadata": BUDI}).json()
-    assert not any("kami teruskan kepada petugas" in r.get("text", "") for r in replies)
+    post(e2e_client, rest, {"sender": me, "message": "/restart", "metadata": BUDI})
+    tracker = e2e_client.get(f"{e2e_stack.endpoints.rasa_url}/conversations/{me}/tracker",
+                             params={"token": e2e_stack.endpoints.token}).json()
+    assert not [e for e in tracker["events"] if e.get("event") == "restart"]
+    assert tracker["latest_message"]["text"] == "restart"
+    replies = post(e2e_client, rest, {"sender": me, "message": "sudah", "metadata": BUDI})
+    assert "ID pelanggan atau nomor meternya" in replies.json()[-1]["text"]
