@@ -39,10 +39,11 @@ $(STAMP): pyproject.toml requirements.lock scripts/find-python310.sh
 venv: $(STAMP)
 
 # rasa keeps the old file when its own fingerprint finds nothing new: touch it so that
-# make does not ask again.
+# make does not ask again, with the time training started, so that an input edited while
+# it trained is newer than the model (and trains again next time).
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
-	$(RASA) train --fixed-model-name pln123 --out models
-	@touch $(MODEL)
+	@started=$$(date +%s.%N); \
+	$(RASA) train --fixed-model-name pln123 --out models && touch -d "@$$started" $(MODEL)
 
 train: $(MODEL)
 
