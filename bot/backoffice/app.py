@@ -29,6 +29,7 @@ from .schemas import (
     DilMobileUpdate,
     DilPhones,
     Health,
+    LitTrChoice,
     PowerChangeCheck,
     Quote,
     Registration,
@@ -289,8 +290,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response(backoffice.stroom_awal_advice(number, target_va))
 
     @app.get("/ap2t/customers/{number}/service-level", response_model=ServiceLevel)
-    async def service_level(number: str, target_va: int = target):
-        return json_response(backoffice.service_level(number, target_va))
+    async def service_level(number: str, target_va: int = target,
+                            at: dt.datetime | None = dated):
+        return json_response(backoffice.service_level(number, target_va, at))
 
     @app.put("/ap2t/customers/{number}/dil/mobile", response_model=DilPhones)
     async def update_dil_mobile(number: str, update: DilMobileUpdate,
@@ -316,6 +318,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/ap2t/registrations/{number}", response_model=Registration)
     async def registration(number: str):
         return raw_response(await in_database(backoffice.registration, number))
+
+    @app.put("/ap2t/registrations/{number}/lit-tr", response_model=Registration)
+    async def choose_lit_tr(number: str, choice: LitTrChoice):
+        """Step 19c: the LIT TR the customer chose for a one-stop (LSP) request."""
+        return raw_response(await in_database(backoffice.choose_lit_tr, number, choice.lit_tr))
 
     @app.post("/apkt/tickets", response_model=Ticket, status_code=201)
     async def create_ticket(request: TicketRequest,

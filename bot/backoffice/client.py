@@ -209,6 +209,12 @@ class _Calls:
         return self._run(_Call("POST", "/ap2t/registrations", Registration.parse_obj,
                                json=_body(request), idempotent=True))
 
+    def choose_lit_tr(self, number: str, lit_tr: str):
+        """Record the LIT TR chosen for a one-stop (LSP) request (SOP step 19c)."""
+        return self._run(_Call("PUT", f"/ap2t/registrations/{_segment(number)}/lit-tr",
+                               Registration.parse_obj, json={"lit_tr": lit_tr},
+                               idempotent=True))
+
     def registration(self, number: str):
         return self._run(_Call("GET", f"/ap2t/registrations/{_segment(number)}",
                                Registration.parse_obj))

@@ -6,6 +6,7 @@ Rates are Decimals so that money is computed exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from decimal import Decimal
 from functools import lru_cache
@@ -72,6 +73,18 @@ class ServiceLevelDays(_Config):
     low_voltage_network_days: int
     medium_voltage_network_days: int
     super_wow_days: int
+
+
+class SuperWow(_Config):
+    """Where and when the "Super WOW" promotion runs (data of a campaign, not code)."""
+
+    source: str
+    units: list[str]
+    from_date: dt.date
+    until_date: dt.date
+
+    def applies(self, unit: str, on: dt.date) -> bool:
+        return unit in self.units and self.from_date <= on <= self.until_date
 
 
 class PowerSteps(_Config):
@@ -151,6 +164,7 @@ class Regulations(_Config):
     stamp_duty: StampDuty
     initial_token: InitialToken
     service_level: ServiceLevelDays
+    super_wow: SuperWow
     power_steps: PowerSteps
     tariff: Tariff
     sop: Sop

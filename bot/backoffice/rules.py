@@ -7,6 +7,7 @@ from the regulations; see ``shared/spec/domain-reference.md`` for the rules them
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
@@ -40,6 +41,7 @@ class ServiceLevelReason(str, Enum):
     SR_WITHIN_30M = "sr_within_30m"
     JTR = "jtr"
     JTM = "jtm"
+    SUPER_WOW = "super_wow"
 
 
 class Ap2tNotification(BaseModel):
@@ -423,11 +425,16 @@ def stroom_awal_advice(
 # --- service level -------------------------------------------------------------------
 
 
-def service_level(regulations: Regulations, customer: Customer, target_va: int) -> ServiceLevel:
-    """Days of work (SOP step 10) from the customer's network data."""
+def service_level(regulations: Regulations, customer: Customer, target_va: int,
+                  on: dt.date | None = None) -> ServiceLevel:
+    """Days of work (SOP step 10) from the customer's network data; the Super WOW
+    promotion's days where and when it runs (``on``: the request's date)."""
     days = regulations.service_level
     new_phase = step_phase(regulations, target_va, customer.phase)
     phase_change = customer.phase == 1 and new_phase == 3
+    if on is not None and regulations.super_wow.applies(customer.unit, on):
+        return ServiceLevel(days=days.super_wow_days, reason=ServiceLevelReason.SUPER_WOW,
+                            phase_change=phase_change)
     network = customer.network
     if not phase_change and customer.phase == 1:
         return ServiceLevel(

@@ -153,6 +153,15 @@ class Registration(BaseModel):
     kecamatan: str
     kelurahan: str
     conversation_id: str | None  # None for registrations saved without one
+    super_wow: bool = False  # the "Super WOW" promotion applies (step 10)
+    # A one-stop (Layanan Satu Pintu) request: the customer chooses an LIT TR of the unit
+    # (step 19c); never for Super WOW.
+    one_stop_service: bool = False
+    lit_tr_choice: str | None = None
+
+
+class LitTrChoice(_Request):
+    lit_tr: LongText  # the name of one of the unit's LIT TR
 
 
 class DilMobileUpdate(_Request):

@@ -178,12 +178,15 @@ class Backoffice:
         return rules.stroom_awal_advice(self.regulations, customer, self.unit_of(customer),
                                         target_va)
 
-    def service_level(self, number: str, target_va: int) -> rules.ServiceLevel:
+    def service_level(self, number: str, target_va: int,
+                      at: dt.datetime | None = None) -> rules.ServiceLevel:
         customer = self.customer(number)
         check = rules.check_power_change(self.regulations, customer, self._target(target_va))
         if not (check.standard and check.higher):
             raise invalid("invalid_power", " ".join(check.problems))
-        return rules.service_level(self.regulations, customer, target_va)
+        unit = self.unit_of(customer)
+        on = self.now(at).astimezone(ZoneInfo(unit.timezone)).date()
+        return rules.service_level(self.regulations, customer, target_va, on)
 
     # --- registrations (SOP step 15) ---------------------------------------------------
 
@@ -219,6 +222,22 @@ class Backoffice:
             raise not_found("Nomor registrasi tidak ditemukan.")
         return body
 
+    def choose_lit_tr(self, number: str, name: str) -> str:
+        """Record the LIT TR a one-stop (LSP) request's customer chose (step 19c): one of
+        the unit's; the registration as JSON text."""
+        body = self.registration(number)
+        registration = Registration.parse_raw(body)
+        if not registration.one_stop_service:
+            raise invalid("not_one_stop_service",
+                          "Permohonan ini bukan Layanan Satu Pintu (atau program Super WOW).")
+        unit = self.unit_of(self.customer(registration.idpel))
+        chosen = {lit.name.casefold(): lit.name for lit in unit.lit_tr}.get(name.strip().casefold())
+        if chosen is None:
+            raise invalid("unknown_lit_tr", "LIT TR tersebut tidak ada di daftar unit pelanggan.")
+        updated = registration.copy(update={"lit_tr_choice": chosen}).json()
+        self.storage.update_registration(registration.registration_number, updated)
+        return updated
+
     def registrations_json(self, conversation_id: str | None, idpel: str | None) -> list[str]:
         """The registrations of a conversation and/or an IDPEL (JSON text each), newest
         first; at least one of the two is required."""
@@ -246,7 +265,9 @@ class Backoffice:
         if not check.allowed:
             raise invalid("power_change_not_allowed", " ".join(check.problems))
         quote = self.quote(customer.idpel, request.target_va, request.stroom_awal_rp)
-        level = rules.service_level(regulations, customer, request.target_va)
+        level = rules.service_level(regulations, customer, request.target_va, created_at.date())
+        super_wow = level.reason is rules.ServiceLevelReason.SUPER_WOW
+        one_stop_service = bool(self.unit_of(customer).lit_tr) and not super_wow
         applicant = request.applicant
         kecamatan, kelurahan = self._area(customer, applicant.kecamatan, applicant.kelurahan)
         owner_nik = self._nik(applicant.owner_nik, "NIK pemilik", created_at.date())
@@ -296,6 +317,9 @@ class Backoffice:
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
                 conversation_id=request.conversation_id,
+                super_wow=super_wow,
+                one_stop_service=one_stop_service,
+                lit_tr_choice=None,
             )
             return registration.json()
 

@@ -284,6 +284,13 @@ class Storage:
         with self.engine.connect() as connection:
             return [body for (body,) in connection.execute(query)]
 
+    def update_registration(self, number: str, body: str) -> None:
+        """Replace a stored registration's body (what AP2T adds later, e.g. the LIT TR)."""
+        with self.engine.begin() as connection:
+            connection.execute(registrations_table.update()
+                               .where(registrations_table.c.number == number)
+                               .values(body=body))
+
     def registration(self, number: str) -> str | None:
         """The stored registration (JSON text), or None."""
         with self.engine.connect() as connection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from backoffice_helpers import SEED, idpel_of, registration_body
+from backoffice_helpers import SEED, idpel_of, registration_body, sqlite_settings
 
 
 def test_meter_number_and_idpel_give_the_same_customer(read_only_api):
@@ -425,3 +425,65 @@ def test_a_malformed_clock_is_refused_and_nothing_is_saved(api, header):
     assert response.status_code == 422
     assert response.json()["error"] in ("invalid_now", "invalid_request")
     assert api.get("/ap2t/registrations", params={"idpel": idpel_of("Budi")}).json() == []
+
+
+# --- step 19c: the one-stop service (LSP) and Super WOW --------------------------------
+
+
+def test_a_one_stop_registration_records_the_chosen_lit_tr(api):
+    saved = api.post("/ap2t/registrations", json=registration_body(key="lsp")).json()
+    assert saved["one_stop_service"] is True and saved["super_wow"] is False
+    assert saved["lit_tr_choice"] is None
+    number = saved["registration_number"]
+    chosen = api.put(f"/ap2t/registrations/{number}/lit-tr",
+                     json={"lit_tr": "cv laik operasi parahyangan"})
+    assert chosen.status_code == 200
+    assert chosen.json()["lit_tr_choice"] == "CV Laik Operasi Parahyangan"
+    assert api.get(f"/ap2t/registrations/{number}").json()["lit_tr_choice"] == \
+        "CV Laik Operasi Parahyangan"
+    unknown = api.put(f"/ap2t/registrations/{number}/lit-tr", json={"lit_tr": "PT Lain"})
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "unknown_lit_tr")
+    missing = api.put("/ap2t/registrations/999/lit-tr", json={"lit_tr": "PT Lain"})
+    assert missing.status_code == 404
+
+
+def test_a_unit_without_lit_tr_partners_has_no_one_stop_service(api):
+    body = registration_body(key="rudi", idpel=idpel_of("Rudi"), target_va=6600,
+                             owner_nik="9171013012800008", kecamatan="Jayapura Utara",
+                             kelurahan="Imbi", mobile_phone="082199800808")
+    saved = api.post("/ap2t/registrations", json=body).json()
+    assert saved["one_stop_service"] is False
+    refused = api.put(f"/ap2t/registrations/{saved['registration_number']}/lit-tr",
+                      json={"lit_tr": "PT Laik Operasi Celebes"})
+    assert refused.json()["error"] == "not_one_stop_service"
+
+
+@pytest.fixture
+def super_wow_api(tmp_path):
+    """The Super WOW promotion running at ULP Bandung Utara in December 2026."""
+    from bot.backoffice.app import create_app
+    from bot.backoffice.regulations import DEFAULT_REGULATIONS_FILE
+
+    text = DEFAULT_REGULATIONS_FILE.read_text().replace(
+        'units: []', 'units: ["53211"]').replace("from_date: 2026-01-01", "from_date: 2026-12-01")
+    regulations = tmp_path / "regulations.yaml"
+    regulations.write_text(text)
+    from fastapi.testclient import TestClient
+    with TestClient(create_app(sqlite_settings(tmp_path, regulations_file=regulations))) as client:
+        yield client
+
+
+def test_super_wow_takes_five_days_and_no_lit_tr_choice(super_wow_api):
+    december = {"X-PLN-Now": "2026-12-10T09:00:00+07:00"}
+    level = super_wow_api.get(f"/ap2t/customers/{idpel_of('Budi')}/service-level",
+                              params={"target_va": 2200}, headers=december).json()
+    assert level == {"days": 5, "reason": "super_wow", "phase_change": False}
+    saved = super_wow_api.post("/ap2t/registrations", json=registration_body(key="wow"),
+                               headers=december).json()
+    assert saved["super_wow"] is True and saved["one_stop_service"] is False
+    # before the campaign: the regular service level, and the one-stop choice
+    november = {"X-PLN-Now": "2026-11-27T09:00:00+07:00"}
+    saved = super_wow_api.post("/ap2t/registrations", json=registration_body(key="nov"),
+                               headers=november).json()
+    assert saved["super_wow"] is False and saved["one_stop_service"] is True
+    assert saved["service_level"]["reason"] == "no_phase_change"
