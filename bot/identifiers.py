@@ -70,12 +70,15 @@ def customer_number_kind(value: str) -> CustomerNumberKind | None:
 
 @dataclass(frozen=True)
 class NikCheck:
-    """The outcome of checking a NIK; ``problem`` says why it was refused (Indonesian)."""
+    """The outcome of checking a NIK; ``problem`` says why it was refused (Indonesian, for
+    the back office's API), ``code`` which rule refused it (what the assistant tells the
+    customer is the response of domain.yml for that code)."""
 
     nik: str
     problem: str | None = None
     birth_date: dt.date | None = None
     female: bool | None = None
+    code: str | None = None  # length | province | regency | district | month | date | serial
 
     @property
     def valid(self) -> bool:
@@ -104,25 +107,25 @@ def check_nik(text: str, today: dt.date | None = None) -> NikCheck:
     """
     nik = digits_only(text)
     if len(nik) != NIK_LENGTH:
-        return NikCheck(nik, f"NIK harus {NIK_LENGTH} digit, yang diterima {len(nik)} digit.")
+        return NikCheck(nik, f"NIK harus {NIK_LENGTH} digit, yang diterima {len(nik)} digit.", code="length")
     province, regency, district = nik[0:2], nik[2:4], nik[4:6]
     if province not in NIK_PROVINCE_CODES:
-        return NikCheck(nik, "Dua digit pertama NIK bukan kode provinsi yang berlaku.")
+        return NikCheck(nik, "Dua digit pertama NIK bukan kode provinsi yang berlaku.", code="province")
     if regency == "00":
-        return NikCheck(nik, "Digit ke-3 dan ke-4 NIK bukan kode kabupaten/kota yang berlaku.")
+        return NikCheck(nik, "Digit ke-3 dan ke-4 NIK bukan kode kabupaten/kota yang berlaku.", code="regency")
     if district == "00":
-        return NikCheck(nik, "Digit ke-5 dan ke-6 NIK bukan kode kecamatan yang berlaku.")
+        return NikCheck(nik, "Digit ke-5 dan ke-6 NIK bukan kode kecamatan yang berlaku.", code="district")
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     female = day > 40
     if female:
         day -= 40
     if not 1 <= month <= 12:
-        return NikCheck(nik, "Bulan lahir pada NIK (digit ke-9 dan ke-10) tidak valid.")
+        return NikCheck(nik, "Bulan lahir pada NIK (digit ke-9 dan ke-10) tidak valid.", code="month")
     born = _birth_date(day, month, yy, today or dt.date.today()) if 1 <= day <= 31 else None
     if born is None:
-        return NikCheck(nik, "Tanggal lahir pada NIK (digit ke-7 sampai ke-12) tidak valid.")
+        return NikCheck(nik, "Tanggal lahir pada NIK (digit ke-7 sampai ke-12) tidak valid.", code="date")
     if nik[12:16] == "0000":
-        return NikCheck(nik, "Nomor urut NIK (4 digit terakhir) tidak boleh 0000.")
+        return NikCheck(nik, "Nomor urut NIK (4 digit terakhir) tidak boleh 0000.", code="serial")
     return NikCheck(nik, None, born, female)
 
 

@@ -20,6 +20,7 @@ _YES_WORDS = {"ya", "iya", "iyah", "iyaa", "yaa", "y", "yoi", "yup", "yes", "ok"
 _NO_WORDS = {"tidak", "tdk", "nggak", "ngga", "enggak", "engga", "gak", "ga", "ndak", "nda",
              "belum", "blm", "jangan", "no", "bukan", "batal"}
 _WORD = re.compile(r"[a-z]+")
+_PARTICLES = {"ya", "yah", "yaa"}
 
 
 # Emoji that mean yes in a chat; any other message without a letter or a digit ("😀😀",
@@ -49,6 +50,8 @@ def yes_no(intent: str | None, text: str) -> bool | None:
     words = _WORD.findall(text.lower())
     if not words or len(words) > 4:
         return None
+    # "ya" after other words is a particle ("gimana ya", "berapa ya"), not a yes
+    words = [words[0], *(w for w in words[1:] if w not in _PARTICLES)]
     said_yes = any(word in _YES_WORDS for word in words)
     said_no = any(word in _NO_WORDS for word in words)
     if said_yes != said_no:
@@ -62,9 +65,9 @@ _NOT_NOW = re.compile(r"\b(nanti(\s+(saja|aja|dulu|deh))?|lain\s+kali|pikir[\s-]
 
 def proceed(intent: str | None, text: str) -> bool | None:
     """Step 11 "Apakah proses tambah daya akan dilanjutkan?": "nanti saja", "pikir-pikir
-    dulu" mean not now (no); otherwise a yes/no answer."""
-    if _NOT_NOW.search(text.lower()):
-        return False
+    dulu", "ga jadi deh" mean not now (no); otherwise a yes/no answer."""
+    if intent == "cancel" or _NOT_NOW.search(text.lower()):
+        return False  # "ga jadi deh" here is the SOP's "no" (step 11b), not a cancel
     return yes_no(intent, text)
 
 
@@ -194,3 +197,93 @@ def address(text: str) -> str | None:
     if not re.search(r"[A-Za-z]{3,}", tidy):
         return None
     return tidy
+
+
+# --- "yakin ingin membatalkan?" ------------------------------------------------------
+
+_KEEP_GOING = re.compile(r"\b(jangan|gak|ga|nggak|ngga|enggak|engga|tidak|tdk|ndak|nda|"
+                         r"belum|gajadi)\b[\w\s]*\bbatal|\blanjut\w*|\bjangan\b|\bteruskan\b")
+_CANCEL_WORDS = re.compile(r"\b(batal\w*|cancel\w*|stop|udahan|sudahan|beneran|serius|"
+                           r"yakin)\b")
+
+
+def cancel_confirmation(intent: str | None, text: str) -> bool | None:
+    """The answer to "yakin ingin membatalkan?": True cancels ("iya, batalin aja", "ya udah
+    batal", "beneran batal"), False goes on ("eh jangan", "lanjut aja", "nggak jadi
+    batal"), None when it cannot be told."""
+    lowered = text.lower()
+    if _KEEP_GOING.search(lowered):
+        return False
+    if intent == "cancel" or _CANCEL_WORDS.search(lowered):
+        return True
+    return yes_no(intent, text)
+
+
+# --- corrections -----------------------------------------------------------------------
+
+_CORRECTION_MARKERS = re.compile(
+    r"\b(salah|ralat|koreksi|revisi|maksud\s*(saya|sy|aku|ku|nya)|maksudnya|ganti|diganti|"
+    r"ubah|diubah|gantinya|bukan\b.*\b(tapi|tp|melainkan))\b")
+
+
+def is_correction(intent: str | None, text: str) -> bool:
+    """Whether the customer changes an earlier answer ("eh salah, dayanya 4.400 aja",
+    "ralat nomornya 0812...") rather than answering the question asked: only a correction
+    marker or the NLU's ``correct`` makes it one."""
+    return intent == "correct" or bool(_CORRECTION_MARKERS.search(text.lower()))
+
+
+# --- step 7: AP2T's alternative -------------------------------------------------------
+
+def alternative_accepted(intent: str | None, text: str, mentioned_va: int | None,
+                         target_va: int | None, alternative_va: int | None) -> bool | None:
+    """"Bersedia ke daya <alternative>?": naming the power first wanted is a refusal
+    ("nggak, saya maunya tetap 4400"), naming the alternative an acceptance unless it is
+    refused in words; otherwise a yes/no answer."""
+    answer = yes_no(intent, text)
+    if mentioned_va is not None and mentioned_va == target_va:
+        return False
+    if mentioned_va is not None and mentioned_va == alternative_va:
+        return answer is not False
+    return answer
+
+
+# --- step 8: "yang disarankan" -------------------------------------------------------
+
+_ADVICE = re.compile(r"\b((yang\s+)?(di)?sarankan|sesuai\s+saran\w*|ikut\s+saran\w*|"
+                     r"saran(nya)?\s+(aja|saja|deh)|rekomendasi\w*|yang\s+direkomendasikan)\b")
+
+
+def takes_the_advice(text: str) -> bool:
+    """"Yang disarankan saja", "sesuai saran": the stroom awal the assistant advised."""
+    return bool(_ADVICE.search(text.lower()))
+
+
+# --- a choice from a short list (step 19c: the LIT TR) ---------------------------------
+
+_ORDINALS = {"1": 0, "satu": 0, "pertama": 0, "kesatu": 0, "2": 1, "dua": 1, "kedua": 1,
+             "3": 2, "tiga": 2, "ketiga": 2, "4": 3, "empat": 3, "keempat": 3}
+MIN_CHOICE_SCORE = 80
+
+
+def choice(text: str, options: list[str]) -> int | None:
+    """The index of the option the customer chose: by position ("yang pertama", "2",
+    "nomor dua") or by name, typos tolerated ("inspeksi listrik", "cv laik"); None when
+    nothing or more than one option fits."""
+    from rapidfuzz import fuzz
+
+    lowered = text.lower()
+    positions = {_ORDINALS[word] for word in _WORD_OR_DIGIT.findall(lowered)
+                 if word in _ORDINALS and _ORDINALS[word] < len(options)}
+    if len(positions) == 1:
+        return positions.pop()
+    if positions:
+        return None
+    scores = [fuzz.partial_token_set_ratio(lowered, option.lower()) for option in options]
+    best = max(scores, default=0)
+    if best < MIN_CHOICE_SCORE or scores.count(best) > 1:
+        return None
+    return scores.index(best)
+
+
+_WORD_OR_DIGIT = re.compile(r"[a-z]+|\d+")

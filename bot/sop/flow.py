@@ -50,7 +50,30 @@ SOP_STEP = {
 }
 
 # The closing questions (closing_form), outside the request's questions.
-CLOSING_STEP = {"info_clear": 18, "more_help": 20}
+INFO_CLEAR, LIT_TR_CHOICE, MORE_HELP = "info_clear", "lit_tr_choice", "more_help"
+CLOSING_STEP = {INFO_CLEAR: 18, LIT_TR_CHOICE: 19, MORE_HELP: 20}
+
+# Steps that are no question of the form: the cost and service level told before
+# "dilanjutkan?", the save, the closing.
+STEP_COST = 9
+STEP_SAVE = 15
+STEP_CLOSING = 20
+
+# "Two failed attempts at the same question: hand to a CSO" (sop-behaviour.md); an unknown
+# IDPEL "at most 2 retries" (step 4).
+MAX_FAILED_ATTEMPTS = 2
+MAX_UNKNOWN_NUMBERS = 3
+
+
+def closing_questions(saved: bool, one_stop_service: bool) -> list[str]:
+    """Steps 18-20: "sudah jelas?" after a saved request, the LIT TR choice when the
+    request is a one-stop (LSP) one (step 19c, not for Super WOW), "ada lagi?"."""
+    questions = []
+    if saved:
+        questions.append(INFO_CLEAR)
+        if one_stop_service:
+            questions.append(LIT_TR_CHOICE)
+    return [*questions, MORE_HELP]
 
 
 def step_of(slot: str | None, default: int = 1) -> int:
@@ -167,6 +190,9 @@ class HandoffReason(str, Enum):
     CUSTOMER_ASKED = "customer_asked"
     REPEATED_FAILURES = "repeated_failures"
     BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
+    BACKOFFICE_REFUSED = "backoffice_refused"  # AP2T refused to save what it had allowed
+    DIL_UPDATE_FAILED = "dil_update_failed"  # saved, but the DIL mobile (13c) needs a hand
+    ASSISTANT_FAILED = "assistant_failed"  # the action server could not run a step
 
 
 HANDOFF_REASON_TEXT = {
@@ -177,6 +203,10 @@ HANDOFF_REASON_TEXT = {
     HandoffReason.CUSTOMER_ASKED: "Pelanggan meminta berbicara dengan petugas",
     HandoffReason.REPEATED_FAILURES: "Dua kali gagal menjawab pertanyaan yang sama",
     HandoffReason.BACKOFFICE_UNAVAILABLE: "Aplikasi AP2T/APKT tidak dapat dihubungi",
+    HandoffReason.BACKOFFICE_REFUSED: "AP2T menolak menyimpan permohonan",
+    HandoffReason.DIL_UPDATE_FAILED: "Pembaruan nomor handphone DIL gagal; mohon diperbarui",
+    HandoffReason.ASSISTANT_FAILED: "Gangguan sistem: aksi asisten tidak dapat dijalankan; "
+                                    "mohon ditindaklanjuti bila pelanggan tidak melanjutkan",
 }
 
 ROUTE_HANDOFF = {
@@ -211,6 +241,23 @@ def issued_closed(reason: str, step: int, **details: Any) -> Outcome:
 
 def hand_over(why: HandoffReason, step: int, **details: Any) -> Outcome:
     return Outcome(Ending.CSO_HANDOFF, HANDOFF_REASON_TEXT[why], step, why, details)
+
+
+def after_failed_attempt(failures: int, question: str | None) -> Outcome | None:
+    """The hand-over once a question has failed ``MAX_FAILED_ATTEMPTS`` times in a row."""
+    if failures < MAX_FAILED_ATTEMPTS:
+        return None
+    return hand_over(HandoffReason.REPEATED_FAILURES, step_of(question), question=question)
+
+
+def after_unknown_number(unknown: int) -> Outcome | None:
+    """Step 4: after the last retry an unknown number is "cannot give it" (Issued Closed)."""
+    return after_customer_number_unavailable() if unknown >= MAX_UNKNOWN_NUMBERS else None
+
+
+def cancelled(step: int) -> Outcome:
+    """"Batal", confirmed: Issued Closed at the step the customer was at."""
+    return issued_closed("Pelanggan membatalkan permohonan", step, cancelled=True)
 
 
 def after_nik_ready(ready: bool) -> Outcome:
@@ -267,6 +314,37 @@ def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
                              "ke email" if email_given else
                              "Pelanggan tidak melanjutkan permohonan", 11)
     return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)
+
+
+def after_decliner(is_owner: bool) -> Outcome:
+    """Step 11b: a decliner who is the owner (or authorised) is asked an e-mail first;
+    one who is not ends here (Issued Closed)."""
+    return CARRY_ON if is_owner else after_proceed(False, decliner_is_owner=False)
+
+
+def cancel_is_the_answer(question: str | None) -> bool:
+    """"Ga jadi" at step 11 ("dilanjutkan?") is the SOP's own "no" (11b: owner or
+    authorised, e-mail, Issued Closed), not a cancel to confirm; at the closing it means
+    nothing more is wanted."""
+    return question in (Question.PROCEED.value, *CLOSING_STEP)
+
+
+# Questions answered "ya"/"tidak" (or owner/authorised, or with a number to use): a value
+# for another question cannot be part of such an answer, so a new one changes that earlier
+# answer ("stroom awalnya 100 ribu saja deh" at "dilanjutkan?"). At any other question a
+# value for another question is part of the answer ("Jl. Merdeka 5, kec. Sukajadi") unless
+# the customer says it corrects.
+CLOSED_QUESTIONS = frozenset({
+    Question.NIK_READY, Question.TARIFF_CONFIRMED, Question.ACCEPT_ALTERNATIVE,
+    Question.PROCEED, Question.DECLINER_IS_OWNER, Question.APPLICANT_ROLE,
+    Question.CALLER_PHONE_USABLE, Question.DATA_CONFIRMED,
+})
+
+
+def takes_corrections_unsaid(question: str | None) -> bool:
+    """Whether, at ``question``, a new value for an earlier answer changes it even without
+    the customer saying it corrects (see CLOSED_QUESTIONS)."""
+    return question in {q.value for q in CLOSED_QUESTIONS}
 
 
 def correction_answers(question: Question, answers: Mapping[str, Any],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import MentionKind, extract, parse_amount, parse_power
+from bot.language import MentionKind, entities, extract, parse_amount, parse_power
 
 
 @pytest.mark.parametrize(
@@ -175,8 +175,7 @@ def test_parse_amount(text, amount):
         "50rb atau 100rb",  # two amounts
         "antara 20 ribu sampai 50 ribu",
         "20rb-50rb",
-        "gocap",  # 50 or 50.000: not guessed
-        "cepek",
+        "gopek",  # 500 or 500.000: not guessed
         "Rp 1.444,70",  # not whole rupiah
         "tgl 17 agustus",
         "nol",
@@ -185,6 +184,14 @@ def test_parse_amount(text, amount):
 )
 def test_parse_amount_refuses(text):
     assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(("text", "amount"), [("gocap", 50_000), ("cepek aja", 100_000),
+                                              ("Gocap deh", 50_000)])
+def test_gocap_and_cepek_are_thousands_where_an_amount_is_asked(text, amount):
+    """In the stroom awal range (Rp5.000 to Rp1.000.000) only the thousands fit."""
+    assert parse_amount(text) == amount
+    assert not [e for e in entities(text) if e["entity"] == "amount_rp"]  # no NLU guess
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,17 @@ import pytest
 
 from bot.sop.answers import (
     address,
+    alternative_accepted,
     applicant_role,
     caller_display,
+    cancel_confirmation,
+    choice,
     info_clear,
+    is_correction,
     more_help,
     person_name,
     proceed,
+    takes_the_advice,
     yes_no,
 )
 
@@ -101,3 +106,59 @@ def test_organisation_acronyms_stay_upper_case():
 ])
 def test_proceed(intent, text, expected):
     assert proceed(intent, text) is expected
+
+
+# --- issue 8: the customer's own words ----------------------------------------------
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("iya, batalin aja", "cancel", True), ("ya udah batal", None, True),
+    ("beneran batal", None, True), ("yakin", None, True), ("iya", "affirm", True),
+    ("eh jangan", None, False), ("jangan dibatalin", "cancel", False),
+    ("lanjut aja", None, False), ("nggak jadi batal", None, False), ("tidak", "deny", False),
+    ("hmm", "nlu_fallback", None), ("berapa lama ya", None, None),
+])
+def test_cancel_confirmation(text, intent, expected):
+    assert cancel_confirmation(intent, text) is expected
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("eh salah, dayanya 4.400 aja", "inform", True), ("ralat nomornya 0812", None, True),
+    ("maksud saya 3500", None, True), ("ganti jadi 2200", None, True),
+    ("bukan 2200 tapi 3500", None, True), ("2200", "correct", True),
+    ("Jl. Merdeka 5, kec. Sukajadi", "inform", False),
+    ("nggak, saya maunya tetap 4400", "deny", False), ("3500", "inform", False),
+])
+def test_a_correction_needs_the_customer_to_correct(text, intent, expected):
+    assert is_correction(intent, text) is expected
+
+
+def test_declining_the_alternative_by_naming_the_first_power():
+    assert alternative_accepted("deny", "nggak, saya maunya tetap 4400", 4400, 4400, 2200) is False
+    assert alternative_accepted("inform", "saya maunya tetap 4400", 4400, 4400, 2200) is False
+    assert alternative_accepted("inform", "ya yang 2200 aja", 2200, 4400, 2200) is True
+    assert alternative_accepted("deny", "nggak mau yang 2200", 2200, 4400, 2200) is False
+    assert alternative_accepted("affirm", "boleh deh", None, 4400, 2200) is True
+    assert alternative_accepted(None, "hmm gimana ya", None, 4400, 2200) is None
+
+
+def test_ga_jadi_at_dilanjutkan_is_no():
+    assert proceed("cancel", "ga jadi deh") is False
+    assert proceed(None, "nanti dulu") is False and proceed("affirm", "siap lanjut") is True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yang disarankan aja", True), ("sesuai saran aja kak", True), ("ikut saran", True),
+    ("yang direkomendasikan", True), ("50rb", False), ("saya mau saran dulu", False)])
+def test_taking_the_advice(text, expected):
+    assert takes_the_advice(text) is expected
+
+
+LIT_TR = ["PT Inspeksi Listrik Nusantara", "CV Laik Operasi Parahyangan"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yang pertama", 0), ("1", 0), ("nomor dua", 1), ("yang kedua aja", 1),
+    ("PT Inspeksi Listrik Nusantara", 0), ("cv laik operasi", 1), ("inspeksi listrik", 0),
+    ("terserah", None), ("yang ketiga", None), ("satu atau dua", None)])
+def test_choosing_from_a_short_list(text, expected):
+    assert choice(text, LIT_TR) == expected
