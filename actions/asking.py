@@ -1,5 +1,6 @@
 """Questions whose wording needs the back office: stroom awal (8), cost and duration with
-"dilanjutkan?" (9-11), kecamatan/kelurahan lists (12) and the read-back (14)."""
+"dilanjutkan?" (9-11), kecamatan/kelurahan lists (12), the read-back (14) and the LIT TR
+choice (19c). Every sentence is a response of domain.yml; these actions fill it in."""
 
 from __future__ import annotations
 
@@ -14,18 +15,11 @@ from actions.backoffice import backoffice
 from actions.custom_forms import outcome_slots
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
-from bot.sop.flow import HandoffReason
+from bot.sop.flow import HandoffReason, Question
 from bot.sop.formatting import percent, rupiah
 
-SERVICE_LEVEL_REASON_TEXT = {
-    "no_phase_change": "tanpa perubahan fasa",
-    "sr_within_30m": "dengan panjang sambungan rumah (SR) sampai dengan 30 meter",
-    "jtr": "karena memerlukan pembangunan jaringan tegangan rendah (JTR)",
-    "jtm": "karena memerlukan pembangunan jaringan tegangan menengah (JTM) dan trafo distribusi",
-}
 
-
-def backoffice_down(tracker: Tracker, step: int) -> list[EventType]:
+def backoffice_down(step: int) -> list[EventType]:
     """End the form and hand over: the back office cannot be reached."""
     slots = outcome_slots(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, step))
     return [SlotSet(name, value) for name, value in slots.items()] + [
@@ -42,12 +36,12 @@ class ActionAskStroomAwal(Action):
             advice = await backoffice(tracker).stroom_awal_advice(
                 tracker.get_slot("idpel"), int(tracker.get_slot("target_power_va")))
         except BackofficeError:
-            return backoffice_down(tracker, 8)
+            return backoffice_down(flow.step_of(Question.STROOM_AWAL.value))
         dispatcher.utter_message(response="utter_ask_stroom_awal_rp",
                                  min_amount=rupiah(advice.min_rp),
                                  max_amount=rupiah(advice.max_rp),
                                  advised_amount=rupiah(advice.advised_rp), days=advice.days)
-        return []
+        return [SlotSet("advised_stroom_awal_rp", advice.advised_rp)]
 
 
 class ActionAskProceed(Action):
@@ -65,19 +59,19 @@ class ActionAskProceed(Action):
             quote = await client.quote(idpel, target, int(stroom) if stroom else None)
             level = await client.service_level(idpel, target)
         except BackofficeError:
-            return backoffice_down(tracker, 9)
-        details = [f"biaya penyambungan {rupiah(quote.bp_rp)}",
-                   f"biaya meterai {rupiah(quote.meterai_rp)}"]
+            return backoffice_down(flow.STEP_COST)
+        items: dict[str, Any] = {"total": rupiah(quote.total_rp), "bp": rupiah(quote.bp_rp),
+                                 "meterai": rupiah(quote.meterai_rp)}
+        kind = "prepaid" if quote.stroom_awal_rp else "postpaid"
         if quote.stroom_awal_rp:
-            details.append(f"stroom awal {rupiah(quote.stroom_awal_rp)} (listrik prabayar, "
-                           f"sudah termasuk PPJ {percent(quote.ppj_rate)} sebesar "
-                           f"{rupiah(quote.ppj_rp)})")
+            items.update(stroom_awal=rupiah(quote.stroom_awal_rp),
+                         ppj_rate=percent(quote.ppj_rate), ppj=rupiah(quote.ppj_rp))
         if quote.ppn_rp:
-            details.append(f"PPN {percent(quote.ppn_rate)} sebesar {rupiah(quote.ppn_rp)}")
-        dispatcher.utter_message(response="utter_total_cost", total=rupiah(quote.total_rp),
-                                 details=", ".join(details))
-        dispatcher.utter_message(response="utter_service_level", days=level.days,
-                                 reason=SERVICE_LEVEL_REASON_TEXT.get(level.reason.value, ""))
+            kind += "_ppn"
+            items.update(ppn_rate=percent(quote.ppn_rate), ppn=rupiah(quote.ppn_rp))
+        dispatcher.utter_message(response=f"utter_total_cost_{kind}", **items)
+        dispatcher.utter_message(response=f"utter_service_level_{level.reason.value}",
+                                 days=level.days)
         dispatcher.utter_message(response="utter_ask_proceed")
         return [SlotSet("total_rp", quote.total_rp), SlotSet("total_text", rupiah(quote.total_rp)),
                 SlotSet("service_level_days", level.days)]
@@ -99,7 +93,7 @@ class _AskPlace(Action):
         try:
             areas = (await backoffice(tracker).areas(tracker.get_slot("idpel"))).areas
         except BackofficeError:
-            return backoffice_down(tracker, 12)
+            return backoffice_down(flow.step_of(self.question))
         names = self.choices(areas, tracker)
         buttons = [{"title": name, "payload": name} for name in names]
         dispatcher.utter_message(response=f"utter_ask_{self.question}", buttons=buttons,
@@ -136,7 +130,31 @@ class ActionAskDataConfirmed(Action):
             response="utter_ask_data_confirmed",
             customer_name=slot("customer_name"), idpel=slot("idpel"),
             new_tariff_power=slot("new_tariff_power"), total=slot("total_text"),
-            address=f"{slot('customer_address')}, Kel. {slot('kelurahan')}, "
-                    f"Kec. {slot('kecamatan')}",
-            phone=slot("mobile_phone"))
+            address=slot("customer_address"), kelurahan=slot("kelurahan"),
+            kecamatan=slot("kecamatan"), phone=slot("mobile_phone"))
+        return []
+
+
+class ActionAskLitTrChoice(Action):
+    """Step 19c: for a one-stop (LSP) request, AP2T's LIT TR of the customer's unit, each
+    with its PIC's contact, to choose from (buttons)."""
+
+    def name(self) -> str:
+        return "action_ask_lit_tr_choice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        try:
+            inspectors = await backoffice(tracker).lit_tr(tracker.get_slot("idpel"))
+        except BackofficeError:
+            inspectors = []
+        if not inspectors:  # AP2T cannot list them now: chosen later; step 20 is asked
+            dispatcher.utter_message(response="utter_lit_tr_not_chosen")
+            dispatcher.utter_message(response="utter_ask_more_help")
+            return [SlotSet(flow.LIT_TR_CHOICE, ""), SlotSet("requested_slot", flow.MORE_HELP)]
+        listing = "; ".join(f"{i}. {lit.name} (PIC {lit.pic}, {lit.phone})"
+                            for i, lit in enumerate(inspectors, start=1))
+        buttons = [{"title": lit.name, "payload": lit.name} for lit in inspectors]
+        dispatcher.utter_message(response="utter_ask_lit_tr_choice", lit_tr=listing,
+                                 buttons=buttons)
         return []

@@ -1,5 +1,7 @@
 """Slots refreshed at every user message (``action_validate_slot_mappings``): the clock
-(``day_part`` for steps 1 and 21, ``intimacy`` for step 22) and the caller (CRM pop-up)."""
+(``day_part`` for steps 1 and 21, ``intimacy`` for step 22), the caller (CRM pop-up), the
+assistant's name (step 1) and the facts the customer gave before they were asked
+(``bot.sop.facts``)."""
 
 from __future__ import annotations
 
@@ -10,11 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
-from actions.conversation import caller_id, now
+from actions.conversation import answers, caller_id, latest_intent, now
 from bot.backoffice.client import BackofficeError, NotFound
 from bot.identifiers import parse_phone
+from bot.sop import facts
 from bot.sop.formatting import addressed_as
-from bot.sop.phrases import day_part, intimacy
+from bot.sop.phrases import assistant_name, day_part, intimacy
 
 
 class ActionRefreshConversationSlots(ValidationAction):
@@ -29,6 +32,22 @@ class ActionRefreshConversationSlots(ValidationAction):
                                domain: DomainDict) -> dict[str, Any]:
         moment = now(tracker)
         return {"day_part": day_part(moment).value, "intimacy": intimacy(moment).value}
+
+    async def extract_assistant_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        name = assistant_name()
+        return {} if tracker.get_slot("assistant_name") == name else {"assistant_name": name}
+
+    async def extract_noted_facts(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        """What this message says beyond the question asked, kept for when it is asked."""
+        before = tracker.get_slot("noted_facts") or {}
+        requested = (tracker.get_slot("requested_slot")
+                     if (tracker.active_loop or {}).get("name") else None)
+        entities = (tracker.latest_message or {}).get("entities") or []
+        noted = facts.note(before, entities, answers(tracker), latest_intent(tracker),
+                           requested)
+        return {} if noted == before else {"noted_facts": noted}
 
     async def extract_caller_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:

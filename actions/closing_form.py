@@ -1,6 +1,7 @@
 """``closing_form``: "Apakah informasinya sudah jelas?" (18, after a saved request) with
-the SLO advice (19), then "Ada lagi yang bisa dibantu?" (20). When it stops, the rules
-say the campaign and closing (21) and the customer-intimacy phrase (22)."""
+the SLO advice (19a), the LIT TR choice of a one-stop (LSP) request (19c), then "Ada lagi
+yang bisa dibantu?" (20). When it stops, the rules say the campaign and closing (21) and
+the customer-intimacy phrase (22). Which questions apply is ``bot.sop.flow``'s."""
 
 from __future__ import annotations
 
@@ -10,26 +11,52 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
-from actions.custom_forms import SopFormValidationAction, Verdict
+from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
 from bot.backoffice.client import BackofficeError
-from bot.sop.answers import info_clear, more_help
+from bot.sop import flow
+from bot.sop.answers import choice, info_clear, more_help, proceed
 from bot.sop.flow import Ending
 
 FORM = "closing_form"
+MORE_HELP_INVITED = "more_help_invited"
 
 
 class ValidateClosingForm(SopFormValidationAction):
     takes_corrections = False
+    takes_facts = False
 
     def name(self) -> str:
         return f"validate_{FORM}"
 
     def questions(self, tracker: Tracker) -> list[str]:
-        saved = tracker.get_slot("sop_ending") == Ending.SAVED.value
-        return (["info_clear"] if saved else []) + ["more_help"]
+        return flow.closing_questions(
+            saved=tracker.get_slot("sop_ending") == Ending.SAVED.value,
+            one_stop_service=bool(tracker.get_slot("one_stop_service")))
+
+    def repeats(self, question: str) -> bool:
+        # at "sudah jelas?" "maksudnya?" is "not clear"; at the LIT TR choice an ordinal
+        # ("yang pertama") can read as one, and a real one gets the choices again
+        return question == flow.MORE_HELP
+
+    @staticmethod
+    def _stops(tracker: Tracker) -> bool:
+        """"Stop" / "batal" at the closing: nothing more is wanted; the closing follows."""
+        return answer_intent(tracker) == "cancel"
+
+    @staticmethod
+    def _off_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> Verdict | None:
+        if answer_intent(tracker) != "out_of_scope":
+            return None
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return Verdict.refuse(penalised=False)
 
     async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
                                tracker: Tracker) -> Verdict:
+        if self._stops(tracker):
+            return Verdict.accept(True, lit_tr_choice="", more_help=False)
+        verdict = self._off_topic(dispatcher, tracker)
+        if verdict is not None:
+            return verdict
         clear = self.yes_or_no(info_clear, text, dispatcher, tracker)
         if clear is None:
             return Verdict.refuse(penalised=False)
@@ -39,11 +66,21 @@ class ValidateClosingForm(SopFormValidationAction):
             dispatcher.utter_message(response="utter_payment_places")
             return Verdict.refuse(penalised=False)
         dispatcher.utter_message(response="utter_slo_advice")  # step 19a
-        await utter_lit_tr_list(dispatcher, tracker)
         return Verdict.accept(True)
+
+    async def check_lit_tr_choice(self, text: str, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker) -> Verdict:
+        if self._stops(tracker):
+            return Verdict.accept("", more_help=False)
+        return await choose_lit_tr(text, dispatcher, tracker)
 
     async def check_more_help(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
+        if self._stops(tracker):
+            return Verdict.accept(False)
+        verdict = self._off_topic(dispatcher, tracker)
+        if verdict is not None:
+            return verdict
         more = self.yes_or_no(more_help, text, dispatcher, tracker)
         if more is None:
             return Verdict.refuse(penalised=False)
@@ -53,7 +90,36 @@ class ValidateClosingForm(SopFormValidationAction):
         return Verdict.accept(False)
 
 
-MORE_HELP_INVITED = "more_help_invited"
+async def lit_tr_names(tracker: Tracker) -> list[str]:
+    """AP2T's LIT TR of the customer's unit (none when AP2T cannot be reached)."""
+    try:
+        return [lit.name for lit in await backoffice(tracker).lit_tr(tracker.get_slot("idpel"))]
+    except BackofficeError:
+        return []
+
+
+async def choose_lit_tr(text: str, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> Verdict:
+    """Step 19c: the LIT TR named (by position or name) is recorded with the registration;
+    "nanti saja" / "cukup" choose none now; anything else gets the choices again."""
+    names = await lit_tr_names(tracker)
+    chosen = choice(text, names) if names else None
+    if chosen is None:
+        intent = answer_intent(tracker)
+        if not names or proceed(intent, text) is False or more_help(intent, text) is False:
+            dispatcher.utter_message(response="utter_lit_tr_not_chosen")
+            return Verdict.accept("")
+        dispatcher.utter_message(response="utter_invalid_lit_tr_choice",
+                                 choices=", ".join(names))
+        return Verdict.refuse(penalised=False)
+    try:
+        await backoffice(tracker).choose_lit_tr(tracker.get_slot("registration_number"),
+                                                names[chosen])
+    except BackofficeError:
+        dispatcher.utter_message(response="utter_lit_tr_not_chosen")
+        return Verdict.accept("")
+    dispatcher.utter_message(response="utter_lit_tr_chosen", lit_tr=names[chosen])
+    return Verdict.accept(names[chosen])
 
 
 class ActionAskMoreHelp(Action):
@@ -70,19 +136,3 @@ class ActionAskMoreHelp(Action):
             return [SlotSet(MORE_HELP_INVITED, False)]
         dispatcher.utter_message(response="utter_ask_more_help")
         return []
-
-
-async def utter_lit_tr_list(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Step 19b/c: LIT TR data via CC ESDM 136; for the one-stop service (LSP), AP2T's
-    list of the customer's unit with each PIC's contact."""
-    idpel = tracker.get_slot("idpel")
-    try:
-        inspectors = await backoffice(tracker).lit_tr(idpel) if idpel else []
-    except BackofficeError:
-        inspectors = []
-    if inspectors:
-        listing = "; ".join(f"{i}. {lit.name} (PIC {lit.pic}, {lit.phone})"
-                            for i, lit in enumerate(inspectors, start=1))
-        dispatcher.utter_message(response="utter_lit_tr_list", lit_tr=listing)
-    else:
-        dispatcher.utter_message(response="utter_lit_tr_esdm")

@@ -1,22 +1,31 @@
 """The form base class: answers checked by ``bot/``, and the SOP's rules for every question.
 
-Handled once, here, for every question of a form:
-- two failed attempts at the same question hand the conversation to a CSO;
-- a correction of an earlier answer ("eh salah, dayanya 4.400 aja") is taken, and only the
-  answers that depend on it are asked again (``bot.sop.flow.invalidated_by``);
-- "batal" asks for confirmation first (``cancel_pending``), and a confirmed cancel ends the
-  request with an APKT Issued Closed ticket;
+Handled once, here, for every question of a form (the decisions and limits are
+``bot.sop``'s):
+- two failed attempts at the same question hand the conversation to a CSO
+  (``flow.after_failed_attempt``);
+- a correction of an earlier answer ("eh salah, dayanya 4.400 aja") is taken when the
+  customer says so (``answers.is_correction``), or gives a new value where only "ya" or
+  "tidak" is an answer (``flow.takes_corrections_unsaid``), and the value differs; only
+  the answers that depend on it are asked again (``flow.invalidated_by``);
+- facts given before they were asked (``bot.sop.facts``, noted at every message in the
+  ``noted_facts`` slot) answer their question when the form reaches it, confirmed, not
+  asked;
+- "batal" asks for confirmation first (``cancel_pending``) unless the question takes it as
+  its own answer (``flow.cancel_is_the_answer``); the confirmation is read in the
+  customer's words and never loops; a confirmed cancel ends the request (Issued Closed);
+- "maksudnya?" repeats the question (no failed attempt);
 - an answer that ends the request (``Verdict.outcome``) stops the form; the rule after the
   form runs ``action_conclude_request``.
 
 Subclasses implement ``check_<question>(text, dispatcher, tracker) -> Verdict`` for every
-question; the form's slots are mapped ``from_text`` for the requested slot, so every answer,
-even gibberish, reaches a check (and a failed check counts as a failed attempt).
+question; the form's slots are mapped ``from_text`` for the requested slot (questions off
+the script excepted, which rules answer), so every answer, even gibberish, reaches a check.
 """
 
 from __future__ import annotations
 
-import logging
+import contextvars
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,27 +37,37 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import answers, context, latest_entities, latest_intent
-from bot.sop.answers import yes_no
+from bot.sop import facts
+from bot.sop.answers import cancel_confirmation, is_correction
 from bot.sop.flow import (
-    ENTITY_QUESTION,
-    HandoffReason,
     Outcome,
     Question,
+    after_failed_attempt,
+    cancel_is_the_answer,
+    cancelled,
     correction_answers,
-    hand_over,
     invalidated_by,
-    issued_closed,
+    remaining_questions,
     step_of,
+    takes_corrections_unsaid,
 )
 
-logger = logging.getLogger(__name__)
-
-MAX_FAILED_ATTEMPTS = 2
 REQUESTED_SLOT = "requested_slot"
 FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
 CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked by the form
 CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
+CANCEL_UNCLEAR_SLOT = "cancel_unclear"  # the confirmation was not understood once
+NOTED_FACTS_SLOT = "noted_facts"
+
+# Set while a noted fact is checked: its text is not the latest message, whose intent
+# (a "tidak" to the question before, say) must not colour it.
+_CHECKING_NOTED_FACT = contextvars.ContextVar("checking_noted_fact", default=False)
+
+
+def answer_intent(tracker: Tracker) -> str | None:
+    """The intent of the answer being checked: the latest message's, none for a fact."""
+    return None if _CHECKING_NOTED_FACT.get() else latest_intent(tracker)
 
 
 @dataclass
@@ -88,6 +107,7 @@ class SopFormValidationAction(FormValidationAction):
     """Validation of a form whose questions and decisions come from ``bot.sop``."""
 
     takes_corrections = True  # answers to earlier questions of the SOP may be corrected
+    takes_facts = True  # facts noted earlier answer this form's questions
 
     @abstractmethod
     def name(self) -> str:
@@ -112,30 +132,53 @@ class SopFormValidationAction(FormValidationAction):
                                     domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
         extracted = tracker.slots_to_validate()
-        if requested not in extracted:
-            return []  # a digression (question, request for a person): rules answer it
-        text = str(extracted[requested] or "")
-        updates: dict[str, Any] = {requested: None}  # the raw text never stays in a slot
+        updates: dict[str, Any] = {}
+        if requested in extracted:
+            text = str(extracted[requested] or "")
+            updates[requested] = None  # the raw text never stays in a slot
+            noted = tracker.get_slot(NOTED_FACTS_SLOT)
+            if noted:  # this message's value for the question is its answer, not a fact
+                updates[NOTED_FACTS_SLOT] = facts.answered(noted, requested) or None
+                self._apply(tracker, updates)
+            updates.update(await self._read(requested, text, dispatcher, tracker))
+            self._apply(tracker, updates)
+        if self.takes_facts and not tracker.get_slot("sop_ending") \
+                and not tracker.get_slot(CANCEL_PENDING_SLOT):
+            updates.update(await self._take_noted_facts(dispatcher, tracker))
+        return [SlotSet(name, value) for name, value in updates.items()]
 
-        if requested == CANCEL_CONFIRMED_SLOT:
-            updates.update(self._confirm_cancel(text, dispatcher, tracker))
-        else:
-            correction = (self._correction_target(tracker, requested)
-                          if self.takes_corrections else None)
-            if correction is not None:
-                updates.update(await self._correct(correction, text, dispatcher, tracker))
-            else:
-                updates.update(await self._answer(requested, text, dispatcher, tracker))
+    @staticmethod
+    def _apply(tracker: Tracker, updates: dict[str, Any]) -> None:
         for name, value in updates.items():
             tracker.slots[name] = value
-        return [SlotSet(name, value) for name, value in updates.items()]
+
+    async def _read(self, requested: str, text: str, dispatcher: CollectingDispatcher,
+                    tracker: Tracker) -> dict[str, Any]:
+        intent = latest_intent(tracker)
+        if requested == CANCEL_CONFIRMED_SLOT:
+            return self._confirm_cancel(text, dispatcher, tracker)
+        if intent == "cancel" and not cancel_is_the_answer(requested):
+            return {CANCEL_PENDING_SLOT: True, CANCEL_FROM_SLOT: requested,
+                    CANCEL_UNCLEAR_SLOT: False}  # the form asks "yakin?" next
+        if intent == "ask_repeat" and self.repeats(requested):
+            dispatcher.utter_message(response="utter_repeat")
+            return {}  # the form asks the same question again
+        correction = (self._correction_target(tracker, requested)
+                      if self.takes_corrections else None)
+        if correction is not None:
+            return await self._correct(correction, text, dispatcher, tracker)
+        return await self._answer(requested, text, dispatcher, tracker)
+
+    def repeats(self, question: str) -> bool:
+        """Whether "maksudnya?" repeats ``question`` (else it is read as an answer)."""
+        return True
 
     @staticmethod
     def yes_or_no(reader: Callable[[str | None, str], bool | None], text: str,
                   dispatcher: CollectingDispatcher, tracker: Tracker) -> bool | None:
         """The customer's yes (True) or no (False) as ``reader`` (bot.sop.answers) reads
         it; None after telling the customer that "ya" or "tidak" is expected."""
-        answer = reader(latest_intent(tracker), text)
+        answer = reader(answer_intent(tracker), text)
         if answer is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
         return answer
@@ -155,9 +198,9 @@ class SopFormValidationAction(FormValidationAction):
         if not verdict.accepted and verdict.penalised:
             failures = int(tracker.get_slot(FAILED_ATTEMPTS_SLOT) or 0) + 1
             updates[FAILED_ATTEMPTS_SLOT] = failures
-            if failures >= MAX_FAILED_ATTEMPTS:
-                updates.update(outcome_slots(hand_over(
-                    HandoffReason.REPEATED_FAILURES, step_of(question), question=question)))
+            handover = after_failed_attempt(failures, question)
+            if handover is not None:
+                updates.update(outcome_slots(handover))
                 updates[FAILED_ATTEMPTS_SLOT] = 0
         return updates
 
@@ -168,20 +211,70 @@ class SopFormValidationAction(FormValidationAction):
             raise NotImplementedError(f"{type(self).__name__} has no check_{question}")
         return await check(text, dispatcher, tracker)
 
+    # --- facts given before they were asked ---------------------------------------------
+
+    async def _take_noted_facts(self, dispatcher: CollectingDispatcher,
+                                tracker: Tracker) -> dict[str, Any]:
+        """Answer the next questions from the noted facts, in SOP order, until one has
+        none (that one is asked) or a noted value is refused (it is dropped; the refusal
+        says why, and the question is asked)."""
+        updates: dict[str, Any] = {}
+        noted = dict(tracker.get_slot(NOTED_FACTS_SLOT) or {})
+        while True:
+            pending = remaining_questions(answers(tracker), context(tracker))
+            if not pending:
+                break
+            found = facts.noted_answer(pending[0], noted, tracker.get_slot("applicant_role"))
+            if found is None:
+                break
+            key, value = found
+            del noted[key]
+            question = pending[0].value
+            token = _CHECKING_NOTED_FACT.set(True)
+            try:
+                verdict = await self._check(question, value, dispatcher, tracker)
+            finally:
+                _CHECKING_NOTED_FACT.reset(token)
+            step = dict(verdict.slots)
+            if verdict.accepted:
+                step[question] = verdict.value
+                self.confirm_noted(question, verdict, dispatcher)
+            if verdict.outcome is not None:
+                step.update(outcome_slots(verdict.outcome))
+            self._apply(tracker, step)
+            updates.update(step)
+            if not verdict.accepted or verdict.outcome is not None:
+                break
+        if noted != (tracker.get_slot(NOTED_FACTS_SLOT) or {}):
+            updates[NOTED_FACTS_SLOT] = noted or None
+        return updates
+
+    def confirm_noted(self, question: str, verdict: Verdict,
+                      dispatcher: CollectingDispatcher) -> None:
+        """Say that a noted fact was taken (checks that already confirm need nothing)."""
+
     # --- corrections ---------------------------------------------------------------
 
     def _correction_target(self, tracker: Tracker,
                            requested: str) -> tuple[Question, dict[str, Any]] | None:
         """The earlier, already answered question that this message corrects, if any, and
-        the other answers the correction implies."""
+        the other answers the correction implies. A value for an earlier question is a
+        correction only when the customer corrects, and says something new."""
+        text = ((tracker.latest_message or {}).get("text") or "")
+        if not (takes_corrections_unsaid(requested)
+                or is_correction(latest_intent(tracker), text)):
+            return None
         entities = latest_entities(tracker)
-        for entity, question in ENTITY_QUESTION.items():
-            if entity not in entities or question.value == requested:
+        given = answers(tracker)
+        for entity, question in facts.FACT_QUESTION.items():
+            if question is None or entity not in entities or question.value == requested:
                 continue
-            implied = correction_answers(question, answers(tracker), context(tracker))
+            if str(entities[entity]) == _as_text(given.get(question.value)):
+                continue  # the same value: repeated, not changed
+            implied = correction_answers(question, given, context(tracker))
             if implied is not None:
                 return question, implied
-        return None  # nothing earlier is named: the message answers the requested question
+        return None  # nothing earlier is changed: the message answers the requested question
 
     async def _correct(self, target: tuple[Question, dict[str, Any]], text: str,
                        dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
@@ -202,15 +295,27 @@ class SopFormValidationAction(FormValidationAction):
 
     def _confirm_cancel(self, text: str, dispatcher: CollectingDispatcher,
                         tracker: Tracker) -> dict[str, Any]:
-        answer = self.yes_or_no(yes_no, text, dispatcher, tracker)
-        if answer is None:
-            return {}  # the form asks again
-        updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None}
+        """"Yakin ingin membatalkan?": yes ends the request, no goes on; an answer not
+        understood is asked once more, and a second one goes on (the question never
+        loops, and nothing is cancelled on a guess)."""
+        answer = cancel_confirmation(latest_intent(tracker), text)
+        if answer is None and not tracker.get_slot(CANCEL_UNCLEAR_SLOT):
+            dispatcher.utter_message(response="utter_expect_yes_no")
+            return {CANCEL_UNCLEAR_SLOT: True}  # the form asks again
+        updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None,
+                                   CANCEL_UNCLEAR_SLOT: False}
         if answer:
-            step = step_of(tracker.get_slot(CANCEL_FROM_SLOT), default=20)
-            updates.update(outcome_slots(issued_closed(
-                "Pelanggan membatalkan permohonan", step, cancelled=True)))
+            step = step_of(tracker.get_slot(CANCEL_FROM_SLOT))
+            updates.update(outcome_slots(cancelled(step)))
             dispatcher.utter_message(response="utter_cancelled")
         else:
             dispatcher.utter_message(response="utter_cancel_withdrawn")
         return updates
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -20,12 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import answers
-from actions.custom_forms import (
-    CANCEL_CONFIRMED_SLOT,
-    CANCEL_FROM_SLOT,
-    CANCEL_PENDING_SLOT,
-    outcome_slots,
-)
+from actions.custom_forms import CANCEL_CONFIRMED_SLOT, CANCEL_FROM_SLOT, outcome_slots
 from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.identifiers import mask
@@ -127,29 +122,53 @@ class ActionConcludeRequest(Action):
                 kelurahan=slot(Question.KELURAHAN.value)))
         client = backoffice(tracker)
         try:
-            info = await client.info()
             registration = await client.save_registration(request)
-            dil = await client.customer(slot("idpel"))
-            if dil.dil_phones.mobile != request.applicant.mobile_phone:  # step 13c
-                await client.update_dil_mobile(slot("idpel"), request.applicant.mobile_phone)
-        except Refused as refusal:
-            why = flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, 15,
-                                 refused=refusal.message)
-            return self._handover(why)
+        except Refused as refusal:  # AP2T's business answer, not an outage
+            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_REFUSED,
+                                                 flow.STEP_SAVE, refused=refusal.message))
         except BackofficeError:
-            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, 15))
+            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE,
+                                                 flow.STEP_SAVE))
+        # Saved: the customer hears the number whatever happens next.
         dispatcher.utter_message(response="utter_registration_saved",
                                  registration_number=registration.registration_number)
-        dispatcher.utter_message(response="utter_documents", stamps=info.spjbtl_stamps,
-                                 stamp_value=rupiah(info.stamp_duty_rp),
-                                 owner_and_applicant=(
-                                     "pemilik dan pemohon" if slot("applicant_role")
-                                     == flow.AUTHORISED else "pemilik"))
+        await self._documents(dispatcher, tracker, client)
         dispatcher.utter_message(response="utter_payment_places")
+        await self._update_dil_mobile(tracker, client, request.applicant.mobile_phone)
         return [SlotSet("sop_ending", Ending.SAVED.value),
                 SlotSet("registration_number", registration.registration_number),
                 SlotSet("registration_expires", long_date(registration.expires_at)),
+                SlotSet("one_stop_service", registration.one_stop_service),
                 FollowupAction(CLOSING_FORM)]
+
+    @staticmethod
+    async def _documents(dispatcher: CollectingDispatcher, tracker: Tracker, client) -> None:
+        """Step 16: the stamps and KTP copies, with today's stamp value from AP2T."""
+        authorised = tracker.get_slot("applicant_role") == flow.AUTHORISED
+        try:
+            info = await client.info()
+        except BackofficeError:
+            dispatcher.utter_message(response="utter_documents_general")
+            return
+        dispatcher.utter_message(
+            response="utter_documents_authorised" if authorised else "utter_documents",
+            stamps=info.spjbtl_stamps, stamp_value=rupiah(info.stamp_duty_rp))
+
+    @staticmethod
+    async def _update_dil_mobile(tracker: Tracker, client, mobile: str) -> None:
+        """Step 13c: the DIL's mobile becomes the one given. Its failure does not undo the
+        saved registration: a CSO ticket asks for the update."""
+        idpel = tracker.get_slot("idpel")
+        try:
+            dil = await client.customer(idpel)
+            if dil.dil_phones.mobile != mobile:
+                await client.update_dil_mobile(idpel, mobile)
+        except BackofficeError as error:
+            logger.error("DIL mobile update for conversation %s failed: %s",
+                         mask(tracker.sender_id), error)
+            await record_ticket(tracker, Ending.CSO_HANDOFF.value,
+                                flow.HANDOFF_REASON_TEXT[HandoffReason.DIL_UPDATE_FAILED],
+                                flow.STEP_SAVE, {"dil_update_failed": True})
 
     @staticmethod
     def _handover(outcome: flow.Outcome) -> list[EventType]:
@@ -185,20 +204,3 @@ class ActionHandOver(Action):
         dispatcher.utter_message(response="utter_intimacy")
         return events + [SlotSet("ticket_number", number), SlotSet("requested_slot", None),
                          ActiveLoop(None), ConversationPaused()]
-
-
-class ActionConfirmCancel(Action):
-    """"Batal": marks the cancel as pending and remembers the interrupted question; the
-    form then asks for the confirmation (``cancel_confirmed``) and its base class reads
-    the answer."""
-
-    def name(self) -> str:
-        return "action_confirm_cancel"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        requested = tracker.get_slot("requested_slot")
-        events: list[EventType] = [SlotSet(CANCEL_PENDING_SLOT, True)]
-        if requested != CANCEL_CONFIRMED_SLOT:  # "batal" twice: keep the first question
-            events.append(SlotSet(CANCEL_FROM_SLOT, requested))
-        return events

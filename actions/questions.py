@@ -7,14 +7,16 @@ registration) the answer gives it; otherwise the general rule of the SOP.
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
-from actions.closing_form import utter_lit_tr_list
-from actions.conversation import latest_intent
+from actions.closing_form import choose_lit_tr, lit_tr_names
+from actions.conversation import latest_intent, latest_text
 from bot.backoffice.client import BackofficeError
+from bot.sop import flow
+from bot.sop.answers import choice
 from bot.sop.formatting import rupiah
 
 STATIC_ANSWERS = {
@@ -31,6 +33,13 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        if (tracker.get_slot("requested_slot") == flow.LIT_TR_CHOICE
+                and choice(text, await lit_tr_names(tracker)) is not None):
+            # "PT Inspeksi Listrik Nusantara" at the LIT TR choice reads like a question
+            # about LIT TR: a name of the list is the answer
+            chosen = await choose_lit_tr(text, dispatcher, tracker)
+            return [SlotSet(flow.LIT_TR_CHOICE, chosen.value)]
         intent = latest_intent(tracker)
         slot = tracker.get_slot
         if intent == "ask_cost":
@@ -48,9 +57,9 @@ class ActionAnswerQuestion(Action):
             await self.documents(dispatcher, tracker)
         elif intent == "ask_registration_validity":
             await self.validity(dispatcher, tracker)
-        elif intent == "ask_slo":
+        elif intent == "ask_slo":  # step 19a, and 19b: LIT TR data from ESDM
             dispatcher.utter_message(response="utter_slo_advice")
-            await utter_lit_tr_list(dispatcher, tracker)
+            dispatcher.utter_message(response="utter_lit_tr_esdm")
         else:
             dispatcher.utter_message(response=STATIC_ANSWERS.get(intent, "utter_out_of_scope"))
         return []

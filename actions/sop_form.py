@@ -1,8 +1,9 @@
 """Validation of ``perubahan_daya_form``: one check per question of the SOP (steps 2-14).
 
 Each check reads the customer's words with ``bot.language`` / ``bot.sop.answers``, asks the
-back office through the client, and returns a ``Verdict``; the SOP's decisions come from
-``bot.sop.flow``. What the customer is told is a response of ``domain.yml``.
+back office through the client, and returns a ``Verdict``; what the answer leads to is
+``bot.sop``'s decision (``flow``, ``power``). What the customer is told is a response of
+``domain.yml``, named here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backoffice import backoffice
-from actions.conversation import answers, context, latest_intent, now
-from actions.custom_forms import SopFormValidationAction, Verdict
+from actions.conversation import answers, context, now
+from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
 from bot.backoffice.client import BackofficeError, NotFound, Refused
 from bot.identifiers import PhoneKind
 from bot.language import (
@@ -26,15 +27,30 @@ from bot.language import (
     parse_power,
 )
 from bot.places import match_place
-from bot.sop import flow
-from bot.sop.answers import address, applicant_role, caller_display, person_name, yes_no
+from bot.sop import flow, power
+from bot.sop.answers import (
+    address,
+    alternative_accepted,
+    applicant_role,
+    caller_display,
+    person_name,
+    takes_the_advice,
+    yes_no,
+)
 from bot.sop.answers import proceed as read_proceed
-from bot.sop.flow import HandoffReason
-from bot.sop.formatting import power, rupiah, tariff_and_power
+from bot.sop.flow import HandoffReason, Question
+from bot.sop.formatting import power as power_text
+from bot.sop.formatting import rupiah, tariff_and_power
 
 FORM = "perubahan_daya_form"
 NO_EMAIL = ""  # the email question answered "tidak punya email"
-MAX_UNKNOWN_NUMBERS = 3  # "at most 2 retries" (sop-behaviour.md, step 4)
+
+# What a refusal of the back office (its error code) is told as; anything else is the
+# generic utter_backoffice_refused.
+REFUSALS = {
+    "invalid_power": "utter_power_out_of_range",
+    "stroom_awal_out_of_range": "utter_amount_out_of_range",
+}
 
 
 def unavailable(tracker: Tracker) -> Verdict:
@@ -42,6 +58,12 @@ def unavailable(tracker: Tracker) -> Verdict:
     requested = tracker.get_slot("requested_slot")
     return Verdict.end(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE,
                                       flow.step_of(requested)))
+
+
+def refused(refusal: Refused, dispatcher: CollectingDispatcher, **values: Any) -> Verdict:
+    dispatcher.utter_message(response=REFUSALS.get(refusal.code or "",
+                                                   "utter_backoffice_refused"), **values)
+    return Verdict.refuse()
 
 
 class ValidatePerubahanDayaForm(SopFormValidationAction):
@@ -52,6 +74,23 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         if tracker.get_slot("sop_ending"):
             return []  # the request has ended: the form stops
         return [q.value for q in flow.applicable_questions(answers(tracker), context(tracker))]
+
+    def confirm_noted(self, question: str, verdict: Verdict,
+                      dispatcher: CollectingDispatcher) -> None:
+        """A fact given earlier, taken now: said back (the customer number and the power are
+        said back by their own step already)."""
+        value = verdict.value
+        said = {Question.STROOM_AWAL.value: lambda: {"amount": rupiah(int(value))},
+                Question.KECAMATAN.value: lambda: {"kecamatan": value},
+                Question.KELURAHAN.value: lambda: {"kelurahan": value},
+                Question.EMAIL.value: lambda: {"email": value},
+                Question.OWNER_NIK.value: dict, Question.APPLICANT_NIK.value: dict,
+                Question.MOBILE_PHONE.value: lambda: {"phone": value},
+                Question.CALLER_PHONE_USABLE.value: lambda: {
+                    "phone": verdict.slots.get("mobile_phone")}}
+        if question in said:
+            name = "mobile_phone" if question == Question.CALLER_PHONE_USABLE.value else question
+            dispatcher.utter_message(response=f"utter_noted_{name}", **said[question]())
 
     # --- step 2: name ----------------------------------------------------------------
 
@@ -80,7 +119,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_customer_number(self, text: str, dispatcher: CollectingDispatcher,
                                     tracker: Tracker) -> Verdict:
-        if latest_intent(tracker) in ("not_ready", "deny"):
+        if answer_intent(tracker) in ("not_ready", "deny"):
             dispatcher.utter_message(response="utter_customer_number_not_ready")
             return Verdict.end(flow.after_customer_number_unavailable())
         number = parse_customer_number(text)
@@ -93,10 +132,10 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             arrears = await client.arrears(customer.idpel)
         except NotFound:
             unknown = int(tracker.get_slot("unknown_numbers") or 0) + 1
-            if unknown >= MAX_UNKNOWN_NUMBERS:
+            given_up = flow.after_unknown_number(unknown)
+            if given_up is not None:
                 dispatcher.utter_message(response="utter_customer_number_not_ready")
-                return Verdict.end(flow.after_customer_number_unavailable(),
-                                   unknown_numbers=unknown)
+                return Verdict.end(given_up, unknown_numbers=unknown)
             dispatcher.utter_message(response="utter_customer_not_found", number=number.value)
             return Verdict.refuse(penalised=False, unknown_numbers=unknown)
         except BackofficeError:
@@ -126,53 +165,71 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 5 and 7: target power, tariff, AP2T notification ------------------------
 
+    async def _decide_power(self, target: int, dispatcher: CollectingDispatcher,
+                            tracker: Tracker) -> tuple[power.PowerDecision, Any] | Verdict:
+        """AP2T's check of ``target`` and the SOP's decision; a Verdict when it cannot be
+        made (refused, unreachable)."""
+        try:
+            check = await backoffice(tracker).power_change(tracker.get_slot("idpel"), target)
+        except Refused as refusal:
+            return refused(refusal, dispatcher)
+        except BackofficeError:
+            return unavailable(tracker)
+        notification = check.notification
+        decision = power.decide(
+            power.Ap2tCheck(
+                current_va=check.current_va, higher=check.higher, standard=check.standard,
+                nearest_below_va=check.nearest_below_va, nearest_above_va=check.nearest_above_va,
+                route=check.route.value if check.route else None, notified=notification is not None,
+                alternative_va=notification.alternative_va if notification else None),
+            tracker.get_slot("unit_name") or "", tracker.get_slot("unit_address") or "")
+        return decision, check
+
+    def _say_why_not(self, decision: power.PowerDecision, target: int, current_va: int,
+                     dispatcher: CollectingDispatcher) -> Verdict:
+        """A figure that is no request yet (not higher, not a standard step): the customer
+        is told why and asked again, without a failed attempt."""
+        if decision.verdict is power.PowerVerdict.NOT_HIGHER:
+            dispatcher.utter_message(response="utter_power_not_higher", target=power_text(target),
+                                     current=power_text(current_va))
+        else:
+            dispatcher.utter_message(response="utter_power_not_standard", target=power_text(target),
+                                     nearest=" atau ".join(power_text(va)
+                                                           for va in decision.nearest_va))
+        return Verdict.refuse(penalised=False)
+
     async def check_target_power_va(self, text: str, dispatcher: CollectingDispatcher,
                                     tracker: Tracker) -> Verdict:
         target = parse_power(text)
         if target is None:
             dispatcher.utter_message(response="utter_invalid_power")
             return Verdict.refuse()
-        try:
-            check = await backoffice(tracker).power_change(tracker.get_slot("idpel"), target)
-        except Refused as refusal:
-            dispatcher.utter_message(response="utter_power_refused", reason=refusal.message)
-            return Verdict.refuse()
-        except BackofficeError:
-            return unavailable(tracker)
-        # A figure that is no standard step, or not higher, is no request yet: the nearest
-        # steps are offered first (step 5); only a possible request is routed elsewhere.
-        # The customer cannot know the steps: an impossible figure is told why (with the
-        # nearest steps) and asked again, without counting as a failed attempt.
-        if not check.higher:
-            dispatcher.utter_message(response="utter_power_not_higher", target=power(target),
-                                     current=power(check.current_va))
-            return Verdict.refuse(penalised=False)
-        if not check.standard:
-            nearest = [power(va) for va in (check.nearest_below_va, check.nearest_above_va)
-                       if va and va > check.current_va]
-            dispatcher.utter_message(response="utter_power_not_standard", target=power(target),
-                                     nearest=" atau ".join(nearest))
-            return Verdict.refuse(penalised=False)
-        route = check.route.value if check.route else None
-        if route and route != "none":
-            dispatcher.utter_message(response="utter_route_elsewhere",
-                                     reason=" ".join(check.problems) or "")
-            return Verdict.end(flow.after_route(route), target)
+        decided = await self._decide_power(target, dispatcher, tracker)
+        if isinstance(decided, Verdict):
+            return decided
+        decision, check = decided
+        if decision.asks_again:
+            return self._say_why_not(decision, target, check.current_va, dispatcher)
+        if decision.verdict is power.PowerVerdict.ROUTED:
+            dispatcher.utter_message(response=f"utter_route_{check.route.value}")
+            return Verdict.end(decision.outcome, target)
+        if decision.verdict is power.PowerVerdict.UNIT:
+            dispatcher.utter_message(response="utter_ap2t_refused_to_unit",
+                                     target_power=power_text(target),
+                                     notification_reason=check.notification.reason)
+            return Verdict.end(decision.outcome, target)
         slots: dict[str, Any] = {
             "new_tariff": check.new_tariff,
             "new_tariff_power": tariff_and_power(check.new_tariff or "", target),
             "use": check.use,
             "phase_change": check.phase_change,
-            "ap2t_notification": check.notification is not None,
-            "alternative_va": None,
-            "notification_reason": None,
+            "ap2t_notification": decision.verdict is power.PowerVerdict.ALTERNATIVE,
+            "alternative_va": decision.alternative_va,
+            "alternative_power": (power_text(decision.alternative_va)
+                                  if decision.alternative_va else None),
+            "notification_reason": check.notification.reason if check.notification else None,
+            "target_power": power_text(target),
         }
-        if check.notification is not None:
-            slots["alternative_va"] = check.notification.alternative_va
-            slots["alternative_power"] = (power(check.notification.alternative_va)
-                                          if check.notification.alternative_va else None)
-            slots["notification_reason"] = check.notification.reason
-            slots["target_power"] = power(target)
         return Verdict.accept(target, **slots)
 
     async def check_tariff_confirmed(self, text: str, dispatcher: CollectingDispatcher,
@@ -181,46 +238,60 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         if confirmed is None:
             return Verdict.refuse()
         if not confirmed:  # the use is not the one in AP2T: a change of use
+            dispatcher.utter_message(response="utter_route_not_this_sop")
             return Verdict.end(flow.after_tariff_confirmation(False), False)
         dispatcher.utter_message(response="utter_tariff_policy")  # step 6
         return Verdict.accept(True)
 
     async def check_accept_alternative(self, text: str, dispatcher: CollectingDispatcher,
                                        tracker: Tracker) -> Verdict:
-        accepted = self.yes_or_no(yes_no, text, dispatcher, tracker)
+        alternative = int(tracker.get_slot("alternative_va") or 0)
+        accepted = alternative_accepted(
+            answer_intent(tracker), text, parse_power(text),
+            int(tracker.get_slot("target_power_va") or 0), alternative)
         if accepted is None:
+            dispatcher.utter_message(response="utter_expect_yes_no")
             return Verdict.refuse()
-        if not accepted or not tracker.get_slot("alternative_va"):
+        if not accepted:
             dispatcher.utter_message(response="utter_directed_to_unit")
-            outcome = flow.after_alternative(False, tracker.get_slot("unit_name") or "",
-                                             tracker.get_slot("unit_address") or "")
-            return Verdict.end(outcome, False)
-        alternative = int(tracker.get_slot("alternative_va"))
-        try:
-            check = await backoffice(tracker).power_change(tracker.get_slot("idpel"), alternative)
-        except BackofficeError:
-            return unavailable(tracker)
+            return Verdict.end(flow.after_alternative(
+                False, tracker.get_slot("unit_name") or "",
+                tracker.get_slot("unit_address") or ""), False)
+        decided = await self._decide_power(alternative, dispatcher, tracker)
+        if isinstance(decided, Verdict):
+            return decided
+        decision, check = decided
+        if decision.verdict is power.PowerVerdict.ROUTED:  # the same routes as any target
+            dispatcher.utter_message(response=f"utter_route_{check.route.value}")
+            return Verdict.end(decision.outcome, True, target_power_va=alternative)
         new_tariff_power = tariff_and_power(check.new_tariff or "", alternative)
         dispatcher.utter_message(response="utter_alternative_taken",
                                  new_tariff_power=new_tariff_power)
         return Verdict.accept(True, target_power_va=alternative, new_tariff=check.new_tariff,
                               new_tariff_power=new_tariff_power, use=check.use,
-                              phase_change=check.phase_change)
+                              phase_change=check.phase_change,
+                              target_power=power_text(alternative))
 
     # --- step 8: stroom awal -----------------------------------------------------------
 
     async def check_stroom_awal_rp(self, text: str, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        amount = parse_amount(text)
+        advised = tracker.get_slot("advised_stroom_awal_rp")
+        amount = int(advised) if advised and takes_the_advice(text) else parse_amount(text)
         if amount is None:
             dispatcher.utter_message(response="utter_invalid_amount")
             return Verdict.refuse()
+        client = backoffice(tracker)
         try:
-            await backoffice(tracker).quote(tracker.get_slot("idpel"),
-                                     int(tracker.get_slot("target_power_va")), amount)
+            await client.quote(tracker.get_slot("idpel"),
+                               int(tracker.get_slot("target_power_va")), amount)
         except Refused as refusal:
-            dispatcher.utter_message(response="utter_amount_refused", reason=refusal.message)
-            return Verdict.refuse()
+            try:
+                info = await client.info()
+            except BackofficeError:
+                return unavailable(tracker)
+            return refused(refusal, dispatcher, min_amount=rupiah(info.stroom_awal_min_rp),
+                           max_amount=rupiah(info.stroom_awal_max_rp))
         except BackofficeError:
             return unavailable(tracker)
         return Verdict.accept(amount)
@@ -236,21 +307,22 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_decliner_is_owner(self, text: str, dispatcher: CollectingDispatcher,
                                       tracker: Tracker) -> Verdict:
-        intent = latest_intent(tracker)
+        intent = answer_intent(tracker)
         is_owner = True if applicant_role(intent, text) else yes_no(intent, text)
         if is_owner is None:
             dispatcher.utter_message(response="utter_expect_owner_or_authorised")
             return Verdict.refuse()
-        if not is_owner:
+        outcome = flow.after_decliner(is_owner)
+        if not outcome.carries_on:
             dispatcher.utter_message(response="utter_not_proceeding")
-            return Verdict.end(flow.after_proceed(False, decliner_is_owner=False), False)
+            return Verdict.end(outcome, False)
         return Verdict.accept(True)
 
     # --- step 12: owner or authorised, area, NIKs, applicant, email --------------------
 
     async def check_applicant_role(self, text: str, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        role = applicant_role(latest_intent(tracker), text)
+        role = applicant_role(answer_intent(tracker), text)
         if role is None:
             dispatcher.utter_message(response="utter_expect_owner_or_authorised")
             return Verdict.refuse()
@@ -292,10 +364,11 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
                    tracker: Tracker) -> Verdict:
         nik = parse_nik(text, now(tracker).date())
         if nik is None:
-            dispatcher.utter_message(response="utter_invalid_nik", reason="")
+            dispatcher.utter_message(response="utter_invalid_nik")
             return Verdict.refuse()
         if not nik.valid:
-            dispatcher.utter_message(response="utter_invalid_nik", reason=nik.problem)
+            dispatcher.utter_message(response=f"utter_invalid_nik_{nik.code}",
+                                     digits=len(nik.nik))
             return Verdict.refuse()
         return Verdict.accept(nik.nik)
 
@@ -327,7 +400,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
                           tracker: Tracker) -> Verdict:
         email = parse_email(text)
         declining = tracker.get_slot("proceed") is False
-        if email is None and yes_no(latest_intent(tracker), text) is False:
+        if email is None and yes_no(answer_intent(tracker), text) is False:
             # "tidak punya email": the request goes on without one (the registration
             # number is what counts); one who does not go on gets the closing (11b)
             if declining:

@@ -46,7 +46,7 @@ from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketRequest
 from bot.identifiers import mask
 from bot.sop import clock
-from bot.sop.flow import step_of
+from bot.sop.flow import HANDOFF_REASON_TEXT, HandoffReason, step_of
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +190,7 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
     request = TicketRequest(
         kind="cso_handoff", sop_step=step, conversation_id=conversation_id,
         idpel=tracker.get_slot("idpel"), idempotency_key=key,
-        reason="Gangguan sistem: aksi asisten tidak dapat dijalankan; mohon ditindaklanjuti "
-               "bila pelanggan tidak melanjutkan",
+        reason=HANDOFF_REASON_TEXT[HandoffReason.ASSISTANT_FAILED],
         data=_ticket_data(tracker, failure))
     metadata = (tracker.latest_message.metadata if tracker.latest_message else None) or {}
     try:
