@@ -11,6 +11,13 @@ first).
 |---|---|---|
 | ``RemoteAction.run`` | a failed action-server call is retried once, then reported to the customer and a CSO instead of its events being lost | ``action_failures`` |
 | ``LoopAction.run`` | a form whose validation fails keeps its open question and drops this turn's raw answer | ``action_failures`` |
+| ``RemoteAction._validate_action_result`` | the schema is checked and compiled once, not for every answer (half the CPU under load) | ``fast_validation`` |
+| ``rasa.core.run.load_agent_on_start`` | the model is warmed before the server answers (the first turns took 4 to 7 s) | ``warm_up`` |
+| ``Event.resolve_by_type`` | event classes from a table, not a walk of the class tree per event (12% of the CPU) | ``event_types`` |
+| ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
+
+Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
+``save`` and ``_event_query``, which ``tracker_store.CachedSQLTrackerStore`` extends.
 """
 
 from __future__ import annotations
@@ -21,9 +28,19 @@ import inspect
 from collections.abc import Callable
 
 # (module, class, function) -> sha256 (first 16 hex digits) of its rasa 3.6.21 source
-UPSTREAM = {
+UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.action", "RemoteAction", "run"): "ccabf6f1160d527a",
     ("rasa.core.actions.loops", "LoopAction", "run"): "3b5bf747e0d90c12",
+    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"): "f8cdb4be68123961",
+    ("rasa.core.run", None, "load_agent_on_start"): "b23e12447febeb64",
+    ("rasa.shared.core.events", "Event", "resolve_by_type"): "b5cf570fa7f286c7",
+    ("rasa.core.actions.action", "ActionExtractSlots", "run"): "13487835d751b652",
+    ("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action"):
+        "3f1249f61cf252e0",
+    # relied on by tracker_store.CachedSQLTrackerStore, not replaced
+    ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve"): "0d99846daced97d3",
+    ("rasa.core.tracker_store", "SQLTrackerStore", "save"): "57165e46eab3de08",
+    ("rasa.core.tracker_store", "SQLTrackerStore", "_event_query"): "cd44f7901b860bfd",
 }
 
 
@@ -35,9 +52,13 @@ def fingerprint(function: Callable) -> str:
     return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
 
 
-def _upstream(module: str, cls: str, name: str):
-    owner = getattr(__import__(module, fromlist=[cls]), cls)
-    function = owner.__dict__[name]
+def _upstream(module: str, cls: str | None, name: str):
+    """(owner, original function): ``cls`` None for a function of the module."""
+    imported = __import__(module, fromlist=[cls or name])
+    owner = imported if cls is None else getattr(imported, cls)
+    function = owner.__dict__[name] if cls is not None else getattr(owner, name)
+    if isinstance(function, staticmethod):
+        function = function.__func__
     original = getattr(function, "__wrapped__", function)
     found = fingerprint(original)
     if found != UPSTREAM[(module, cls, name)]:
@@ -47,13 +68,30 @@ def _upstream(module: str, cls: str, name: str):
     return owner, original
 
 
-def _wrap(module: str, cls: str, name: str, replacement) -> None:
+def _wrap(module: str, cls: str | None, name: str, replacement) -> None:
+    """``owner.name`` becomes ``replacement(original, self, *args)`` (awaited for a
+    coroutine function); for a module's function (``cls`` None) without ``self``."""
     owner, original = _upstream(module, cls, name)
-
-    @functools.wraps(original)
-    async def wrapper(self, *args, **kwargs):
-        return await replacement(original, self, *args, **kwargs)
-
+    if cls is not None and isinstance(owner.__dict__[name], staticmethod):
+        @functools.wraps(original)
+        def static(*args, **kwargs):
+            return replacement(original, *args, **kwargs)
+        setattr(owner, name, staticmethod(static))
+        return
+    if cls is None:
+        @functools.wraps(original)
+        async def function(*args, **kwargs):
+            return await replacement(original, *args, **kwargs)
+        setattr(owner, name, function)
+        return
+    if inspect.iscoroutinefunction(original):
+        @functools.wraps(original)
+        async def wrapper(self, *args, **kwargs):
+            return await replacement(original, self, *args, **kwargs)
+    else:
+        @functools.wraps(original)
+        def wrapper(self, *args, **kwargs):
+            return replacement(original, self, *args, **kwargs)
     setattr(owner, name, wrapper)
 
 
@@ -65,9 +103,27 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from bot.rasa_runtime import action_failures
+    from bot.rasa_runtime import (
+        action_failures,
+        conversation_slots,
+        event_types,
+        fast_validation,
+        warm_up,
+    )
+
+    for relied_on in (("rasa.core.tracker_store", "SQLTrackerStore", name)
+                      for name in ("retrieve", "save", "_event_query")):
+        _upstream(*relied_on)  # raises UpstreamChanged
 
     _wrap("rasa.core.actions.action", "RemoteAction", "run",
           action_failures.run_remote_action_reporting)
     _wrap("rasa.core.actions.loops", "LoopAction", "run", action_failures.run_loop_reporting)
+    _wrap("rasa.core.actions.action", "RemoteAction", "_validate_action_result",
+          fast_validation.validate_action_result)
+    _wrap("rasa.core.run", None, "load_agent_on_start", warm_up.load_and_warm)
+    _wrap("rasa.shared.core.events", "Event", "resolve_by_type", event_types.resolve_by_type)
+    _wrap("rasa.core.actions.action", "ActionExtractSlots", "run",
+          conversation_slots.extract_slots)
+    _wrap("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action",
+          conversation_slots.validate_extracted)
     _installed = True

@@ -218,3 +218,25 @@ def test_the_wrapped_functions_are_rasa_3_6_21s():
     for key, expected in runtime.UPSTREAM.items():
         _owner, original = runtime._upstream(*key)
         assert runtime.fingerprint(original) == expected
+
+
+def test_action_results_are_validated_as_strictly_as_upstream():
+    """The compiled validator accepts and refuses what jsonschema.validate does, with the
+    same error."""
+    import jsonschema
+
+    valid = {"events": [{"event": "slot", "name": "idpel", "value": "532110000101"}],
+             "responses": [{"response": "utter_greet"}]}
+    invalid = [{"events": [{"event": "slot", "name": "x", "timestamp": "noon"}]},
+               {"events": [{"name": "no event key"}]}, {"responses": "not a list"},
+               {"events": [{"event": "nonsense"}]}]
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result(valid) is True
+    schema = RemoteAction.action_response_format_spec()
+    for result in invalid:
+        with pytest.raises(jsonschema.ValidationError) as upstream:
+            jsonschema.validate(result, schema)
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            action._validate_action_result(result)
+        assert ours.value.message.startswith(upstream.value.message)
+        assert "Failed to validate Action server response" in ours.value.message

@@ -1,0 +1,93 @@
+"""The cached SQL tracker store reads what the database holds, and the event-type table
+answers as upstream's walk does."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
+
+import bot.rasa_runtime as runtime
+from bot.rasa_runtime.tracker_store import CachedSQLTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(autouse=True)
+def installed():
+    runtime.install()
+
+
+def test_every_event_type_resolves_as_upstream():
+    upstream = Event.resolve_by_type.__wrapped__
+    for cls in all_subclasses(Event):
+        assert Event.resolve_by_type(cls.type_name) is upstream(cls.type_name)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("nonsense", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("nonsense")
+
+
+def store(db: Path) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+
+
+def turn(tracker, text: str, slot: str, value) -> None:
+    tracker.update_with_events([ActionExecuted("action_listen"), UserUttered(text),
+                                SlotSet(slot, value)], DOMAIN)
+
+
+def test_a_saved_conversation_is_kept_and_what_the_database_holds(tmp_path):
+    async def scenario():
+        one = store(tmp_path / "t.db")
+        tracker = await one.get_or_create_tracker("c-1")
+        turn(tracker, "halo", "idpel", "532110000101")
+        await one.save(tracker)
+        again = await one.retrieve("c-1")
+        assert again is tracker  # kept: no read of every event
+        turn(again, "2200", "target_power_va", 2200.0)
+        await one.save(again)
+        fresh = await store(tmp_path / "t.db").retrieve("c-1")  # from the database
+        assert [e.as_dict() for e in fresh.events] == [e.as_dict() for e in again.events]
+        assert fresh.get_slot("target_power_va") == 2200.0
+
+    asyncio.run(scenario())
+
+
+def test_another_writer_or_a_failed_turn_makes_it_read_the_database(tmp_path):
+    async def scenario():
+        one, other = store(tmp_path / "t.db"), store(tmp_path / "t.db")
+        tracker = await one.get_or_create_tracker("c-2")
+        turn(tracker, "halo", "idpel", "532110000101")
+        await one.save(tracker)
+        # another Rasa instance goes on with the conversation
+        elsewhere = await other.retrieve("c-2")
+        turn(elsewhere, "3500", "target_power_va", 3500.0)
+        await other.save(elsewhere)
+        seen = await one.retrieve("c-2")
+        assert seen is not tracker and seen.get_slot("target_power_va") == 3500.0
+        await one.save(seen)
+        # a turn that failed half-way: changed, never saved
+        half = await one.retrieve("c-2")
+        turn(half, "rusak", "target_power_va", 9999.0)
+        reread = await one.retrieve("c-2")
+        assert reread is not half and reread.get_slot("target_power_va") == 3500.0
+
+    asyncio.run(scenario())
+
+
+def test_the_cache_is_bounded(tmp_path):
+    async def scenario():
+        small = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite",
+                                      db=str(tmp_path / "t.db"), cache_size=2)
+        for n in range(5):
+            tracker = await small.get_or_create_tracker(f"c-{n}")
+            await small.save(tracker)
+        assert list(small._kept) == ["c-3", "c-4"]
+
+    asyncio.run(scenario())
