@@ -1,1 +1,8 @@
-"""rasa-sdk custom actions: thin adapters over ``bot/``. Served by ``rasa run actions``."""
+"""rasa-sdk custom actions: thin adapters over ``bot/``. Served by ``python -m rasa_sdk
+--actions actions`` (rasa-sdk alone, without importing Rasa)."""
+
+from bot.language import warm_up
+
+# spaCy's tokenizer (and what it imports) is loaded now, at the server's start, not on
+# the first customer's message.
+warm_up()

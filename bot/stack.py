@@ -130,7 +130,8 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
     result = [
         Service("simulator", [sys.executable, "-m", "bot.backoffice"], sim_port,
                 f"http://{host}:{sim_port}/health"),
-        Service("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+        # rasa-sdk alone: `rasa run actions` would import all of Rasa (780 MB) to serve it
+        Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                             "--port", str(actions_port)],
                 actions_port, f"http://{host}:{actions_port}/health"),
     ]

@@ -91,3 +91,9 @@ def test_no_customer_text_in_the_actions_besides_the_responses():
                 if not line.strip().startswith("#") and '"""' not in line]
         hits = [line.strip() for line in code if sentence.search(line)]
         assert not hits, f"{path.name}: {hits}"
+
+
+def test_the_default_assistant_name_is_the_domains_initial_one():
+    from bot.sop.phrases import DEFAULT_ASSISTANT_NAME
+
+    assert DOMAIN["slots"]["assistant_name"]["initial_value"] == DEFAULT_ASSISTANT_NAME

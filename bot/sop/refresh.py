@@ -1,0 +1,110 @@
+"""What every customer message refreshes: the clock's phrases, the assistant's name, the
+facts given before they were asked, and the caller.
+
+- ``day_part`` (steps 1 and 21) and ``intimacy`` (step 22) from the conversation's clock;
+- ``assistant_name`` (step 1, ``PLN_ASSISTANT_NAME``);
+- ``noted_facts`` (``bot.sop.facts``);
+- the caller's number and, once per number, the CRM's name for it (step 2).
+
+Framework-free: ``Message`` is what a message and the conversation say, the CRM is a
+function given by the caller. Two adapters use it: Rasa's own process
+(``bot.rasa_runtime.conversation_slots``, no round trip) and, for Rasa without this
+project's runtime, the action ``action_validate_slot_mappings``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.identifiers import mask, parse_phone
+from bot.sop import clock, facts
+from bot.sop.flow import Question
+from bot.sop.formatting import addressed_as
+from bot.sop.phrases import assistant_name, day_part, intimacy
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The CRM's record of a phone number (the back office's ``Caller``)."""
+
+    name: str
+    title: str
+
+
+class CallerUnknown(Exception):
+    """The CRM does not know the number."""
+
+
+# (national number, the conversation's now) -> the CRM's record; raises CallerUnknown, or
+# anything else when the CRM cannot be asked (then no pop-up: the name is asked).
+CrmLookup = Callable[[str, dt.datetime], Awaitable[Caller]]
+
+
+@dataclass(frozen=True)
+class Message:
+    metadata: Mapping[str, Any]  # the latest message's (caller_id, now, ...)
+    session_metadata: Mapping[str, Any]  # the session start's
+    slots: Mapping[str, Any]  # the conversation's slots before this message
+    entities: list[Mapping[str, Any]] = field(default_factory=list)
+    intent: str | None = None
+    requested: str | None = None  # the form's open question, if a form is active
+
+    def caller_id(self) -> str | None:
+        for metadata in (self.metadata, self.session_metadata):
+            if isinstance(metadata, Mapping) and metadata.get("caller_id"):
+                return str(metadata["caller_id"])
+        return None
+
+
+async def refreshed(message: Message, crm: CrmLookup) -> dict[str, Any]:
+    """The slots this message changes."""
+    now = clock.now(message.metadata.get("now"))
+    values: dict[str, Any] = {"day_part": day_part(now).value,
+                              "intimacy": intimacy(now).value,
+                              "assistant_name": assistant_name()}
+    before = message.slots.get("noted_facts") or {}
+    answers = {question.value: message.slots.get(question.value) for question in Question}
+    noted = facts.note(before, message.entities, answers, message.intent, message.requested)
+    if noted != before:
+        values["noted_facts"] = noted
+    values.update(await _caller(message, now, crm))
+    return {name: value for name, value in values.items() if message.slots.get(name) != value}
+
+
+async def _caller(message: Message, now: dt.datetime, crm: CrmLookup) -> dict[str, Any]:
+    number = message.caller_id()
+    phone = parse_phone(number) if number else None
+    if phone is None or message.slots.get("caller_phone") == phone.national:
+        return {}
+    slots: dict[str, Any] = {"caller_phone": phone.national, "caller_phone_kind": phone.kind.value}
+    try:
+        known = await crm(phone.national, now)
+    except CallerUnknown:
+        return slots
+    except Exception as error:  # no pop-up: the name is asked (step 2), nothing is lost
+        logger.warning("CRM lookup of %s failed: %s", mask(phone.national), error)
+        return slots
+    if not message.slots.get("caller_name"):
+        slots.update(caller_known=True, caller_name=known.name, caller_title=known.title,
+                     caller_display=addressed_as(known.title, known.name))
+    return slots
+
+
+def crm_of(client) -> CrmLookup:
+    """The CRM lookup of a back-office client (``AsyncBackofficeClient``)."""
+    from bot.backoffice.client import NotFound
+
+    async def lookup(number: str, now: dt.datetime) -> Caller:
+        try:
+            record = await client.at(now).caller(number)
+        except NotFound:
+            raise CallerUnknown(number) from None
+        return Caller(record.name, record.title)
+
+    return lookup
