@@ -14,7 +14,7 @@ per second and the conversations completed.
         [--turn-timeout 60] [--deadline 900] [--data-dir DIR]
 
 Bounded: ``rounds`` x level customers per level (default 1 + 4 + 16 = 21 conversations,
-17 turns each, plus one warm-up conversation), each request has a timeout, and a level
+18 turns each, plus one warm-up conversation), each request has a timeout, and a level
 that passes ``--deadline`` seconds (overall) stops sending.
 """
 
@@ -42,7 +42,8 @@ METADATA = {"caller_id": "081234500101", "now": "2026-11-27T09:00:00+07:00"}  # 
 HAPPY_PATH = [
     "halo", "mau tambah daya", "sudah", "532110000101", "2200 va", "iya betul", "50rb",
     "ya lanjut", "saya pemiliknya", "coblong", "dago", "3273011508850001",
-    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "tidak, cukup",
+    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "yang pertama",
+    "tidak, cukup",
 ]
 TOTAL = "Rp893.300"
 REGISTRATION_NUMBER = re.compile(r"nomor registrasi\w*\W+(\d{10,})", re.IGNORECASE)
