@@ -38,7 +38,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import answers, context, latest_entities, latest_intent
 from bot.sop import facts
-from bot.sop.answers import cancel_confirmation, is_correction
+from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
 from bot.sop.flow import (
     Outcome,
     Question,
@@ -160,7 +160,7 @@ class SopFormValidationAction(FormValidationAction):
         if intent == "cancel" and not cancel_is_the_answer(requested):
             return {CANCEL_PENDING_SLOT: True, CANCEL_FROM_SLOT: requested,
                     CANCEL_UNCLEAR_SLOT: False}  # the form asks "yakin?" next
-        if intent == "ask_repeat" and self.repeats(requested):
+        if intent == "ask_repeat" and self.repeats(requested) and asks_to_repeat(text):
             dispatcher.utter_message(response="utter_repeat")
             return {}  # the form asks the same question again
         correction = (self._correction_target(tracker, requested)

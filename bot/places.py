@@ -101,7 +101,8 @@ def find_places(text: str, candidates: Iterable[str]) -> list[PlaceMatch]:
             phrase = " ".join(words)
             best_name, best_score = None, 0.0
             for n, v in normalised.items():
-                if score_ok := abs(len(phrase) - len(v)) <= max(1, len(v) // 6):
+                # a dropped or doubled letter or two ("ciumbulit" for Ciumbuleuit)
+                if score_ok := abs(len(phrase) - len(v)) <= max(1, len(v) // 5):
                     score = fuzz.ratio(phrase, v)
                 if score_ok and score >= _threshold(v) and score > best_score:
                     best_name, best_score = n, score

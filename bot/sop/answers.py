@@ -219,6 +219,18 @@ def cancel_confirmation(intent: str | None, text: str) -> bool | None:
     return yes_no(intent, text)
 
 
+# --- "maksudnya?" ------------------------------------------------------------------
+
+_REPEAT = re.compile(r"\?|\b(maksud\w*|apa(an|a)?|gimana|bagaimana|gmn|(di)?ulang\w*|lagi|"
+                     r"jelas\w*|ngerti|paham|pardon|what|sorry|hah|ha|hm+|eh)\b")
+
+
+def asks_to_repeat(text: str) -> bool:
+    """Whether a message the NLU calls "ask_repeat" reads as one ("maksudnya?", "apa
+    tadi?", "bisa diulang?"), not as an answer it resembles ("dengan pak hadi")."""
+    return bool(_REPEAT.search(text.lower()))
+
+
 # --- corrections -----------------------------------------------------------------------
 
 _CORRECTION_MARKERS = re.compile(

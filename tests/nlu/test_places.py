@@ -26,6 +26,7 @@ def test_seed_areas_loaded(areas):
     [
         ("kel. dago", "Dago"),
         ("Kelurahan DAGO", "Dago"),
+        ("ciumbulit", "Ciumbuleuit"),  # two letters dropped
         ("tebet brt", "Tebet Barat"),
         ("tebet timur", "Tebet Timur"),
         ("kec coblong", "Coblong"),

@@ -4,6 +4,7 @@ from bot.sop.answers import (
     address,
     alternative_accepted,
     applicant_role,
+    asks_to_repeat,
     caller_display,
     cancel_confirmation,
     choice,
@@ -162,3 +163,10 @@ LIT_TR = ["PT Inspeksi Listrik Nusantara", "CV Laik Operasi Parahyangan"]
     ("terserah", None), ("yang ketiga", None), ("satu atau dua", None)])
 def test_choosing_from_a_short_list(text, expected):
     assert choice(text, LIT_TR) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("maksudnya?", True), ("apa tadi", True), ("bisa diulang", True), ("hah?", True),
+    ("gimana mbak", True), ("dengan pak hadi", False), ("Budi Santoso", False)])
+def test_what_asks_to_repeat(text, expected):
+    assert asks_to_repeat(text) is expected
