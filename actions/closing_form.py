@@ -14,7 +14,7 @@ from actions.backoffice import backoffice
 from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
-from bot.sop.answers import choice, info_clear, more_help, proceed
+from bot.sop.answers import choice, info_clear, more_help, not_now, proceed
 from bot.sop.flow import Ending
 
 FORM = "closing_form"
@@ -39,9 +39,10 @@ class ValidateClosingForm(SopFormValidationAction):
         return question == flow.MORE_HELP
 
     @staticmethod
-    def _stops(tracker: Tracker) -> bool:
-        """"Stop" / "batal" at the closing: nothing more is wanted; the closing follows."""
-        return answer_intent(tracker) == "cancel"
+    def _stops(tracker: Tracker, text: str) -> bool:
+        """"Stop" / "batal" at the closing: nothing more is wanted; the closing follows
+        ("nanti aja deh" is not now, not a stop)."""
+        return answer_intent(tracker) == "cancel" and not not_now(text)
 
     @staticmethod
     def _off_topic(dispatcher: CollectingDispatcher, tracker: Tracker) -> Verdict | None:
@@ -52,7 +53,7 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
                                tracker: Tracker) -> Verdict:
-        if self._stops(tracker):
+        if self._stops(tracker, text):
             return Verdict.accept(True, lit_tr_choice="", more_help=False)
         verdict = self._off_topic(dispatcher, tracker)
         if verdict is not None:
@@ -70,13 +71,13 @@ class ValidateClosingForm(SopFormValidationAction):
 
     async def check_lit_tr_choice(self, text: str, dispatcher: CollectingDispatcher,
                                   tracker: Tracker) -> Verdict:
-        if self._stops(tracker):
+        if self._stops(tracker, text):
             return Verdict.accept("", more_help=False)
         return await choose_lit_tr(text, dispatcher, tracker)
 
     async def check_more_help(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        if self._stops(tracker):
+        if self._stops(tracker, text):
             return Verdict.accept(False)
         verdict = self._off_topic(dispatcher, tracker)
         if verdict is not None:

@@ -37,7 +37,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import answers, context, latest_entities, latest_intent
-from bot.sop import facts
+from bot.language import parse_amount
+from bot.sop import facts, flow
 from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
 from bot.sop.flow import (
     Outcome,
@@ -47,6 +48,7 @@ from bot.sop.flow import (
     cancelled,
     correction_answers,
     invalidated_by,
+    part_of_the_answer,
     remaining_questions,
     step_of,
     takes_corrections_unsaid,
@@ -267,13 +269,23 @@ class SopFormValidationAction(FormValidationAction):
         entities = latest_entities(tracker)
         given = answers(tracker)
         for entity, question in facts.FACT_QUESTION.items():
-            if question is None or entity not in entities or question.value == requested:
+            if (question is None or entity not in entities or question.value == requested
+                    or part_of_the_answer(requested, question)):
                 continue
             if str(entities[entity]) == _as_text(given.get(question.value)):
                 continue  # the same value: repeated, not changed
             implied = correction_answers(question, given, context(tracker))
             if implied is not None:
                 return question, implied
+        # "ralat gocap aja": an amount, even one only an asked amount makes sense of, can
+        # only change the form's one answer in rupiah
+        amount = flow.AMOUNT_QUESTION
+        if requested != amount.value and given.get(amount.value) is not None \
+                and is_correction(latest_intent(tracker), text):
+            said = parse_amount(text)
+            implied = correction_answers(amount, given, context(tracker))
+            if said is not None and said != given[amount.value] and implied is not None:
+                return amount, implied
         return None  # nothing earlier is changed: the message answers the requested question
 
     async def _correct(self, target: tuple[Question, dict[str, Any]], text: str,

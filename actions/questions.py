@@ -16,7 +16,7 @@ from actions.closing_form import choose_lit_tr, lit_tr_names
 from actions.conversation import latest_intent, latest_text
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
-from bot.sop.answers import choice
+from bot.sop.answers import asks_for_lit_tr, choice
 from bot.sop.formatting import rupiah
 
 STATIC_ANSWERS = {
@@ -57,9 +57,10 @@ class ActionAnswerQuestion(Action):
             await self.documents(dispatcher, tracker)
         elif intent == "ask_registration_validity":
             await self.validity(dispatcher, tracker)
-        elif intent == "ask_slo":  # step 19a, and 19b: LIT TR data from ESDM
+        elif intent == "ask_slo":  # step 19a; 19b only for LIT TR data (ESDM)
             dispatcher.utter_message(response="utter_slo_advice")
-            dispatcher.utter_message(response="utter_lit_tr_esdm")
+            if asks_for_lit_tr(text):
+                dispatcher.utter_message(response="utter_lit_tr_esdm")
         else:
             dispatcher.utter_message(response=STATIC_ANSWERS.get(intent, "utter_out_of_scope"))
         return []

@@ -24,6 +24,7 @@ from bot.language.digits import (
 from bot.language.email import EmailMention, find_emails
 from bot.language.lexicon import (
     AMOUNT_CUES,
+    AMOUNT_ONLY_SLANG,
     CORRECTION_MARKERS,
     CURRENT_MARKERS,
     CUSTOMER_NUMBER_CUES,
@@ -55,6 +56,7 @@ LONG_DIGIT_STRING = 9
 # Words a quantity can start with (a cheap test before trying to read one).
 NUMBER_STARTS = frozenset(
     DIGIT_WORDS.keys() | SE_TENS.keys() | SE_SCALES.keys() | MONEY_SLANG.keys()
+    | AMOUNT_ONLY_SLANG.keys()
     | MONEY_PREFIXES | {SE_HUNDRED, HALF}
 )
 # Words looked at before a power for "dari"/"ke"/"bukan".
@@ -239,15 +241,17 @@ def _whole_positive(value: Decimal) -> int | None:
 
 
 def _role(
-    q: Quantity, marker: str | None, cues: set[str], expected: Expectation | None
+    q: Quantity, marker: str | None, cues: set[str], expected: Expectation | None,
+    local_cue: str | None = None,
 ) -> tuple[MentionKind, int | None]:
     """POWER/AMOUNT with the value in VA/rupiah, or NUMBER with None.
 
     A bare number (no unit, no Rp) takes the expectation's role; else money words ("rb",
     "jt") make an amount; else the message's cue words decide ("daya" vs "token", "bayar").
-    With no cue, or both, only a standard power step is taken, as a power; and a standard
-    step after "ke"/"dari"/"mau" is a power even next to money words ("mau ke 3500, bayar
-    50rb")."""
+    With both, the cue word just before the number decides for a figure that is no power
+    step ("naik daya ke 6600, stroom awalnya lima puluh ribu"). With no cue, or both, only
+    a standard power step is taken, as a power; and a standard step after "ke"/"dari"/
+    "mau" is a power even next to money words ("mau ke 3500, bayar 50rb")."""
     if q.va_factor is not None:
         power = _power_from_unit(q)
         return (MentionKind.POWER, power) if power is not None else (MentionKind.NUMBER, None)
@@ -276,6 +280,8 @@ def _role(
             role = MentionKind.POWER  # "mau ke 3500, bayar 50rb"
         else:
             return MentionKind.NUMBER, None  # "bayar 5500"
+    elif local_cue == "amount" and not standard_step:  # both cues: the nearest one
+        role = MentionKind.AMOUNT
     elif standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
         role = MentionKind.POWER
     else:
@@ -292,6 +298,24 @@ _CONTEXT_KIND = {
     Context.TIME: MentionKind.TIME,
     Context.MEASURE: MentionKind.MEASURE,
 }
+
+
+def _local_cue(s: Sentence, first: int) -> str | None:
+    """"power" or "amount": the nearest cue word among the few words just before atom
+    ``first`` (not past another number)."""
+    k, seen = first - 1, 0
+    while k >= 0 and seen < MARKER_WINDOW + 1:
+        atom = s.atoms[k]
+        if atom.kind == NUM:
+            break
+        if atom.kind == WORD:
+            if atom.lower in AMOUNT_CUES:
+                return "amount"
+            if atom.lower in POWER_CUES:
+                return "power"
+            seen += 1
+        k -= 1
+    return None
 
 
 def _marker(s: Sentence, first: int) -> str | None:
@@ -405,6 +429,7 @@ def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
             mentions.append(NumberMention(match.start(), match.end(), match.group(0), MentionKind.DATE))
 
     cues = _cues(s, expected)
+    s.about_money = "amount" in cues or expected is Expectation.AMOUNT
     id_mentions, readings = _read_digit_runs(s, cues, expected)
     mentions.extend(id_mentions)
 
@@ -423,7 +448,7 @@ def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
             value = None if q.context is Context.TIME else as_int_if_whole(q.value)
         else:
             marker = _marker(s, q.first)
-            kind, role_value = _role(q, marker, cues, expected)
+            kind, role_value = _role(q, marker, cues, expected, _local_cue(s, q.first))
             if kind is MentionKind.POWER:
                 value, unit = role_value, "VA"
                 power_candidates.append(_PowerCandidate(len(mentions), role_value, marker, q.first))

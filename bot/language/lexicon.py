@@ -47,8 +47,9 @@ KOMA = "koma"  # decimal comma, spoken: "tiga koma lima" = 3,5
 # but also said for 100.000), "gocap" (50, but also said for 50.000), "gopek" (500 or
 # 500.000): a wrong amount is worse than asking again.
 MONEY_SLANG: dict[str, int] = {"seceng": 1_000, "goceng": 5_000, "ceban": 10_000, "goban": 50_000}
-# Where only an amount of thousands can be meant (the stroom awal: Rp5.000 to Rp1.000.000,
-# ``parse_amount``), those two have one meaning: 50.000 and 100.000.
+# Where only an amount of thousands can be meant (an amount was asked: the stroom awal,
+# Rp5.000 to Rp1.000.000; or the message is about stroom/token), those two have one
+# meaning: 50.000 and 100.000.
 AMOUNT_ONLY_SLANG: dict[str, int] = {"gocap": 50_000, "cepek": 100_000}
 
 # "dobel satu" = "11", "tripel nol" = "000" (spoken phone numbers and IDs).

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.language.lexicon import (
+    AMOUNT_ONLY_SLANG,
     APPROX_SCALES,
     BELAS,
     DIGIT_WORDS,
@@ -179,6 +180,8 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
                 continue
             if j == i and w in MONEY_SLANG:
                 return ParsedNumber(Decimal(MONEY_SLANG[w]), i, i + 1, False, True, False)
+            if j == i and s.about_money and w in AMOUNT_ONLY_SLANG:
+                return ParsedNumber(Decimal(AMOUNT_ONLY_SLANG[w]), i, i + 1, False, True, False)
             break
         value, k, group_written = group
         w = s.next_word(k)

@@ -9,13 +9,11 @@ than one and it could not tell which.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from bot.identifiers import CustomerNumberKind, NikCheck, Phone, check_nik
 from bot.language.digits import Expectation
 from bot.language.extract import extract
-from bot.language.lexicon import AMOUNT_ONLY_SLANG
 
 
 @dataclass(frozen=True)
@@ -30,13 +28,9 @@ def parse_power(text: str) -> int | None:
     return extract(text, Expectation.POWER).power_va
 
 
-_AMOUNT_ONLY_SLANG = re.compile(r"\b(" + "|".join(AMOUNT_ONLY_SLANG) + r")\b", re.IGNORECASE)
-
-
 def parse_amount(text: str) -> int | None:
     """An amount in rupiah: "50rb", "Rp50.000,-", "lima puluh ribu", "goceng"; and, since
     an amount is what was asked, "gocap" (50.000) and "cepek" (100.000)."""
-    text = _AMOUNT_ONLY_SLANG.sub(lambda m: str(AMOUNT_ONLY_SLANG[m[1].lower()]), text)
     return extract(text, Expectation.AMOUNT).amount_rp
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import Enum
 
 from bot.language.lexicon import (
+    AMOUNT_ONLY_SLANG,
     DATE_WORDS,
     MEASURE_WORDS,
     MONEY_PREFIXES,
@@ -72,7 +73,8 @@ def read_quantity(s: Sentence, i: int) -> Quantity | None:
         if number is None:
             return None
     j = number.end  # next atom after the number
-    money |= number.end == number.first + 1 and s.atoms[number.first].lower in MONEY_SLANG
+    money |= number.end == number.first + 1 and (
+        s.atoms[number.first].lower in MONEY_SLANG or s.atoms[number.first].lower in AMOUNT_ONLY_SLANG)
     approximate = number.approximate
     if s.word(j) == "an" and s.gap(j) == "":  # "3500an"
         approximate, j = True, j + 1

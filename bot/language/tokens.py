@@ -96,12 +96,15 @@ _SPACES = re.compile(r"\s*")
 class Sentence:
     """A message as atoms, with the atoms already claimed by an earlier reading marked."""
 
-    __slots__ = ("text", "atoms", "used")
+    __slots__ = ("text", "atoms", "used", "about_money")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.atoms = atoms(text)
         self.used = [False] * len(self.atoms)
+        # the message is about an amount (an amount was asked, or it names stroom/token):
+        # "gocap"/"cepek" can then only be 50.000/100.000
+        self.about_money = False
 
     def __len__(self) -> int:
         return len(self.atoms)

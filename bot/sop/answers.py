@@ -21,6 +21,11 @@ _NO_WORDS = {"tidak", "tdk", "nggak", "ngga", "enggak", "engga", "gak", "ga", "n
              "belum", "blm", "jangan", "no", "bukan", "batal"}
 _WORD = re.compile(r"[a-z]+")
 _PARTICLES = {"ya", "yah", "yaa"}
+_FILLERS = {"eee", "ee", "eh", "ehm", "em", "anu", "mbak", "mba", "mas", "pak", "bu", "kak",
+            "min", "sih", "kok", "deh", "dong", "lho", "loh", "kan", "nih", "tuh", "saya",
+            "sy", "aku", "gue"}
+_REFUSED = re.compile(r"\b(nggak|ngga|gak|ga|enggak|engga|tidak|tdk|ndak|nda|gk|belum|blm)\s+"
+                      r"(mau|bisa|usah|jadi|setuju|bersedia|perlu|pengen|ingin|siap)\b")
 
 
 # Emoji that mean yes in a chat; any other message without a letter or a digit ("😀😀",
@@ -43,11 +48,14 @@ def yes_no(intent: str | None, text: str) -> bool | None:
         if symbols and symbols <= _NO_SYMBOLS:
             return False
         return None
+    if _REFUSED.search(text.lower()):
+        return False  # "nggak mau", "ga usah", "tidak bisa": the yes word is negated
     if intent in YES_INTENTS:
         return True
     if intent in NO_INTENTS:
         return False
-    words = _WORD.findall(text.lower())
+    # fillers and forms of address say nothing ("eee udah mbak udah saya siapin")
+    words = [w for w in _WORD.findall(text.lower()) if w not in _FILLERS]
     if not words or len(words) > 4:
         return None
     # "ya" after other words is a particle ("gimana ya", "berapa ya"), not a yes
@@ -61,6 +69,21 @@ def yes_no(intent: str | None, text: str) -> bool | None:
 
 _NOT_NOW = re.compile(r"\b(nanti(\s+(saja|aja|dulu|deh))?|lain\s+kali|pikir[\s-]*pikir|"
                      r"(di)?pertimbangkan|mikir\s+dulu|tunda)\b")
+
+
+def not_now(text: str) -> bool:
+    """"Nanti saja", "lain kali", "pikir-pikir dulu": not now."""
+    return bool(_NOT_NOW.search(text.lower()))
+
+
+_LIT_TR_DATA = re.compile(r"\b(lit\s*-?\s*tr|lembaga\s+inspeksi|inspeksi|pemeriksa|daftar|"
+                          r"di\s*mana|mana\s+saja|siapa\s+saja)\b")
+
+
+def asks_for_lit_tr(text: str) -> bool:
+    """Step 19b: the customer asks for LIT TR data ("LIT TR nya di mana saja?"), not only
+    what an SLO is."""
+    return bool(_LIT_TR_DATA.search(text.lower()))
 
 
 def proceed(intent: str | None, text: str) -> bool | None:

@@ -329,6 +329,9 @@ def cancel_is_the_answer(question: str | None) -> bool:
     return question in (Question.PROCEED.value, *CLOSING_STEP)
 
 
+# The form's one answer in rupiah: an amount in a correction can only change it.
+AMOUNT_QUESTION = Question.STROOM_AWAL
+
 # Questions answered "ya"/"tidak" (or owner/authorised, or with a number to use): a value
 # for another question cannot be part of such an answer, so a new one changes that earlier
 # answer ("stroom awalnya 100 ribu saja deh" at "dilanjutkan?"). At any other question a
@@ -339,6 +342,21 @@ CLOSED_QUESTIONS = frozenset({
     Question.PROCEED, Question.DECLINER_IS_OWNER, Question.APPLICANT_ROLE,
     Question.CALLER_PHONE_USABLE, Question.DATA_CONFIRMED,
 })
+
+
+# Questions whose answer may name another question's value as part of it: "boleh deh yang
+# 2200" or "nggak, tetap 4400" at AP2T's alternative (step 7), a number at "can this
+# number be used?" (13b). Such a value is the answer, never a correction.
+NAMED_IN_ANSWER: dict[Question, frozenset[Question]] = {
+    Question.ACCEPT_ALTERNATIVE: frozenset({Question.TARGET_POWER}),
+    Question.CALLER_PHONE_USABLE: frozenset({Question.MOBILE_PHONE}),
+}
+
+
+def part_of_the_answer(question: str | None, other: Question) -> bool:
+    """Whether a value for ``other`` in an answer to ``question`` belongs to the answer."""
+    return any(other in named for asked, named in NAMED_IN_ANSWER.items()
+               if asked.value == question)
 
 
 def takes_corrections_unsaid(question: str | None) -> bool:

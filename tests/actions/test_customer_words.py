@@ -260,3 +260,39 @@ async def test_a_refusal_to_save_is_no_outage(client, domain, dispatcher, monkey
     events = slot_events(await ActionConcludeRequest().run(dispatcher, tracker, domain))
     assert events["handoff_reason"] == "backoffice_refused"
     assert events["sop_reason"] == "AP2T menolak menyimpan permohonan"
+
+
+async def test_naming_the_alternative_accepts_it_not_corrects_the_power(client, domain,
+                                                                       dispatcher):
+    result = await validate(domain, dispatcher, YUSUF, "boleh deh yang 2200",
+                            "accept_alternative", intent="inform",
+                            entities=[{"entity": "power_va", "value": "2200"}])
+    assert result["accept_alternative"] is True and result["target_power_va"] == 2200
+    assert "utter_correction_taken" not in texts(dispatcher)
+    assert "utter_alternative_taken" in texts(dispatcher)
+
+
+async def test_refusing_the_alternative_in_words_goes_to_the_unit(client, domain, dispatcher):
+    result = await validate(domain, dispatcher, YUSUF, "nggak mau ah kalau cuma 2200",
+                            "accept_alternative", intent="deny",
+                            entities=[{"entity": "power_va", "value": "2200"}])
+    assert result["sop_ending"] == "mbl"
+
+
+async def test_a_slang_amount_in_a_correction_changes_the_stroom_awal(client, domain,
+                                                                     dispatcher):
+    slots = {**BUDI_FOUND, "target_power_va": 2200, "tariff_confirmed": True,
+             "stroom_awal_rp": 5000}
+    result = await validate(domain, dispatcher, slots, "ralat gocap aja deh", "proceed",
+                            intent="correct")
+    assert result["stroom_awal_rp"] == 50000 and result["proceed"] is None
+    assert "utter_correction_taken" in texts(dispatcher)
+
+
+async def test_not_now_at_the_lit_tr_choice_is_no_stop(client, domain, dispatcher):
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "one_stop_service": True,
+             "registration_number": "x"}
+    result = await validate(domain, dispatcher, slots, "nanti aja deh", "lit_tr_choice",
+                            intent="cancel", form_class=ValidateClosingForm, form="closing_form")
+    assert result["lit_tr_choice"] == "" and "more_help" not in result  # "Ada lagi?" next
+    assert "utter_lit_tr_not_chosen" in texts(dispatcher)

@@ -266,3 +266,17 @@ def test_nol_alone_is_the_number_zero():
     (mention,) = extract("nol").numbers
     assert (mention.kind, mention.value) == (MentionKind.NUMBER, 0)
     assert extract("nol").power_va is None
+
+
+@pytest.mark.parametrize("text, power, amount", [
+    # both cue words in one message: the one just before a figure decides
+    ("naikin daya ke 6600 terus stroom awalnya lima puluh ribu aja", 6600, 50_000),
+    ("daya 2200 token 100 ribu", 2200, 100_000),
+    # gocap/cepek are thousands when the message is about stroom or token
+    ("ralat, stroom awalnya gocap aja deh", None, 50_000),
+    ("token cepek aja", None, 100_000),
+])
+def test_the_cue_next_to_a_figure_and_slang_about_money(text, power, amount):
+    found = {e["entity"]: e["value"] for e in entities(text)}
+    assert found.get("power_va") == power and found.get("amount_rp") == amount
+    assert not [e for e in entities("ralat gocap aja deh") if e["entity"] == "amount_rp"]

@@ -170,3 +170,19 @@ def test_choosing_from_a_short_list(text, expected):
     ("gimana mbak", True), ("dengan pak hadi", False), ("Budi Santoso", False)])
 def test_what_asks_to_repeat(text, expected):
     assert asks_to_repeat(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("eee udah mbak udah saya siapin", True), ("nggak mau ah kalau cuma 2200", False),
+    ("nggak bisa, pake nomor lain aja", False), ("saya belum siap mbak", False),
+    ("gak usah deh", False), ("iya mbak betul", True)])
+def test_fillers_say_nothing_and_a_negated_yes_is_a_no(text, expected):
+    assert yes_no(None, text) is expected
+
+
+def test_lit_tr_data_and_not_now():
+    from bot.sop.answers import asks_for_lit_tr, not_now
+
+    assert asks_for_lit_tr("LIT TR nya ada di mana saja?") and not asks_for_lit_tr(
+        "SLO itu apa sih mbak?")
+    assert not_now("nanti aja deh") and not not_now("stop")
