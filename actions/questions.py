@@ -7,7 +7,7 @@ registration) the answer gives it; otherwise the general rule of the SOP.
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,7 +16,13 @@ from actions.closing_form import choose_lit_tr, lit_tr_names
 from actions.conversation import latest_intent, latest_text
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
-from bot.sop.answers import asks_for_lit_tr, choice
+from bot.sop.answers import (
+    asks_for_lit_tr,
+    choice,
+    not_now,
+    not_now_despite_a_question,
+    yes_no,
+)
 from bot.sop.formatting import rupiah
 
 STATIC_ANSWERS = {
@@ -27,6 +33,23 @@ STATIC_ANSWERS = {
 }
 
 
+class ActionNotUnderstood(Action):
+    """Outside a request, a message the NLU was unsure of: a plain "no" or "not now"
+    ("nggak dulu deh", "belum siap") is read as one and leads to "Ada lagi yang bisa
+    dibantu?" (step 20); anything else gets "saya belum memahami"."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        text = latest_text(tracker)
+        if not_now(text) or yes_no(None, text) is False:
+            return [FollowupAction("closing_form")]
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -34,7 +57,10 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
-        if (tracker.get_slot("requested_slot") == flow.LIT_TR_CHOICE
+        requested = tracker.get_slot("requested_slot")
+        if not_now_despite_a_question(requested, text):
+            return [SlotSet(requested, False)]  # the form asks owner-or-authorised (11b)
+        if (requested == flow.LIT_TR_CHOICE
                 and choice(text, await lit_tr_names(tracker)) is not None):
             # "PT Inspeksi Listrik Nusantara" at the LIT TR choice reads like a question
             # about LIT TR: a name of the list is the answer

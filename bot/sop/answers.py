@@ -76,6 +76,12 @@ def not_now(text: str) -> bool:
     return bool(_NOT_NOW.search(text.lower()))
 
 
+def not_now_despite_a_question(question: str | None, text: str) -> bool:
+    """"Waduh mahal juga, nanti dulu deh" at "dilanjutkan?" reads like a cost question to
+    the NLU; it is the step-11 "no" (11b)."""
+    return question == "proceed" and not_now(text)
+
+
 _LIT_TR_DATA = re.compile(r"\b(lit\s*-?\s*tr|lembaga\s+inspeksi|inspeksi|pemeriksa|daftar|"
                           r"di\s*mana|mana\s+saja|siapa\s+saja)\b")
 
