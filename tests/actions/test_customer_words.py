@@ -296,3 +296,23 @@ async def test_not_now_at_the_lit_tr_choice_is_no_stop(client, domain, dispatche
                             intent="cancel", form_class=ValidateClosingForm, form="closing_form")
     assert result["lit_tr_choice"] == "" and "more_help" not in result  # "Ada lagi?" next
     assert "utter_lit_tr_not_chosen" in texts(dispatcher)
+
+
+@pytest.mark.parametrize("text, closes", [("nggak dulu deh", True), ("belum siap mbak", True),
+                                          ("nanti aja", True), ("asdf qwerty", False)])
+async def test_an_unsure_no_outside_a_request_asks_ada_lagi(domain, dispatcher, text, closes):
+    from actions.questions import ActionNotUnderstood
+
+    tracker = make_tracker({}, text, "nlu_fallback")
+    events = await ActionNotUnderstood().run(dispatcher, tracker, domain)
+    assert (events == [{"event": "followup", "timestamp": None, "name": "closing_form"}]) is closes
+    assert (texts(dispatcher) == ["utter_default"]) is not closes
+
+
+async def test_nanti_dulu_read_as_a_cost_question_at_dilanjutkan_is_no(domain, dispatcher):
+    from actions.questions import ActionAnswerQuestion
+
+    tracker = make_tracker({"requested_slot": "proceed"}, "waduh mahal juga, nanti dulu deh",
+                           "ask_cost", form=FORM)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"proceed": False} and dispatcher.messages == []
