@@ -1,12 +1,19 @@
-"""The action server's answers, validated against Rasa's schema by a validator made once.
+"""The action server's answers, validated against Rasa's schema without its cost.
 
 Upstream ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` for every
-answer: that checks the schema itself and builds a new validator each time (with
-jsonschema 4.17's ``$ref`` machinery), about half of the Rasa process's CPU under load
-(py-spy, README "Performance"). Here the same schema is checked once and compiled once
-(``validator_for`` picks the same draft upstream's call does), and each answer is
-validated with it; an invalid answer raises the same ``ValidationError`` (the best match,
-with upstream's message appended), so the strictness and the failure are upstream's.
+answer: it checks the schema itself, builds a new validator, then tries each event
+against all 23 event schemas of a ``oneOf`` (about half of the Rasa process's CPU under
+load, and still 7 ms per answer with a validator built once: README "Performance").
+
+Every branch of that ``oneOf`` requires its own ``event`` name (``const``), one name per
+branch; an event can therefore only match the branch of its name, and the ``oneOf``
+holds exactly when that branch does. So here the schema is checked once, and an answer is
+valid when its envelope is (``events`` an array, ``responses`` objects) and each event
+matches the common part and the branch of its own name, each compiled to Python by
+``fastjsonschema`` (48 us an answer, against 7 ms): the same verdict for every answer
+(tested against jsonschema's on valid and invalid ones). An answer found invalid is
+validated again the upstream way, which raises upstream's ``ValidationError`` (best
+match, upstream's message appended).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import fastjsonschema
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -22,25 +30,53 @@ from rasa.shared.constants import DOCS_BASE_URL
 
 
 @lru_cache(maxsize=1)
-def action_result_validator():
+def _validators():
+    """(upstream's validator of the whole schema, the envelope's check, {event name: its
+    event's check}); a check raises ``JsonSchemaException`` on an invalid value."""
     schema = RemoteAction.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)
+    event = schema["properties"]["events"]["items"]
+    common = {key: value for key, value in event.items() if key != "oneOf"}
+    by_name = {branch["properties"]["event"]["const"]:
+               fastjsonschema.compile({**common, "allOf": [branch]})
+               for branch in event["oneOf"]}
+    if len(by_name) != len(event["oneOf"]):
+        raise ValueError("two event schemas share a name: the shortcut would not hold")
+    envelope = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+    return cls(schema), fastjsonschema.compile(envelope), by_name
+
+
+def is_valid(result: Any) -> bool:
+    _whole, envelope, by_name = _validators()
+    try:
+        envelope(result)
+        for event in result.get("events") or []:
+            name = event.get("event") if isinstance(event, dict) else None
+            check = by_name.get(name) if isinstance(name, str) else None
+            if check is None:
+                return False
+            check(event)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def validate_action_result(_upstream, action: RemoteAction, result: dict[str, Any]) -> bool:
     """The replacement of ``RemoteAction._validate_action_result`` (same contract)."""
-    error = best_match(action_result_validator().iter_errors(result))
-    if error is not None:
-        error.message += (
-            f". Failed to validate Action server response from API, "
-            f"make sure your response from the Action endpoint is valid. "
-            f"For more information about the format visit "
-            f"{DOCS_BASE_URL}/custom-actions"
-        )
-        raise error
-    return True
+    if is_valid(result):
+        return True
+    whole, _envelope, _by_name = _validators()
+    error = best_match(whole.iter_errors(result))
+    if error is None:  # cannot happen (same verdict); upstream's answer then
+        return True
+    error.message += (
+        f". Failed to validate Action server response from API, "
+        f"make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
 
 
-__all__ = ["ValidationError", "action_result_validator", "validate_action_result"]
+__all__ = ["ValidationError", "is_valid", "validate_action_result"]
