@@ -12,12 +12,14 @@ first).
 | ``RemoteAction.run`` | a failed action-server call is retried once, then reported to the customer and a CSO instead of its events being lost | ``action_failures`` |
 | ``LoopAction.run`` | a form whose validation fails keeps its open question and drops this turn's raw answer | ``action_failures`` |
 | ``RemoteAction._validate_action_result`` | the schema is checked and compiled once, not for every answer (half the CPU under load) | ``fast_validation`` |
+| ``EndpointConfig.session`` | one kept-alive session per endpoint, not a new session and TCP connection per action call (6% of the CPU) | ``keep_alive`` |
 | ``rasa.core.run.load_agent_on_start`` | the model is warmed before the server answers (the first turns took 4 to 7 s) | ``warm_up`` |
 | ``Event.resolve_by_type`` | event classes from a table, not a walk of the class tree per event (12% of the CPU) | ``event_types`` |
 | ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
 
 Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
-``save`` and ``_event_query``, which ``tracker_store.CachedSQLTrackerStore`` extends.
+``save``, ``_event_query`` and ``_additional_events``, which
+``tracker_store.CachedSQLTrackerStore`` extends.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.loops", "LoopAction", "run"): "3b5bf747e0d90c12",
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"): "f8cdb4be68123961",
     ("rasa.core.run", None, "load_agent_on_start"): "b23e12447febeb64",
+    ("rasa.utils.endpoints", "EndpointConfig", "session"): "e55aa13d9d4fb4bc",
     ("rasa.shared.core.events", "Event", "resolve_by_type"): "b5cf570fa7f286c7",
     ("rasa.core.actions.action", "ActionExtractSlots", "run"): "13487835d751b652",
     ("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action"):
@@ -41,6 +44,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve"): "0d99846daced97d3",
     ("rasa.core.tracker_store", "SQLTrackerStore", "save"): "57165e46eab3de08",
     ("rasa.core.tracker_store", "SQLTrackerStore", "_event_query"): "cd44f7901b860bfd",
+    ("rasa.core.tracker_store", "SQLTrackerStore", "_additional_events"): "d22f99eb863acb07",
 }
 
 
@@ -108,11 +112,12 @@ def install() -> None:
         conversation_slots,
         event_types,
         fast_validation,
+        keep_alive,
         warm_up,
     )
 
     for relied_on in (("rasa.core.tracker_store", "SQLTrackerStore", name)
-                      for name in ("retrieve", "save", "_event_query")):
+                      for name in ("retrieve", "save", "_event_query", "_additional_events")):
         _upstream(*relied_on)  # raises UpstreamChanged
 
     _wrap("rasa.core.actions.action", "RemoteAction", "run",
@@ -121,6 +126,7 @@ def install() -> None:
     _wrap("rasa.core.actions.action", "RemoteAction", "_validate_action_result",
           fast_validation.validate_action_result)
     _wrap("rasa.core.run", None, "load_agent_on_start", warm_up.load_and_warm)
+    _wrap("rasa.utils.endpoints", "EndpointConfig", "session", keep_alive.session)
     _wrap("rasa.shared.core.events", "Event", "resolve_by_type", event_types.resolve_by_type)
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "run",
           conversation_slots.extract_slots)

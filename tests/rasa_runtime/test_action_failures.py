@@ -30,7 +30,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 import bot.rasa_runtime as runtime
 from bot.backoffice.client import AsyncBackofficeClient
-from bot.rasa_runtime import action_failures
+from bot.rasa_runtime import action_failures, keep_alive
 from bot.rasa_runtime.action_failures import ActionServerFailed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,9 +66,11 @@ class FakeActionServer:
     def __init__(self, behaviours):
         self.behaviours = list(behaviours)
         self.calls = 0
+        self.connections = set()  # the client ports the calls came from
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1
+        self.connections.add(request.transport.get_extra_info("peername")[1])
         behaviour = self.behaviours.pop(0) if self.behaviours else "close"
         if behaviour == "close":
             request.transport.close()
@@ -91,6 +93,7 @@ class FakeActionServer:
         return self
 
     async def __aexit__(self, *_exc):
+        await keep_alive.close_sessions()
         await self.runner.cleanup()
 
 
@@ -221,22 +224,73 @@ def test_the_wrapped_functions_are_rasa_3_6_21s():
 
 
 def test_action_results_are_validated_as_strictly_as_upstream():
-    """The compiled validator accepts and refuses what jsonschema.validate does, with the
-    same error."""
-    import jsonschema
+    """The shortcut (each event against the schema of its own name) gives upstream's
+    verdict on every answer, and an invalid one raises upstream's error."""
+    import copy
+    import itertools
 
-    valid = {"events": [{"event": "slot", "name": "idpel", "value": "532110000101"}],
-             "responses": [{"response": "utter_greet"}]}
-    invalid = [{"events": [{"event": "slot", "name": "x", "timestamp": "noon"}]},
-               {"events": [{"name": "no event key"}]}, {"responses": "not a list"},
-               {"events": [{"event": "nonsense"}]}]
-    action = RemoteAction("action_x", None)
-    assert action._validate_action_result(valid) is True
+    import jsonschema
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        ConversationPaused,
+        ConversationResumed,
+        FollowupAction,
+        ReminderScheduled,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+
+    from bot.rasa_runtime.fast_validation import is_valid
+
+    events = [e.as_dict() for e in (
+        SlotSet("idpel", "532110000101"), SlotSet("x", None), ActionExecuted("action_listen"),
+        UserUttered("halo", {"name": "greet", "confidence": 0.9},
+                    [{"entity": "idpel", "value": "1", "start": 0, "end": 1}]),
+        BotUttered("teks", {"buttons": [{"title": "a", "payload": "a"}]}), ActiveLoop("f"),
+        ActiveLoop(None), FollowupAction("action_x"), ConversationPaused(),
+        ConversationResumed(), Restarted(), AllSlotsReset(), SessionStarted(),
+        ReminderScheduled("greet", __import__("datetime").datetime(2026, 1, 1)))]
+    broken = []
+    for event in events:  # one field of each event made wrong
+        for key, value in itertools.product(list(event), [None, 12, "x", [], {}]):
+            wrong = copy.deepcopy(event)
+            wrong[key] = value
+            broken.append(wrong)
+    broken += [{"name": "no event key"}, {"event": "nonsense"}, "not an object", 5]
+    answers = [{"events": events, "responses": [{"response": "utter_greet"}]},
+               {"events": []}, {}, {"responses": "not a list"}, {"events": "not a list"},
+               {"events": [{"event": "slot", "name": "x", "timestamp": "noon"}]}]
+    answers += [{"events": [event]} for event in events + broken]
     schema = RemoteAction.action_response_format_spec()
-    for result in invalid:
-        with pytest.raises(jsonschema.ValidationError) as upstream:
-            jsonschema.validate(result, schema)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    verdicts = {True: 0, False: 0}
+    for answer in answers:
+        upstream = validator.is_valid(answer)
+        assert is_valid(answer) is upstream, answer
+        verdicts[upstream] += 1
+    assert verdicts[True] > 20 and verdicts[False] > 20  # both kinds were seen
+    action = RemoteAction("action_x", None)
+    for answer in (a for a in answers if not validator.is_valid(a)):
+        with pytest.raises(jsonschema.ValidationError) as upstream_error:
+            jsonschema.validate(answer, schema)
         with pytest.raises(jsonschema.ValidationError) as ours:
-            action._validate_action_result(result)
-        assert ours.value.message.startswith(upstream.value.message)
+            action._validate_action_result(answer)
+        assert ours.value.message.startswith(upstream_error.value.message)
         assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_action_calls_share_one_kept_alive_connection():
+    async def scenario():
+        answer = {"events": [], "responses": []}
+        async with FakeActionServer([answer, answer, answer]) as server:
+            for _ in range(3):
+                await RemoteAction("action_conclude_request", server.endpoint).run(
+                    CollectingOutputChannel(), NLG, tracker(), DOMAIN)
+            return server.calls, len(server.connections)
+
+    assert asyncio.run(scenario()) == (3, 1)  # upstream: a new connection per call
