@@ -4,6 +4,8 @@ answers as upstream's walk does."""
 from __future__ import annotations
 
 import asyncio
+import secrets
+import socket
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,68 @@ def test_the_cache_is_bounded(tmp_path):
         assert list(small._kept) == ["c-3", "c-4"]
 
     asyncio.run(scenario())
+
+
+def _reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.postgres
+def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch):
+    """endpoints.production.yml read as Rasa reads it, with its ${...} from the environment:
+    the cached store on PostgreSQL (two instances sharing it) and Redis locks."""
+    if not (_reachable(5432) and _reachable(6379)):
+        pytest.skip("PostgreSQL (5432) or Redis (6379) is not reachable on 127.0.0.1")
+    from rasa.core.lock_store import LockStore, RedisLockStore
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import AvailableEndpoints
+    from sqlalchemy import create_engine, text
+
+    name = f"pln_tracker_test_{secrets.token_hex(4)}"
+    for variable, value in {
+            "PLN_ACTIONS_URL": "http://127.0.0.1:5055", "PLN_TRACKER_DB_HOST": "127.0.0.1",
+            "PLN_TRACKER_DB_PORT": "5432", "PLN_TRACKER_DB_NAME": name,
+            "PLN_TRACKER_DB_USER": "postgres", "PLN_TRACKER_DB_PASSWORD": "",
+            "PLN_REDIS_HOST": "127.0.0.1", "PLN_REDIS_PORT": "6379",
+            "PLN_REDIS_DB": "0"}.items():
+        monkeypatch.setenv(variable, value)
+    endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
+    assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
+    admin = create_engine("postgresql://postgres@127.0.0.1:5432/test",
+                          isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        async def scenario():
+            one = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
+            other = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
+            assert isinstance(one, CachedSQLTrackerStore)
+            assert one.engine.dialect.name == "postgresql"
+            tracker = await one.get_or_create_tracker("p-1")
+            turn(tracker, "halo", "idpel", "532110000101")
+            await one.save(tracker)
+            elsewhere = await other.retrieve("p-1")
+            turn(elsewhere, "3500", "target_power_va", 3500.0)
+            await other.save(elsewhere)
+            seen = await one.retrieve("p-1")
+            assert seen is not tracker and seen.get_slot("target_power_va") == 3500.0
+            for store_ in (one, other):
+                store_.engine.dispose()
+
+            locks = LockStore.create(endpoints.lock_store)
+            assert isinstance(locks, RedisLockStore)
+            async with locks.lock(f"p-{secrets.token_hex(4)}"):
+                pass
+
+        asyncio.run(scenario())
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
