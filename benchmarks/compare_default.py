@@ -68,9 +68,12 @@ def trained(name: str, config: Path) -> tuple[Path, float]:
         return model, json.loads(record.read_text())["training_s"]
     print(f"training the {name} model ({config.name}) ...", flush=True)
     started = time.monotonic()
-    subprocess.run([str(stack.BIN / "rasa"), "train", "--config", str(config), "--out",
-                    str(CACHE), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-                    "--quiet"], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix="rasa-cache-") as cold:  # no component reused
+        subprocess.run([str(stack.BIN / "rasa"), "train", "--config", str(config), "--out",
+                        str(CACHE), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+                        "--quiet"], cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL,
+                       env={**os.environ, "RASA_CACHE_DIRECTORY": cold})
     seconds = time.monotonic() - started
     record.write_text(json.dumps({"training_s": seconds}))
     return model, seconds

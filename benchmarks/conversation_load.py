@@ -177,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=900.0,
                         help="seconds for all the conversations; then no new turn is sent")
     parser.add_argument("--model", type=Path, default=e2e_support.MODEL)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="environment of the services (e.g. PLN_ENDPOINTS=..., "
+                             "SANIC_WORKERS=2, TF_INTRA_OP_PARALLELISM_THREADS=1)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="keep the databases and logs/ here (a new or empty directory); "
                              "default: a temporary directory, removed at the end")
@@ -196,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
               else tempfile.TemporaryDirectory(prefix="pln-conv-load-"))
     with holder as data_dir:
         started = time.monotonic()
-        with e2e_support.running_stack(Path(data_dir), args.model) as stack:
+        settings = dict(item.split("=", 1) for item in args.set)
+        with e2e_support.running_stack(Path(data_dir), args.model, settings) as stack:
             if isinstance(stack, e2e_support.StackProblem):
                 print(stack.message, file=sys.stderr)
                 return 2

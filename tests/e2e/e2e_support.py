@@ -134,10 +134,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def running_stack(data_dir: Path, model: Path | None = None
-                  ) -> Iterator[E2EStack | StackProblem]:
+def running_stack(data_dir: Path, model: Path | None = None,
+                  settings: dict[str, str] | None = None) -> Iterator[E2EStack | StackProblem]:
     """The three services up and healthy (or the reason they are not), stopped on exit
-    whatever the exit (failure, KeyboardInterrupt, SIGTERM)."""
+    whatever the exit (failure, KeyboardInterrupt, SIGTERM). ``settings``: environment
+    given to the services over the test's (benchmarks compare settings with it)."""
     model = MODEL if model is None else model
     if not model.is_file():
         yield StackProblem(
@@ -145,6 +146,7 @@ def running_stack(data_dir: Path, model: Path | None = None
             "tests run the real model; they never skip.")
         return
     env = e2e_environment(data_dir, free_ports(3))
+    env.update(settings or {})
     running: list[stack.Service] = []
     with sigterm_as_interrupt():
         started = time.monotonic()
