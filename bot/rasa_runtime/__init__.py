@@ -12,6 +12,7 @@ first).
 | ``RemoteAction.run`` | a failed action-server call is retried once, then reported to the customer and a CSO instead of its events being lost | ``action_failures`` |
 | ``LoopAction.run`` | a form whose validation fails keeps its open question and drops this turn's raw answer | ``action_failures`` |
 | ``RemoteAction._validate_action_result`` | the schema is checked and compiled once, not for every answer (half the CPU under load) | ``fast_validation`` |
+| ``RemoteAction._action_call_format`` | the action server gets this turn's events, not the whole conversation's, at every call | ``action_payload`` |
 | ``EndpointConfig.session`` | one kept-alive session per endpoint, not a new session and TCP connection per action call (6% of the CPU) | ``keep_alive`` |
 | ``rasa.core.run.load_agent_on_start`` | the model is warmed before the server answers (the first turns took 4 to 7 s) | ``warm_up`` |
 | ``Event.resolve_by_type`` | event classes from a table, not a walk of the class tree per event (12% of the CPU) | ``event_types`` |
@@ -35,6 +36,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.loops", "LoopAction", "run"): "3b5bf747e0d90c12",
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"): "f8cdb4be68123961",
     ("rasa.core.run", None, "load_agent_on_start"): "b23e12447febeb64",
+    ("rasa.core.actions.action", "RemoteAction", "_action_call_format"): "428795b944f22edb",
     ("rasa.utils.endpoints", "EndpointConfig", "session"): "e55aa13d9d4fb4bc",
     ("rasa.shared.core.events", "Event", "resolve_by_type"): "b5cf570fa7f286c7",
     ("rasa.core.actions.action", "ActionExtractSlots", "run"): "13487835d751b652",
@@ -109,6 +111,7 @@ def install() -> None:
         return
     from bot.rasa_runtime import (
         action_failures,
+        action_payload,
         conversation_slots,
         event_types,
         fast_validation,
@@ -126,6 +129,8 @@ def install() -> None:
     _wrap("rasa.core.actions.action", "RemoteAction", "_validate_action_result",
           fast_validation.validate_action_result)
     _wrap("rasa.core.run", None, "load_agent_on_start", warm_up.load_and_warm)
+    _wrap("rasa.core.actions.action", "RemoteAction", "_action_call_format",
+          action_payload.action_call_format)
     _wrap("rasa.utils.endpoints", "EndpointConfig", "session", keep_alive.session)
     _wrap("rasa.shared.core.events", "Event", "resolve_by_type", event_types.resolve_by_type)
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "run",
