@@ -1,5 +1,5 @@
-"""rasa-sdk custom actions: thin adapters over ``bot/``. Served by ``python -m rasa_sdk
---actions actions`` (rasa-sdk alone, without importing Rasa)."""
+"""rasa-sdk custom actions: thin adapters over ``bot/``. Served by ``python -m
+bot.action_server --actions actions`` (rasa-sdk alone, without Rasa or TensorFlow)."""
 
 from bot.language import warm_up
 

@@ -130,8 +130,9 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
     result = [
         Service("simulator", [sys.executable, "-m", "bot.backoffice"], sim_port,
                 f"http://{host}:{sim_port}/health"),
-        # rasa-sdk alone: `rasa run actions` would import all of Rasa (780 MB) to serve it
-        Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+        # rasa-sdk alone: `rasa run actions` would import all of Rasa (780 MB) to serve it,
+        # and without TensorFlow, which spaCy's thinc imports when installed (bot/action_server.py)
+        Service("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
                             "--port", str(actions_port)],
                 actions_port, f"http://{host}:{actions_port}/health"),
     ]
