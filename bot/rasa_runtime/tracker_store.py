@@ -21,7 +21,7 @@ Configure it in endpoints.yml like the SQL store:
       type: bot.rasa_runtime.tracker_store.CachedSQLTrackerStore
       dialect: sqlite
       db: var/tracker.sqlite3
-      cache_size: 1000
+      cache_size: 200
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_SIZE = 1000
+DEFAULT_CACHE_SIZE = 200
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:

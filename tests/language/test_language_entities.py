@@ -77,3 +77,24 @@ def test_a_long_run_without_spaces_is_split_into_atoms_with_their_offsets():
     assert len(emoji) == MAX_SPACY_TOKEN + 10
     assert all(text[a.start:a.end] == a.text for a in found)
     assert [a.start for a in found] == sorted(a.start for a in found)
+
+
+def test_the_tokenizer_is_renewed_before_its_vocabulary_grows_without_bound(monkeypatch):
+    """spaCy keeps every string it saw (every customer's NIK and phone number): past the
+    limit a fresh tokenizer replaces it, built in the background, and reads the same."""
+    from bot.language import tokens
+
+    tokens.warm_up()
+    old = tokens.tokenizer()
+    monkeypatch.setattr(tokens, "VOCAB_GROWTH_LIMIT", 100)
+    for n in range(150):
+        tokens.atoms(f"nik 32730115{n:08d} hp 0812{n:08d}")
+    assert len(old.vocab) > tokens._base_vocab + 100
+    tokens.atoms("halo")  # past the limit: the renewal starts
+    renewal = tokens._replacing
+    if renewal is not None:
+        renewal.join(timeout=60)
+    fresh = tokens.tokenizer()
+    assert fresh is not old and len(fresh.vocab) <= tokens._base_vocab + 5
+    assert [a.text for a in tokens.atoms("Rp50.000,- 3rb5ratus")] == [
+        "Rp", "50.000", ",", "-", "3", "rb", "5", "ratus"]
