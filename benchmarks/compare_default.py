@@ -16,7 +16,7 @@ prints each row, then the ratios tuned/default: turns per second, p50, p95 and p
 latency, start-up time, memory (RSS of each stack's processes, after the load) and
 training time.
 
-    .venv/bin/python benchmarks/compare_default.py [--levels 1,4,16] [--rounds 2]
+    .venv/bin/python benchmarks/compare_default.py [--levels 1,4,16] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -182,8 +182,8 @@ def ratios(tuned: Variant, default: Variant, levels: list[int]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--levels", default="1,4,16")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="customers per level = level x rounds (default 2)")
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="customers per level = level x rounds (default 4)")
     args = parser.parse_args()
     levels = [int(part) for part in args.levels.split(",")]
     tuned = Variant("tuned", *trained("tuned", TUNED_CONFIG))
