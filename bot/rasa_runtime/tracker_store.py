@@ -33,9 +33,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.pool import SingletonThreadPool
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.pool import SingletonThreadPool
 
 logger = logging.getLogger(__name__)
 
