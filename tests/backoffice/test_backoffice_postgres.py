@@ -3,14 +3,11 @@ test run, dropped at the end. Skipped when the server is not reachable."""
 
 from __future__ import annotations
 
-import secrets
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from backoffice_helpers import FIXED_NOW, SEED, registration_body
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from test_backoffice_registration_listing import (  # the migration, as on SQLite
     _old_registration,
     _write_old_database,
@@ -23,48 +20,15 @@ from bot.backoffice.storage import Storage
 
 pytestmark = pytest.mark.postgres
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def _reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
-def postgres_url():
-    yield from _fresh_database()
+def postgres_url(new_postgres_database):
+    return new_postgres_database("pln_sim_test")
 
 
 @pytest.fixture
-def empty_postgres_url():
+def empty_postgres_url(new_postgres_database):
     """A database of its own, empty (the module's one already has the current tables)."""
-    yield from _fresh_database()
-
-
-def _fresh_database():
-    if not _reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = f"pln_sim_test_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # e.g. no right to create databases
-        admin.dispose()
-        pytest.skip(f"cannot create a PostgreSQL test database: {error}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    return new_postgres_database("pln_sim_test")
 
 
 def _settings(url: str) -> Settings:

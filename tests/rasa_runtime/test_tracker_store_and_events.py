@@ -44,6 +44,20 @@ def turn(tracker, text: str, slot: str, value) -> None:
                                 SlotSet(slot, value)], DOMAIN)
 
 
+async def another_instance_goes_on(one, other, sender: str):
+    """``one`` saves a turn, ``other`` (another Rasa instance on the same database) goes
+    on with the conversation: ``one`` then reads it, not its kept copy."""
+    tracker = await one.get_or_create_tracker(sender)
+    turn(tracker, "halo", "idpel", "532110000101")
+    await one.save(tracker)
+    elsewhere = await other.retrieve(sender)
+    turn(elsewhere, "3500", "target_power_va", 3500.0)
+    await other.save(elsewhere)
+    seen = await one.retrieve(sender)
+    assert seen is not tracker and seen.get_slot("target_power_va") == 3500.0
+    return seen
+
+
 def test_a_saved_conversation_is_kept_and_what_the_database_holds(tmp_path):
     async def scenario():
         one = store(tmp_path / "t.db")
@@ -64,15 +78,7 @@ def test_a_saved_conversation_is_kept_and_what_the_database_holds(tmp_path):
 def test_another_writer_or_a_failed_turn_makes_it_read_the_database(tmp_path):
     async def scenario():
         one, other = store(tmp_path / "t.db"), store(tmp_path / "t.db")
-        tracker = await one.get_or_create_tracker("c-2")
-        turn(tracker, "halo", "idpel", "532110000101")
-        await one.save(tracker)
-        # another Rasa instance goes on with the conversation
-        elsewhere = await other.retrieve("c-2")
-        turn(elsewhere, "3500", "target_power_va", 3500.0)
-        await other.save(elsewhere)
-        seen = await one.retrieve("c-2")
-        assert seen is not tracker and seen.get_slot("target_power_va") == 3500.0
+        seen = await another_instance_goes_on(one, other, "c-2")
         await one.save(seen)
         # a turn that failed half-way: changed, never saved
         half = await one.retrieve("c-2")
@@ -95,26 +101,19 @@ def test_the_cache_is_bounded(tmp_path):
     asyncio.run(scenario())
 
 
-def _reachable(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.mark.postgres
-def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch):
+def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_postgres_database):
     """endpoints.production.yml read as Rasa reads it, with its ${...} from the environment:
     the cached store on PostgreSQL (two instances sharing it) and Redis locks."""
-    if not (_reachable(5432) and _reachable(6379)):
-        pytest.skip("PostgreSQL (5432) or Redis (6379) is not reachable on 127.0.0.1")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
     from rasa.core.lock_store import LockStore, RedisLockStore
     from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import AvailableEndpoints
-    from sqlalchemy import create_engine, text
 
-    name = f"pln_tracker_test_{secrets.token_hex(4)}"
+    name = new_postgres_database("pln_tracker_test").rsplit("/", 1)[1]
     for variable, value in {
             "PLN_ACTIONS_URL": "http://127.0.0.1:5055", "PLN_TRACKER_DB_HOST": "127.0.0.1",
             "PLN_TRACKER_DB_PORT": "5432", "PLN_TRACKER_DB_NAME": name,
@@ -124,37 +123,19 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch):
         monkeypatch.setenv(variable, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
-    admin = create_engine("postgresql://postgres@127.0.0.1:5432/test",
-                          isolation_level="AUTOCOMMIT", future=True)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        async def scenario():
-            one = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
-            other = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
-            assert isinstance(one, CachedSQLTrackerStore)
-            assert one.engine.dialect.name == "postgresql"
-            tracker = await one.get_or_create_tracker("p-1")
-            turn(tracker, "halo", "idpel", "532110000101")
-            await one.save(tracker)
-            elsewhere = await other.retrieve("p-1")
-            turn(elsewhere, "3500", "target_power_va", 3500.0)
-            await other.save(elsewhere)
-            seen = await one.retrieve("p-1")
-            assert seen is not tracker and seen.get_slot("target_power_va") == 3500.0
-            for store_ in (one, other):
-                store_.engine.dispose()
 
-            locks = LockStore.create(endpoints.lock_store)
-            assert isinstance(locks, RedisLockStore)
-            async with locks.lock(f"p-{secrets.token_hex(4)}"):
-                pass
+    async def scenario():
+        one = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
+        other = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)
+        assert isinstance(one, CachedSQLTrackerStore)
+        assert one.engine.dialect.name == "postgresql"
+        await another_instance_goes_on(one, other, "p-1")
+        for store_ in (one, other):
+            store_.engine.dispose()
 
-        asyncio.run(scenario())
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+        locks = LockStore.create(endpoints.lock_store)
+        assert isinstance(locks, RedisLockStore)
+        async with locks.lock(f"p-{secrets.token_hex(4)}"):
+            pass
+
+    asyncio.run(scenario())
