@@ -126,7 +126,11 @@ def applicable_questions(answers: Mapping[str, Any], context: Context) -> list[Q
         wanted += [Question.APPLICANT_NIK, Question.APPLICANT_NAME, Question.APPLICANT_ADDRESS]
     elif role == OWNER:
         wanted.append(Question.EMAIL)
-    if context.caller_phone_kind == "mobile":
+    # A mobile number already given answers step 13, even if a caller ID came later (a
+    # Telegram customer who shares their own contact at 13a is not asked 13b after it).
+    phone_given_at_13a = (answers.get(Question.MOBILE_PHONE.value) is not None
+                          and answers.get(Question.CALLER_PHONE_USABLE.value) is None)
+    if context.caller_phone_kind == "mobile" and not phone_given_at_13a:
         wanted.append(Question.CALLER_PHONE_USABLE)
         if answers.get(Question.CALLER_PHONE_USABLE.value) is False:
             wanted.append(Question.MOBILE_PHONE)

@@ -52,6 +52,15 @@ def test_a_mobile_that_cannot_be_used_leads_to_asking_another():
     assert Q.MOBILE_PHONE not in remaining_questions(answers, KNOWN_MOBILE_PREPAID)
 
 
+def test_a_mobile_given_before_the_caller_id_was_known_answers_step_13():
+    # no caller ID at first (13a asked), then the number comes with the caller ID
+    # (Telegram's shared contact): 13b is not asked after it
+    answers = {"applicant_role": OWNER, "mobile_phone": "081234500101"}
+    remaining = remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    assert Q.CALLER_PHONE_USABLE not in remaining and Q.MOBILE_PHONE not in remaining
+    assert correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {}
+
+
 def test_authorised_applicant_gives_own_nik_name_address_and_no_email():
     remaining = remaining_questions({"applicant_role": AUTHORISED}, KNOWN_MOBILE_PREPAID)
     assert remaining[remaining.index(Q.OWNER_NIK):][:4] == [
