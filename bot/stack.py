@@ -123,6 +123,53 @@ def effective_endpoints(env: dict[str, str]) -> str:
     return str(rendered)
 
 
+TELEGRAM_INPUT = "bot.channels.telegram_input.TelegramInput"
+
+
+def telegram_credentials(env: dict[str, str]) -> dict[str, str] | None:
+    """The Telegram channel's credentials when ``TELEGRAM_BOT_TOKEN`` is set: webhook mode
+    when ``TELEGRAM_WEBHOOK_URL`` (the public https URL Telegram posts to) or
+    ``TELEGRAM_MODE=webhook`` is given, long polling otherwise."""
+    token = env.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        return None
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL") or None
+    mode = env.get("TELEGRAM_MODE") or ("webhook" if webhook_url else "polling")
+    credentials = {"token": token, "mode": mode,
+                   "numbers_db": str(Path(env["PLN_DATA_DIR"]) / "channels.sqlite3")}
+    if mode == "webhook":
+        # Telegram echoes this secret in every webhook call; one is made when none is
+        # given (setWebhook at start registers it with the URL)
+        credentials["secret_token"] = env.setdefault("TELEGRAM_WEBHOOK_SECRET",
+                                                     secrets.token_urlsafe(32))
+    if webhook_url:
+        credentials["webhook_url"] = webhook_url
+    if env.get("TELEGRAM_API_URL"):
+        credentials["api_url"] = env["TELEGRAM_API_URL"]
+    return credentials
+
+
+def effective_credentials(env: dict[str, str]) -> str:
+    """The channels file Rasa is started with: ``PLN_CREDENTIALS`` (credentials.yml), plus
+    Telegram when ``TELEGRAM_BOT_TOKEN`` is set, written into the data folder (owner-only:
+    it holds the bot's token)."""
+    chosen = Path(env["PLN_CREDENTIALS"])
+    if not chosen.is_absolute():
+        chosen = ROOT / chosen
+    telegram = telegram_credentials(env)
+    if telegram is None:
+        return str(chosen)
+    config = yaml.safe_load(chosen.read_text()) or {}
+    config[TELEGRAM_INPUT] = telegram
+    rendered = Path(env["PLN_DATA_DIR"]) / "credentials.yml"
+    rendered.parent.mkdir(parents=True, exist_ok=True)
+    rendered.touch(mode=0o600)
+    rendered.chmod(0o600)
+    rendered.write_text("# written by bot/stack.py from credentials.yml and TELEGRAM_*; "
+                        "do not edit\n" + yaml.safe_dump(config, sort_keys=False))
+    return str(rendered)
+
+
 def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
     host = env["PLN_HOST"]
     sim_port, actions_port, rasa_port = (
@@ -142,7 +189,7 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
             [*RASA, "run", "--model", env["PLN_MODEL"], "--enable-api",
              f"--auth-token={env['PLN_RASA_TOKEN']}",  # "=": a token may start with "-"
              "--interface", host, "--port", str(rasa_port),
-             "--endpoints", effective_endpoints(env), "--credentials", env["PLN_CREDENTIALS"],
+             "--endpoints", effective_endpoints(env), "--credentials", effective_credentials(env),
              "--cors", f"http://{host}"],
             rasa_port, f"http://{host}:{rasa_port}/"))
     return result
@@ -325,8 +372,20 @@ Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
 HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
+{telegram_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def telegram_status(env: dict[str, str]) -> str:
+    telegram = telegram_credentials(env)
+    if telegram is None:
+        return "Telegram: off (set TELEGRAM_BOT_TOKEN to start it; README, \"Telegram\")"
+    if telegram["mode"] == "polling":
+        return "Telegram: on, long polling (development; TELEGRAM_WEBHOOK_URL for a webhook)"
+    where = telegram.get("webhook_url") or "not registered here: call setWebhook (README)"
+    return (f"Telegram: on, webhook at http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
+            f"/webhooks/telegram/webhook; public URL {where}")
 
 
 def main(argv: list[str]) -> int:

@@ -147,6 +147,35 @@ def test_rasa_gets_the_endpoints_of_this_stack(tmp_path):
     assert stack.effective_endpoints(production) == str(stack.ROOT / "endpoints.production.yml")
 
 
+def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for(tmp_path):
+    import yaml
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
+    assert stack.effective_credentials(env) == str(stack.ROOT / "credentials.yml")
+    assert "Telegram: off" in stack.how_to_talk(env)
+
+    polling = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path),
+                                       "TELEGRAM_BOT_TOKEN": "123:abc"})
+    path = stack.effective_credentials(polling)
+    rendered = yaml.safe_load(open(path))
+    assert "bot.channels.rest.RestInput" in rendered  # the repository's channels stay
+    assert rendered[stack.TELEGRAM_INPUT] == {
+        "token": "123:abc", "mode": "polling", "numbers_db": str(tmp_path / "channels.sqlite3")}
+    assert os.stat(path).st_mode & 0o077 == 0  # the token is for the owner's eyes only
+    assert "long polling" in stack.how_to_talk(polling)
+
+    webhook = stack.settings_from_env({
+        "PLN_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_WEBHOOK_URL": "https://pln.example/webhooks/telegram/webhook"})
+    telegram = yaml.safe_load(open(stack.effective_credentials(webhook)))[stack.TELEGRAM_INPUT]
+    assert telegram["mode"] == "webhook"
+    assert telegram["webhook_url"] == "https://pln.example/webhooks/telegram/webhook"
+    assert len(telegram["secret_token"]) >= 32  # made when not given, the same for restarts
+    assert stack.effective_credentials(webhook) and yaml.safe_load(open(
+        stack.effective_credentials(webhook)))[stack.TELEGRAM_INPUT]["secret_token"] == \
+        telegram["secret_token"]
+    assert "public URL https://pln.example" in stack.how_to_talk(webhook)
+
+
 def test_the_repository_endpoints_work_without_any_environment():
     import yaml
     plain = yaml.safe_load((stack.ROOT / "endpoints.yml").read_text())

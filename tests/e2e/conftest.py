@@ -8,7 +8,8 @@ import warnings
 import e2e_support
 import httpx
 import pytest
-from e2e_support import TIMINGS, running_stack, stale_model_inputs
+from e2e_support import TELEGRAM_SECRET, TIMINGS, running_stack, stale_model_inputs
+from fake_telegram import FakeTelegram
 
 
 def pytest_configure(config):
@@ -17,14 +18,25 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def e2e_stack(tmp_path_factory):
+def fake_telegram():
+    """The fake Bot API the stack's Telegram channel talks to (webhook mode)."""
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(tmp_path_factory, fake_telegram):
     model = e2e_support.MODEL
     if model.is_file():
         stale = stale_model_inputs(model)
         if stale:
             warnings.warn(f"{model.name} is older than {', '.join(stale)}: the conversations "
                           "run an out-of-date model; run `make train`", stacklevel=1)
-    with running_stack(tmp_path_factory.mktemp("e2e-stack"), model) as handle:
+    telegram = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_MODE": "webhook",
+                "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+                "TELEGRAM_API_URL": fake_telegram.api_url}
+    with running_stack(tmp_path_factory.mktemp("e2e-stack"), model, telegram) as handle:
         yield handle
 
 

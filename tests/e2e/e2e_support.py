@@ -20,6 +20,7 @@ from bot import stack
 
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
+TELEGRAM_SECRET = "e2e-telegram-secret"  # the webhook secret of the fake Bot API
 # The stack's clock (its PLN_NOW) for a whole run: `E2E_STACK_NOW=2026-12-31T23:30:00+07:00
 # pytest tests/e2e` (`make test-clocks` runs the scripts at each date of CLOCK_SETTINGS).
 # Unset: the real clock. Scripts fix their own time with metadata.now; what they do not
@@ -84,12 +85,13 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 
 def e2e_environment(data_dir: Path, ports: list[int],
                     environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The stack's environment: this process's without any PLN_* setting from the shell (a
-    run must not depend on who runs it; the seed is the project's own), plus the test's
+    """The stack's environment: this process's without any PLN_* or TELEGRAM_* setting from
+    the shell (a run must not depend on who runs it; the seed is the project's own), plus the test's
     ports, data dir and token,
     and the clock ``E2E_STACK_NOW`` asks for (PLN_NOW)."""
     source = os.environ if environ is None else environ
-    base = {key: value for key, value in source.items() if not key.startswith("PLN_")}
+    base = {key: value for key, value in source.items()
+            if not key.startswith(("PLN_", "TELEGRAM_"))}  # never a developer's real bot
     if source.get(STACK_NOW_ENV):
         base["PLN_NOW"] = source[STACK_NOW_ENV]
     sim_port, actions_port, rasa_port = ports
