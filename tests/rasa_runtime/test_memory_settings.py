@@ -7,7 +7,7 @@ import sys
 
 from bot.rasa_runtime import ONEDNN_ENV
 
-PROBE = "import os, bot.rasa_runtime; print(os.environ.get(%r))" % ONEDNN_ENV
+PROBE = f"import os, bot.rasa_runtime; print(os.environ.get({ONEDNN_ENV!r}))"
 
 
 def _seen_by_rasa_runtime(environ: dict[str, str]) -> str:
