@@ -19,10 +19,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
-from actions.conversation import answers
+from actions.conversation import answers, latest_intent
 from actions.custom_forms import CANCEL_CONFIRMED_SLOT, CANCEL_FROM_SLOT, outcome_slots
 from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
+from bot.channels.contract import CALLER_SILENT
 from bot.identifiers import mask
 from bot.sop import flow
 from bot.sop.flow import Ending, HandoffReason, Question
@@ -192,15 +193,41 @@ class ActionHandOver(Action):
             if requested == CANCEL_CONFIRMED_SLOT:  # "yakin?" pending: the interrupted step
                 requested = tracker.get_slot(CANCEL_FROM_SLOT)
             step = flow.step_of(requested)
-            outcome = flow.hand_over(HandoffReason.CUSTOMER_ASKED, step)
+            silent = latest_intent(tracker) == CALLER_SILENT[1:]
+            outcome = flow.hand_over(
+                HandoffReason.CALLER_SILENT if silent else HandoffReason.CUSTOMER_ASKED, step)
             events += [SlotSet(name, value) for name, value in outcome_slots(outcome).items()]
             reason, step = outcome.reason, step
         else:
             reason, step = tracker.get_slot("sop_reason"), int(tracker.get_slot("sop_step") or 1)
         number = await record_ticket(tracker, Ending.CSO_HANDOFF.value, reason or "", step,
                                      tracker.get_slot("outcome_details"))
-        dispatcher.utter_message(response="utter_handoff")
+        dispatcher.utter_message(response="utter_handoff", ticket_number=number or "")
         dispatcher.utter_message(response="utter_closing")
         dispatcher.utter_message(response="utter_intimacy")
         return events + [SlotSet("ticket_number", number), SlotSet("requested_slot", None),
                          ActiveLoop(None), ConversationPaused()]
+
+
+class ActionCallEnded(Action):
+    """The caller hung up (the voice channel's call_ended): an unfinished request is
+    recorded for a CSO to call back; the conversation's form ends either way. Nothing is
+    said: nobody is listening."""
+
+    def name(self) -> str:
+        return "action_call_ended"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if requested == CANCEL_CONFIRMED_SLOT:
+            requested = tracker.get_slot(CANCEL_FROM_SLOT)
+        requesting = (tracker.active_loop or {}).get("name") == "perubahan_daya_form"
+        outcome = flow.after_call_ended(tracker.get_slot("sop_ending"), requesting, requested)
+        events: list[EventType] = [SlotSet("requested_slot", None), ActiveLoop(None)]
+        if outcome is None:
+            return events
+        number = await record_ticket(tracker, outcome.ending.value, outcome.reason or "",
+                                     outcome.sop_step or 1)
+        return [*(SlotSet(name, value) for name, value in outcome_slots(outcome).items()),
+                SlotSet("ticket_number", number), *events]

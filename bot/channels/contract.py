@@ -41,8 +41,11 @@ MAX_METADATA_VALUE_CHARS = {"caller_id": 32, "now": 64, "message_id": 128}
 # answers it with utter_message_too_long and the form asks its question again).
 MESSAGE_TOO_LONG_INTENT = "message_too_long"
 MESSAGE_TOO_LONG = "/" + MESSAGE_TOO_LONG_INTENT
+# The phone: a caller who said nothing three times (a CSO takes over), a call that ended.
+CALLER_SILENT = "/caller_silent"
+CALL_ENDED = "/call_ended"
 # Intents that only a channel produces (no NLU training data, by design).
-CHANNEL_INTENTS = (MESSAGE_TOO_LONG_INTENT,)
+CHANNEL_INTENTS = (MESSAGE_TOO_LONG_INTENT, CALLER_SILENT[1:], CALL_ENDED[1:])
 
 
 class Refused(ValueError):

@@ -7,7 +7,9 @@ response's ``custom`` part (domain.yml):
 
 - ``{"share_phone": true}``: the question takes a phone number; a channel that can vouch
   for the customer's own number (Telegram's shared contact) offers it;
-- ``{"handoff": true}``: a CSO takes the conversation over on this channel.
+- ``{"handoff": true, "ticket": "..."}``: a CSO takes the conversation over on this
+  channel (with the APKT ticket's number, when one was recorded);
+- ``{"ends": true}``: the conversation's last sentence (a phone call hangs up after it).
 
 Then, per channel: ``split_text`` (long texts at sentence boundaries).
 """
@@ -37,6 +39,8 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     share_phone: bool = False
     handoff: bool = False
+    ends: bool = False
+    ticket: str | None = None
 
 
 def _buttons(raw: Any) -> tuple[Button, ...]:
@@ -64,15 +68,16 @@ def replies_of(messages: Iterable[Mapping[str, Any]]) -> list[Reply]:
             replies[-1] = replace(replies[-1], buttons=replies[-1].buttons + buttons)
         custom = message.get("custom")
         if isinstance(custom, Mapping):
-            marks = {"share_phone": bool(custom.get("share_phone")),
-                     "handoff": bool(custom.get("handoff"))}
-            if not any(marks.values()):
+            marks = {mark: True for mark in ("share_phone", "handoff", "ends")
+                     if custom.get(mark)}
+            ticket = str(custom.get("ticket") or "").strip()
+            if ticket and ticket != "None":
+                marks["ticket"] = ticket
+            if not marks:
                 continue
             if not replies:
                 replies.append(Reply(""))
-            last = replies[-1]
-            replies[-1] = replace(last, share_phone=last.share_phone or marks["share_phone"],
-                                  handoff=last.handoff or marks["handoff"])
+            replies[-1] = replace(replies[-1], **marks)
     return replies
 
 

@@ -197,6 +197,8 @@ class HandoffReason(str, Enum):
     BACKOFFICE_REFUSED = "backoffice_refused"  # AP2T refused to save what it had allowed
     DIL_UPDATE_FAILED = "dil_update_failed"  # saved, but the DIL mobile (13c) needs a hand
     ASSISTANT_FAILED = "assistant_failed"  # the action server could not run a step
+    CALLER_SILENT = "caller_silent"  # on the phone: no answer heard, three times
+    CALL_DROPPED = "call_dropped"  # on the phone: hung up before the request was done
 
 
 HANDOFF_REASON_TEXT = {
@@ -211,6 +213,9 @@ HANDOFF_REASON_TEXT = {
     HandoffReason.DIL_UPDATE_FAILED: "Pembaruan nomor handphone DIL gagal; mohon diperbarui",
     HandoffReason.ASSISTANT_FAILED: "Gangguan sistem: aksi asisten tidak dapat dijalankan; "
                                     "mohon ditindaklanjuti bila pelanggan tidak melanjutkan",
+    HandoffReason.CALLER_SILENT: "Penelepon tidak menjawab tiga kali berturut-turut",
+    HandoffReason.CALL_DROPPED: "Panggilan terputus sebelum permohonan selesai; mohon "
+                                "pelanggan dihubungi kembali",
 }
 
 ROUTE_HANDOFF = {
@@ -245,6 +250,15 @@ def issued_closed(reason: str, step: int, **details: Any) -> Outcome:
 
 def hand_over(why: HandoffReason, step: int, **details: Any) -> Outcome:
     return Outcome(Ending.CSO_HANDOFF, HANDOFF_REASON_TEXT[why], step, why, details)
+
+
+def after_call_ended(ending: str | None, requesting: bool, question: str | None) -> Outcome | None:
+    """A phone call that ended (the caller hung up): a request begun (the SOP's form
+    active) and not concluded goes to a CSO to call back, at the step reached; otherwise
+    there is nothing to record."""
+    if ending is not None or not requesting:
+        return None
+    return hand_over(HandoffReason.CALL_DROPPED, step_of(question))
 
 
 def after_failed_attempt(failures: int, question: str | None) -> Outcome | None:

@@ -26,6 +26,18 @@ def test_rasa_messages_become_replies_with_buttons_and_the_sops_marks():
     ]
 
 
+def test_the_handoff_carries_its_ticket_and_the_last_sentence_ends_the_conversation():
+    messages = [{"text": "Kami teruskan kepada petugas kami (CSO)."},
+                {"custom": {"handoff": True, "ticket": "APKT2611270001"}},
+                {"text": "Selamat beraktifitas."}, {"custom": {"ends": True}}]
+    assert replies_of(messages) == [
+        Reply("Kami teruskan kepada petugas kami (CSO).", handoff=True, ticket="APKT2611270001"),
+        Reply("Selamat beraktifitas.", ends=True)]
+    # no ticket could be recorded (the back office was down): no number is said
+    unrecorded = replies_of([{"text": "x"}, {"custom": {"handoff": True, "ticket": ""}}])
+    assert unrecorded == [Reply("x", handoff=True)]
+
+
 def test_a_handoff_mark_alone_is_still_a_reply():
     assert replies_of([{"custom": {"handoff": True}}]) == [Reply("", handoff=True)]
     assert replies_of([]) == []

@@ -8,6 +8,7 @@ from bot.sop.flow import (
     HandoffReason,
     after_alternative,
     after_arrears,
+    after_call_ended,
     after_nik_ready,
     after_proceed,
     after_route,
@@ -171,3 +172,11 @@ def test_step_of_a_requested_slot():
     assert step_of("target_power_va") == 5 and step_of("owner_nik") == 12
     assert step_of("info_clear") == 18 and step_of("more_help") == 20
     assert step_of(None) == 1 and step_of("cancel_confirmed", default=7) == 7
+
+
+def test_a_call_that_ends_mid_request_goes_to_a_cso_to_call_back():
+    dropped = after_call_ended(None, requesting=True, question="customer_number")
+    assert dropped.ending == Ending.CSO_HANDOFF
+    assert dropped.handoff == HandoffReason.CALL_DROPPED and dropped.sop_step == 4
+    assert after_call_ended(Ending.ISSUED_CLOSED.value, True, "email") is None  # concluded
+    assert after_call_ended(None, requesting=False, question=None) is None  # nothing begun
