@@ -12,7 +12,7 @@ MODEL := models/pln123.tar.gz
 # the model and changing it needs no retraining.
 TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 
-.PHONY: help venv train run shell test test-clocks lint bench clean
+.PHONY: help venv train run shell test test-clocks lint bench clean ivr-demo
 
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
@@ -23,6 +23,7 @@ help:
 	@echo "make train  train the Rasa model (only when data/, domain.yml or config.yml changed)"
 	@echo "make lint   ruff"
 	@echo "make bench  run the benchmarks in benchmarks/"
+	@echo "make ivr-demo  a whole phone call without a line: TwiML printed, prompts as WAV (espeak-ng)"
 
 # The venv is (re)made when missing, when it is not Python 3.10, or when the dependency
 # files changed; installs take exactly the versions in requirements.lock.
@@ -76,7 +77,7 @@ test-clocks: $(STAMP) $(MODEL)
 	done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot actions tests benchmarks
+	$(VENV)/bin/ruff check bot actions tests benchmarks scripts
 
 # Each benchmark starts what it measures on free loopback ports and stops it again.
 bench: $(STAMP) $(MODEL)
@@ -85,6 +86,12 @@ bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/nlu_latency.py
 	$(PY) benchmarks/conversation_load.py
 	$(PY) benchmarks/fuzz.py
+	$(PY) benchmarks/voice_latency.py
 
 clean:
 	rm -rf models var .pytest_cache .ruff_cache
+
+# A phone call played through the voice channel, each prompt spoken into var/ivr-demo/ by
+# espeak-ng's Indonesian voice (Debian: apt-get install espeak-ng).
+ivr-demo: $(STAMP) $(MODEL)
+	$(PY) scripts/ivr_demo.py

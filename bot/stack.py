@@ -149,24 +149,41 @@ def telegram_credentials(env: dict[str, str]) -> dict[str, str] | None:
     return credentials
 
 
+VOICE_INPUT = "bot.channels.voice_input.VoiceInput"
+
+
+def voice_credentials(env: dict[str, str]) -> dict[str, str] | None:
+    """The phone channel's credentials when ``TWILIO_AUTH_TOKEN`` and ``VOICE_PUBLIC_URL``
+    (where Twilio reaches Rasa; it signs that URL) are set."""
+    if not (env.get("TWILIO_AUTH_TOKEN") and env.get("VOICE_PUBLIC_URL")):
+        return None
+    credentials = {"auth_token": env["TWILIO_AUTH_TOKEN"], "public_url": env["VOICE_PUBLIC_URL"]}
+    for key in ("voice", "language", "cso_queue", "cso_number"):
+        if env.get(f"VOICE_{key.upper()}"):
+            credentials[key] = env[f"VOICE_{key.upper()}"]
+    return credentials
+
+
 def effective_credentials(env: dict[str, str]) -> str:
     """The channels file Rasa is started with: ``PLN_CREDENTIALS`` (credentials.yml), plus
-    Telegram when ``TELEGRAM_BOT_TOKEN`` is set, written into the data folder (owner-only:
-    it holds the bot's token)."""
+    Telegram when ``TELEGRAM_BOT_TOKEN`` is set and the phone when ``TWILIO_AUTH_TOKEN`` is,
+    written into the data folder (owner-only: it holds their secrets)."""
     chosen = Path(env["PLN_CREDENTIALS"])
     if not chosen.is_absolute():
         chosen = ROOT / chosen
-    telegram = telegram_credentials(env)
-    if telegram is None:
+    added = {name: credentials for name, credentials in (
+        (TELEGRAM_INPUT, telegram_credentials(env)), (VOICE_INPUT, voice_credentials(env)))
+        if credentials is not None}
+    if not added:
         return str(chosen)
-    config = yaml.safe_load(chosen.read_text()) or {}
-    config[TELEGRAM_INPUT] = telegram
+    config = {**(yaml.safe_load(chosen.read_text()) or {}), **added}
     rendered = Path(env["PLN_DATA_DIR"]) / "credentials.yml"
     rendered.parent.mkdir(parents=True, exist_ok=True)
     rendered.touch(mode=0o600)
     rendered.chmod(0o600)
-    rendered.write_text("# written by bot/stack.py from credentials.yml and TELEGRAM_*; "
-                        "do not edit\n" + yaml.safe_dump(config, sort_keys=False))
+    rendered.write_text("# written by bot/stack.py from credentials.yml, TELEGRAM_* and "
+                        "TWILIO_*/VOICE_*; do not edit\n"
+                        + yaml.safe_dump(config, sort_keys=False))
     return str(rendered)
 
 
@@ -373,8 +390,19 @@ Talk to it:
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
 HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
 {telegram_status(env)}
+{voice_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def voice_status(env: dict[str, str]) -> str:
+    voice = voice_credentials(env)
+    if voice is None:
+        return ("Phone (Twilio): off (set TWILIO_AUTH_TOKEN and VOICE_PUBLIC_URL; README, "
+                "\"Phone\"; `make ivr-demo` plays a call without a line)")
+    return (f"Phone (Twilio): on; point the number's \"A call comes in\" at "
+            f"{voice['public_url'].rstrip('/')}/webhooks/voice/call and its status callback "
+            "at .../webhooks/voice/status")
 
 
 def telegram_status(env: dict[str, str]) -> str:

@@ -176,6 +176,21 @@ def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for
     assert "public URL https://pln.example" in stack.how_to_talk(webhook)
 
 
+def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
+    import yaml
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "tok"})
+    assert stack.voice_credentials(env) is None  # no public URL: no signature can be checked
+    assert "Phone (Twilio): off" in stack.how_to_talk(env)
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "tok",
+                                   "VOICE_PUBLIC_URL": "https://ivr.example.id",
+                                   "VOICE_CSO_NUMBER": "+62221234567"})
+    rendered = yaml.safe_load(open(stack.effective_credentials(env)))
+    assert rendered[stack.VOICE_INPUT] == {"auth_token": "tok",
+                                           "public_url": "https://ivr.example.id",
+                                           "cso_number": "+62221234567"}
+    assert "https://ivr.example.id/webhooks/voice/call" in stack.how_to_talk(env)
+
+
 def test_the_repository_endpoints_work_without_any_environment():
     import yaml
     plain = yaml.safe_load((stack.ROOT / "endpoints.yml").read_text())

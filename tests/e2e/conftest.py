@@ -8,7 +8,14 @@ import warnings
 import e2e_support
 import httpx
 import pytest
-from e2e_support import TELEGRAM_SECRET, TIMINGS, running_stack, stale_model_inputs
+from e2e_support import (
+    TELEGRAM_SECRET,
+    TIMINGS,
+    TWILIO_AUTH_TOKEN,
+    VOICE_PUBLIC_URL,
+    running_stack,
+    stale_model_inputs,
+)
 from fake_telegram import FakeTelegram
 
 
@@ -33,10 +40,11 @@ def e2e_stack(tmp_path_factory, fake_telegram):
         if stale:
             warnings.warn(f"{model.name} is older than {', '.join(stale)}: the conversations "
                           "run an out-of-date model; run `make train`", stacklevel=1)
-    telegram = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_MODE": "webhook",
+    channels = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_MODE": "webhook",
                 "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
-                "TELEGRAM_API_URL": fake_telegram.api_url}
-    with running_stack(tmp_path_factory.mktemp("e2e-stack"), model, telegram) as handle:
+                "TELEGRAM_API_URL": fake_telegram.api_url,
+                "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL}
+    with running_stack(tmp_path_factory.mktemp("e2e-stack"), model, channels) as handle:
         yield handle
 
 

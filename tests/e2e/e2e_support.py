@@ -21,6 +21,8 @@ from bot import stack
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
 TELEGRAM_SECRET = "e2e-telegram-secret"  # the webhook secret of the fake Bot API
+TWILIO_AUTH_TOKEN = "e2e-twilio-auth-token"  # the key of the test's Twilio signatures
+VOICE_PUBLIC_URL = "https://ivr.pln123.test"  # the URL Twilio "called" (signed)
 # The stack's clock (its PLN_NOW) for a whole run: `E2E_STACK_NOW=2026-12-31T23:30:00+07:00
 # pytest tests/e2e` (`make test-clocks` runs the scripts at each date of CLOCK_SETTINGS).
 # Unset: the real clock. Scripts fix their own time with metadata.now; what they do not
@@ -91,7 +93,7 @@ def e2e_environment(data_dir: Path, ports: list[int],
     and the clock ``E2E_STACK_NOW`` asks for (PLN_NOW)."""
     source = os.environ if environ is None else environ
     base = {key: value for key, value in source.items()
-            if not key.startswith(("PLN_", "TELEGRAM_"))}  # never a developer's real bot
+            if not key.startswith(("PLN_", "TELEGRAM_", "TWILIO_", "VOICE_"))}  # never a real bot
     if source.get(STACK_NOW_ENV):
         base["PLN_NOW"] = source[STACK_NOW_ENV]
     sim_port, actions_port, rasa_port = ports

@@ -1,0 +1,298 @@
+"""The phone (IVR) on the channel contract: Twilio Voice webhooks in, TwiML out.
+
+Twilio posts a form for each step of a call; this answers with TwiML (``twilio``'s
+``VoiceResponse``). Only translation lives here:
+
+- a call: the caller's number (``From``) is the caller id (SOP step 1: the CRM's name;
+  step 13); the conversation is ``voice:<From>`` (``voice:<CallSid>`` for a hidden
+  number), started afresh at every call (``/restart``, then the greeting);
+- each turn: what the assistant says, as words a voice reads right
+  (``bot.language.spoken``), inside a ``<Gather input="speech dtmf" language="id-ID">``
+  whose hints and timeouts fit the open question (digits for IDPEL/NIK/phone, with ``#``
+  to end a keypad entry; amounts; ya/tidak; the choices' names); the caller can interrupt
+  the prompt (barge-in);
+- choices become a spoken menu ("tekan 1 untuk Coblong, ..."): the key and the spoken name
+  both work;
+- silence: the question again in other words, twice; the third time the call goes to a
+  CSO (the assistant records the hand-over ticket: ``/caller_silent``);
+- a hand-over: the ticket number is said, then ``<Enqueue>`` to the CSO queue (or
+  ``<Dial>`` a number); the conversation's end: ``<Hangup>``;
+- the call's end (status callback ``completed``): ``/call_ended``, which records an
+  unfinished request for a call back.
+
+A call's few facts between webhooks (the prompt to repeat, the menu, the silences) are
+kept here per ``CallSid``, bounded; ``VoiceChannel`` is framework-free (tested with signed
+Twilio forms), ``voice_input.VoiceInput`` plugs it into Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+
+from bot.channels.contract import (
+    CALL_ENDED,
+    CALLER_SILENT,
+    Inbound,
+    RecentReplies,
+    Refused,
+    inbound,
+)
+from bot.channels.replies import Button, Reply, replies_of
+from bot.identifiers import mask
+from bot.language.spoken import number_words, speakable, spell_code
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "voice"
+GREET = "/greet"
+RESTART = "/restart"
+MAX_SILENCES = 2  # reprompts; the next silence goes to a CSO
+MAX_CALLS = 10_000  # calls remembered at once (oldest forgotten first)
+CALL_TTL_S = 4 * 3600.0
+
+# The question again "in other words": what comes before it after each silence.
+SILENCE_PREFACES = (
+    "Mohon maaf, suara Bapak/Ibu belum terdengar.",
+    "Bapak/Ibu dapat menjawab dengan berbicara, atau dengan menekan tombol angka di "
+    "telepon lalu diakhiri tanda pagar.",
+)
+TRANSFER_NOTICE = "Mohon tunggu, panggilan Bapak/Ibu kami sambungkan ke petugas CSO kami."
+TICKET_NOTICE = "Nomor tiket Bapak/Ibu:"
+MENU_ITEM = "tekan {key} untuk {title}"
+
+
+@dataclass(frozen=True)
+class Listening:
+    """How a question is listened for: Twilio's ``hints``, ``timeout`` (seconds before
+    the caller starts) and ``speechTimeout`` (silence that ends the answer)."""
+
+    hints: str = ""
+    timeout: int = 6
+    speech_timeout: str = "auto"
+
+
+DIGITS = "$OOV_CLASS_DIGIT_SEQUENCE"
+YES_NO_HINTS = "ya, tidak, sudah, belum, benar, bisa, lanjut, pemilik, dikuasakan"
+# By the form's open question (``requested_slot``); a long number needs time to say.
+LISTENING: dict[str, Listening] = {
+    "customer_number": Listening(DIGITS, timeout=10, speech_timeout="3"),
+    "owner_nik": Listening(DIGITS, timeout=12, speech_timeout="3"),
+    "applicant_nik": Listening(DIGITS, timeout=12, speech_timeout="3"),
+    "mobile_phone": Listening(DIGITS, timeout=10, speech_timeout="3"),
+    "caller_phone_usable": Listening(f"{YES_NO_HINTS}, {DIGITS}", timeout=8),
+    "target_power_va": Listening("volt ampere, VA, kVA, 900, 1300, 2200, 3500, 4400, 5500, "
+                                 "6600, 7700, 10600, 11000, 13200, 16500, 23000", timeout=8),
+    "stroom_awal_rp": Listening("ribu, puluh ribu, ratus ribu, rupiah, $OOV_CLASS_DIGIT_SEQUENCE",
+                                timeout=8),
+    "email": Listening("et, titik, gmail, yahoo, com, co id, tidak punya", timeout=10,
+                       speech_timeout="3"),
+    "caller_name": Listening(timeout=8),
+    "applicant_name": Listening(timeout=8),
+    "applicant_address": Listening("jalan, nomor, RT, RW, gang, blok", timeout=10,
+                                   speech_timeout="3"),
+}
+DEFAULT_LISTENING = Listening()
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    auth_token: str  # Twilio's: the key of every request's X-Twilio-Signature
+    public_url: str  # where Twilio reaches this server, e.g. https://ivr.example.id
+    voice: str = "Google.id-ID-Standard-A"
+    language: str = "id-ID"
+    cso_queue: str = "cso-pln123"  # <Enqueue> the call here for the CSOs
+    cso_number: str | None = None  # or <Dial> this number instead
+
+    def __post_init__(self):
+        if not self.auth_token:
+            raise ValueError("the voice channel needs TWILIO_AUTH_TOKEN: every request's "
+                             "signature is checked with it")
+        if not self.public_url.startswith(("https://", "http://")):
+            raise ValueError("the voice channel needs its public URL (VOICE_PUBLIC_URL), "
+                             "e.g. https://ivr.example.id: Twilio signs the URL it calls")
+
+
+@dataclass
+class Call:
+    sender: str
+    caller_id: str | None
+    prompt: str = ""  # what was said last, to repeat after a silence
+    menu: tuple[Button, ...] = ()
+    question: str | None = None
+    silences: int = 0
+    seen: float = field(default_factory=time.monotonic)
+
+
+# the assistant: a caller's message -> its replies (Rasa's messages)
+Process = Callable[[Inbound], Awaitable[list[dict]]]
+# the conversation's open question (the form's requested slot), or None
+Asking = Callable[[str], Awaitable["str | None"]]
+
+
+def spoken_menu(buttons: tuple[Button, ...]) -> str:
+    items = [MENU_ITEM.format(key=number_words(i), title=speakable(b.title))
+             for i, b in enumerate(buttons, 1)]
+    return "Silakan " + ", ".join(items) + "." if items else ""
+
+
+def chosen(text: str, menu: tuple[Button, ...]) -> str:
+    """A key pressed at a menu is the choice's word; anything else stays as it is."""
+    if text.isdigit() and menu and 1 <= int(text) <= len(menu):
+        return menu[int(text) - 1].payload
+    return text
+
+
+class VoiceChannel:
+    def __init__(self, settings: VoiceSettings, clock: Callable[[], float] = time.monotonic):
+        self.settings = settings
+        self.clock = clock
+        self._calls: OrderedDict[str, Call] = OrderedDict()
+        self.recent = RecentReplies()  # a webhook Twilio posts twice is one turn
+
+    # --- the three webhooks -------------------------------------------------------------
+
+    async def incoming(self, form: Mapping[str, str], process: Process, asking: Asking) -> str:
+        """A new call: a fresh conversation, greeted."""
+        call_sid = form.get("CallSid") or ""
+        number = (form.get("From") or "").strip()
+        caller_id = number if number.lstrip("+").isdigit() else None
+        sender = f"{CHANNEL}:{caller_id or call_sid}"
+        call = self._remember(call_sid, Call(sender, caller_id))
+        await process(self._inbound(call, RESTART, f"{call_sid}:restart"))
+        return await self._turn(call, GREET, f"{call_sid}:greet", process, asking)
+
+    async def gather(self, form: Mapping[str, str], process: Process, asking: Asking) -> str:
+        """What the caller said or keyed in answer to the last prompt (or nothing)."""
+        call = self._calls.get(form.get("CallSid") or "")
+        if call is None:  # a call this server does not know (restarted): begin again
+            return await self.incoming(form, process, asking)
+        call.seen = self.clock()
+        heard = (form.get("SpeechResult") or "").strip()
+        keyed = (form.get("Digits") or "").strip().rstrip("#")
+        text = chosen(keyed, call.menu) if keyed else heard
+        turn_id = f"{form.get('CallSid')}:{form.get('turn') or ''}"
+        if not text:
+            return await self._silence(call, turn_id, process, asking)
+        call.silences = 0
+        try:
+            return await self._turn(call, text, turn_id, process, asking)
+        except Refused:
+            return self._listen(call, f"{speakable(SILENCE_PREFACES[0])} {call.prompt}",
+                                keep_prompt=True)
+
+    async def status(self, form: Mapping[str, str], process: Process) -> None:
+        """The call's status callback: once it has ended, the conversation is closed."""
+        if form.get("CallStatus") not in ("completed", "busy", "failed", "no-answer",
+                                          "canceled"):
+            return
+        call = self._calls.pop(form.get("CallSid") or "", None)
+        if call is None:
+            return
+        await process(self._inbound(call, CALL_ENDED, f"{form.get('CallSid')}:ended"))
+
+    # --- turns --------------------------------------------------------------------------
+
+    async def _turn(self, call: Call, text: str, message_id: str, process: Process,
+                    asking: Asking) -> str:
+        message = self._inbound(call, text, message_id)
+        replies = replies_of(await self.recent.once(message, lambda: process(message)))
+        call.question = await asking(call.sender)
+        return self._answer(call, replies)
+
+    async def _silence(self, call: Call, turn_id: str, process: Process,
+                       asking: Asking) -> str:
+        call.silences += 1
+        if call.silences <= MAX_SILENCES:
+            preface = speakable(SILENCE_PREFACES[call.silences - 1])
+            return self._listen(call, f"{preface} {call.prompt}", keep_prompt=True)
+        logger.info("caller of %s silent %d times: to a CSO", mask(call.sender), call.silences)
+        return await self._turn(call, CALLER_SILENT, f"{turn_id}:silent", process, asking)
+
+    def _inbound(self, call: Call, text: str, message_id: str) -> Inbound:
+        metadata = {"message_id": message_id[-128:]}
+        if call.caller_id:
+            metadata["caller_id"] = call.caller_id
+        if text.startswith("/"):  # the channel's own intents, never a caller's words
+            return Inbound(call.sender, text, {"channel": CHANNEL, **metadata})
+        return inbound(CHANNEL, call.sender, text, metadata)
+
+    # --- TwiML --------------------------------------------------------------------------
+
+    def _answer(self, call: Call, replies: list[Reply]) -> str:
+        said = " ".join(speakable(r.text) for r in replies if r.text)
+        menu = next((r.buttons for r in reversed(replies) if r.buttons), ())
+        handoff = next((r for r in replies if r.handoff), None)
+        if handoff is not None:
+            return self._transfer(said, handoff.ticket)
+        if any(r.ends for r in replies):
+            return self._goodbye(said)
+        call.menu = menu
+        prompt = f"{said} {spoken_menu(menu)}".strip()
+        return self._listen(call, prompt or speakable(SILENCE_PREFACES[0]))
+
+    def _listen(self, call: Call, prompt: str, keep_prompt: bool = False) -> str:
+        if not keep_prompt:
+            call.prompt = prompt
+        listening = LISTENING.get(call.question or "", DEFAULT_LISTENING)
+        hints = ", ".join(h for h in (listening.hints, ", ".join(b.title for b in call.menu))
+                          if h)
+        response = VoiceResponse()
+        gather = Gather(input="speech dtmf", language=self.settings.language,
+                        action=self._url("gather", turn=str(int(self.clock() * 1000))),
+                        method="POST", timeout=listening.timeout,
+                        speech_timeout=listening.speech_timeout, finish_on_key="#",
+                        action_on_empty_result=True, barge_in=True,
+                        hints=hints or None, profanity_filter=False)
+        gather.say(prompt, voice=self.settings.voice, language=self.settings.language)
+        response.append(gather)
+        return str(response)
+
+    def _transfer(self, said: str, ticket: str | None) -> str:
+        """Said, then to a CSO: ``<Dial>`` a number, whose CSO first hears the ticket
+        (``whisper``), or ``<Enqueue>`` in the CSOs' queue; the caller hears the ticket
+        number too."""
+        response = VoiceResponse()
+        if ticket:
+            said += f" {speakable(TICKET_NOTICE)} {spell_code(ticket)}."
+        response.say(f"{said} {speakable(TRANSFER_NOTICE)}".strip(), voice=self.settings.voice,
+                     language=self.settings.language)
+        if self.settings.cso_number:
+            dial = Dial()
+            dial.number(self.settings.cso_number,
+                        url=self._url("whisper", ticket=ticket) if ticket else None)
+            response.append(dial)
+        else:
+            response.enqueue(self.settings.cso_queue)
+        return str(response)
+
+    def whisper(self, ticket: str) -> str:
+        """What the CSO hears on answering a transferred call, before the caller."""
+        response = VoiceResponse()
+        response.say(f"Panggilan dari asisten virtual, tiket nomor {spell_code(ticket)}.",
+                     voice=self.settings.voice, language=self.settings.language)
+        return str(response)
+
+    def _goodbye(self, said: str) -> str:
+        response = VoiceResponse()
+        response.say(said, voice=self.settings.voice, language=self.settings.language)
+        response.hangup()
+        return str(response)
+
+    def _url(self, path: str, **query: str) -> str:
+        base = f"{self.settings.public_url.rstrip('/')}/webhooks/{CHANNEL}/{path}"
+        return f"{base}?{urlencode(query)}" if query else base
+
+    def _remember(self, call_sid: str, call: Call) -> Call:
+        now = self.clock()
+        while self._calls and (len(self._calls) >= MAX_CALLS
+                               or now - next(iter(self._calls.values())).seen > CALL_TTL_S):
+            self._calls.popitem(last=False)
+        self._calls[call_sid] = call
+        return call

@@ -1,0 +1,124 @@
+"""The phone in Rasa: ``bot.channels.voice_input.VoiceInput`` in the channels file.
+
+Twilio's webhooks, each checked against ``X-Twilio-Signature`` (HMAC-SHA1 of the public
+URL Twilio called and the form, keyed with the account's auth token; 403 and nothing
+processed otherwise):
+
+- ``POST /webhooks/voice/call``: a call comes in (the number's "A call comes in" URL);
+- ``POST /webhooks/voice/gather``: what the caller said or keyed (each Gather's action);
+- ``POST /webhooks/voice/status``: the call's status (the number's status callback URL);
+- ``POST /webhooks/voice/whisper``: what the CSO hears before a transferred caller;
+- ``GET /webhooks/voice/``: health.
+
+Credentials (``bot.stack`` writes them from the environment): ``auth_token``,
+``public_url``, ``voice``, ``language``, ``cso_queue``, ``cso_number``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from bot.channels.contract import Inbound
+from bot.channels.voice import CHANNEL, VoiceChannel, VoiceSettings
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+SETTINGS = ("auth_token", "public_url", "voice", "language", "cso_queue", "cso_number")
+
+
+def _twiml(body: str) -> HTTPResponse:
+    return response.text(body, content_type="text/xml")
+
+
+class VoiceInput(InputChannel):
+    @classmethod
+    def name(cls) -> str:
+        return CHANNEL
+
+    def __init__(self, settings: VoiceSettings) -> None:
+        self.settings = settings
+        self.channel = VoiceChannel(settings)
+        self.validator = RequestValidator(settings.auth_token)
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(VoiceSettings(**{k: v for k, v in credentials.items()
+                                    if k in SETTINGS and v not in (None, "")}))
+
+    def signed(self, request: Request) -> dict[str, str] | None:
+        """The request's form when Twilio signed it for the public URL, else None."""
+        url = self.settings.public_url.rstrip("/") + request.path
+        if request.query_string:
+            url += "?" + request.query_string
+        form = {key: values[0] for key, values in (request.form or {}).items()}
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not signature or not self.validator.validate(url, form, signature):
+            return None
+        return form
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        channel = self.channel
+
+        async def process(message: Inbound) -> list[dict]:
+            collector = CollectingOutputChannel()
+            await on_new_message(UserMessage(message.text, collector, message.sender_id,
+                                             input_channel=CHANNEL, metadata=message.metadata))
+            return collector.messages
+
+        def asking_of(request: Request) -> Callable[[str], Awaitable[str | None]]:
+            async def asking(sender: str) -> str | None:
+                agent = getattr(request.app.ctx, "agent", None)
+                tracker = await agent.tracker_store.retrieve(sender) if agent else None
+                return tracker.get_slot("requested_slot") if tracker else None
+            return asking
+
+        def forbidden() -> HTTPResponse:
+            return response.json({"error": "forbidden", "message": "invalid Twilio signature"},
+                                 status=403)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/call", methods=["POST"])
+        async def call(request: Request) -> HTTPResponse:
+            form = self.signed(request)
+            if form is None:
+                return forbidden()
+            return _twiml(await channel.incoming(form, process, asking_of(request)))
+
+        @webhook.route("/gather", methods=["POST"])
+        async def gather(request: Request) -> HTTPResponse:
+            form = self.signed(request)
+            if form is None:
+                return forbidden()
+            form = {**form, "turn": request.args.get("turn", "")}
+            return _twiml(await channel.gather(form, process, asking_of(request)))
+
+        @webhook.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            form = self.signed(request)
+            if form is None:
+                return forbidden()
+            await channel.status(form, process)
+            return response.empty()
+
+        @webhook.route("/whisper", methods=["POST"])
+        async def whisper(request: Request) -> HTTPResponse:
+            if self.signed(request) is None:
+                return forbidden()
+            return _twiml(channel.whisper(request.args.get("ticket", "")))
+
+        return webhook
