@@ -164,15 +164,31 @@ def voice_credentials(env: dict[str, str]) -> dict[str, str] | None:
     return credentials
 
 
+WHATSAPP_INPUT = "bot.channels.whatsapp_input.WhatsAppInput"
+WHATSAPP_REQUIRED = ("access_token", "app_secret", "verify_token", "phone_number_id")
+
+
+def whatsapp_credentials(env: dict[str, str]) -> dict[str, str] | None:
+    """The WhatsApp channel's credentials when ``WHATSAPP_ACCESS_TOKEN``,
+    ``WHATSAPP_APP_SECRET``, ``WHATSAPP_VERIFY_TOKEN`` and ``WHATSAPP_PHONE_NUMBER_ID``
+    are set (``WHATSAPP_API_URL`` and the reminder template's name optional)."""
+    if not all(env.get(f"WHATSAPP_{key.upper()}") for key in WHATSAPP_REQUIRED):
+        return None
+    keys = (*WHATSAPP_REQUIRED, "api_url", "reminder_template", "template_language")
+    return {key: env[f"WHATSAPP_{key.upper()}"] for key in keys
+            if env.get(f"WHATSAPP_{key.upper()}")}
+
+
 def effective_credentials(env: dict[str, str]) -> str:
     """The channels file Rasa is started with: ``PLN_CREDENTIALS`` (credentials.yml), plus
-    Telegram when ``TELEGRAM_BOT_TOKEN`` is set and the phone when ``TWILIO_AUTH_TOKEN`` is,
-    written into the data folder (owner-only: it holds their secrets)."""
+    Telegram, the phone and WhatsApp when their settings are given, written into the data
+    folder (owner-only: it holds their secrets)."""
     chosen = Path(env["PLN_CREDENTIALS"])
     if not chosen.is_absolute():
         chosen = ROOT / chosen
     added = {name: credentials for name, credentials in (
-        (TELEGRAM_INPUT, telegram_credentials(env)), (VOICE_INPUT, voice_credentials(env)))
+        (TELEGRAM_INPUT, telegram_credentials(env)), (VOICE_INPUT, voice_credentials(env)),
+        (WHATSAPP_INPUT, whatsapp_credentials(env)))
         if credentials is not None}
     if not added:
         return str(chosen)
@@ -181,8 +197,8 @@ def effective_credentials(env: dict[str, str]) -> str:
     rendered.parent.mkdir(parents=True, exist_ok=True)
     rendered.touch(mode=0o600)
     rendered.chmod(0o600)
-    rendered.write_text("# written by bot/stack.py from credentials.yml, TELEGRAM_* and "
-                        "TWILIO_*/VOICE_*; do not edit\n"
+    rendered.write_text("# written by bot/stack.py from credentials.yml, TELEGRAM_*, "
+                        "TWILIO_*/VOICE_* and WHATSAPP_*; do not edit\n"
                         + yaml.safe_dump(config, sort_keys=False))
     return str(rendered)
 
@@ -391,8 +407,17 @@ Talk to it:
 HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
 {telegram_status(env)}
 {voice_status(env)}
+{whatsapp_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def whatsapp_status(env: dict[str, str]) -> str:
+    if whatsapp_credentials(env) is None:
+        return ("WhatsApp: off (set WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, "
+                "WHATSAPP_VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID; README, \"WhatsApp\")")
+    return (f"WhatsApp: on, webhook at http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
+            "/webhooks/whatsapp/webhook (give Meta its public https URL)")
 
 
 def voice_status(env: dict[str, str]) -> str:

@@ -1,8 +1,8 @@
 """A local fake of Telegram's Bot API (``https://api.telegram.org/bot<token>/<method>``)
 that records every call, for the channel's tests and the README's transcript.
 
-It runs in a thread of its own (aiohttp on 127.0.0.1, a free port), so that tests in any
-event loop, and a Rasa process, can call it. ``fail(method, times, status, retry_after)``
+It runs in a thread of its own (``fake_server.ThreadedFake``). ``fail(method, times,
+status, retry_after)``
 makes the next calls of a method fail as Telegram's do (429 with ``retry_after``, 502);
 ``updates`` feeds ``getUpdates`` (long polling).
 """
@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from fake_server import ThreadedFake
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "PLN 123", "username": "pln123_bot"}
 
@@ -38,19 +38,16 @@ class Call:
         return self.params.get("reply_markup") or {}
 
 
-@dataclass
-class FakeTelegram:
-    token: str = "123456:TEST-token"
-    calls: list[Call] = field(default_factory=list)
-    updates: deque = field(default_factory=deque)
+class FakeTelegram(ThreadedFake):
+    name = "fake Bot API"
 
-    def __post_init__(self):
+    def __init__(self, token: str = "123456:TEST-token") -> None:
+        super().__init__()
+        self.token = token
+        self.calls: list[Call] = []
+        self.updates: deque = deque()
         self._failures: dict[str, deque] = {}
         self._message_ids = itertools.count(1000)
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # --- what tests use -----------------------------------------------------------------
 
@@ -72,51 +69,17 @@ class FakeTelegram:
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [c.text for c in self.sent("sendMessage", chat_id)]
 
-    def wait_for(self, predicate, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the fake Bot API did not see it in {timeout} s; "
-                                     f"calls: {[(c.method, c.text) for c in self.calls][-10:]}")
-            time.sleep(0.02)
-
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
 
     # --- the server -----------------------------------------------------------------------
 
-    def start(self) -> FakeTelegram:
-        ready = threading.Event()
-        threading.Thread(target=self._serve, args=(ready,), daemon=True,
-                         name="fake-telegram").start()
-        if not ready.wait(10):
-            raise RuntimeError("the fake Bot API did not start")
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-
-    async def _shutdown(self) -> None:
-        await self._runner.cleanup()
-        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-
-    def _serve(self, ready: threading.Event) -> None:
-        self._loop = asyncio.new_event_loop()
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._api)
-        self._runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        ready.set()
-        self._loop.run_forever()
+
+    def seen(self) -> list:
+        return [(c.method, c.text) for c in self.calls]
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -105,6 +105,11 @@ class Inbound:
         return self.metadata.get("message_id")
 
 
+# The assistant as every channel calls it: a customer's message -> its replies (Rasa's
+# messages: text, buttons, custom marks; ``replies.replies_of`` reads them).
+Process = Callable[[Inbound], Awaitable[list[dict]]]
+
+
 def _bounded_string(value: Any, limit: int, what: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise Refused(f"invalid_{what}", f"{what} must be a string")
@@ -203,6 +208,20 @@ class RecentReplies:
             raise
         future.set_result(replies)
         return list(replies)
+
+    async def fresh(self, message: Inbound,
+                    process: Callable[[], Awaitable[list[dict]]]) -> list[dict] | None:
+        """``process()``'s replies, or None when this message id was processed before (a
+        channel that sends replies itself has sent them already)."""
+        ran = False
+
+        async def run() -> list[dict]:
+            nonlocal ran
+            ran = True
+            return await process()
+
+        replies = await self.once(message, run)
+        return replies if ran else None
 
     def _expire(self, now: float) -> None:
         while self._entries:

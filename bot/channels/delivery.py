@@ -14,9 +14,10 @@ Provider-agnostic: Telegram now, WhatsApp next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +93,29 @@ class Outbox:
                 logger.warning("%s to %s failed (%s), retry %d in %.1f s", item.what,
                                mask(recipient), type(error).__name__, attempt, delay)
                 await self.sleep(delay)
+
+
+class OneAtATime:
+    """One turn at a time per customer: ``async with turns(chat):``; later turns of the
+    same chat wait in arrival order, other chats do not wait. Holds a lock only while a
+    turn of that chat runs or waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, key: Hashable) -> AsyncIterator[None]:
+        lock, holders = self._locks.get(key) or (asyncio.Lock(), 0)
+        self._locks[key] = (lock, holders + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, holders = self._locks[key]
+            if holders == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, holders - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)

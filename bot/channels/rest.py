@@ -21,12 +21,13 @@ from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.contract import Inbound, RecentReplies, Refused, inbound
+from bot.channels.contract import RecentReplies, Refused, inbound
+from bot.channels.rasa_assistant import assistant
 from bot.identifiers import mask
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        process = assistant(on_new_message, self.name())
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -69,8 +71,7 @@ class RestInput(InputChannel):
             except Refused as refusal:
                 return response.json(refusal.body(), status=refusal.status)
             try:
-                replies = await self.recent.once(
-                    message, lambda: self._process(message, on_new_message))
+                replies = await self.recent.once(message, lambda: process(message))
             except CancelledError:
                 logger.error("message of %s cancelled (timeout)", mask(message.sender_id))
                 return _error(503, "timeout", "the message could not be processed in time")
@@ -81,9 +82,3 @@ class RestInput(InputChannel):
 
         return webhook
 
-    async def _process(self, message: Inbound,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> list[dict]:
-        collector = CollectingOutputChannel()
-        await on_new_message(UserMessage(message.text, collector, message.sender_id,
-                                         input_channel=self.name(), metadata=message.metadata))
-        return collector.messages

@@ -28,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +45,8 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.channels.contract import Inbound, RecentReplies, Refused, inbound
-from bot.channels.delivery import Item, Outbox
+from bot.channels.contract import Process, RecentReplies, Refused, inbound
+from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.channels.verified_numbers import VerifiedNumbers
 from bot.identifiers import mask
@@ -87,8 +87,6 @@ def not_readable(kind: str) -> str:
             "sebagai pesan teks, misalnya nomor ID pelanggan atau \"ya\".")
 
 
-# the assistant: a customer's message -> its replies (Rasa's messages)
-Process = Callable[[Inbound], Awaitable[list[dict]]]
 
 
 @dataclass(frozen=True)
@@ -162,7 +160,7 @@ class TelegramChannel:
         self.numbers = numbers or VerifiedNumbers(settings.numbers_db)
         self.outbox = Outbox(retry_delay, sleep)
         self.recent = RecentReplies()
-        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}  # chat -> (lock, holders)
+        self._turns = OneAtATime()
         self._reply_keyboard_shown: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
 
@@ -178,7 +176,7 @@ class TelegramChannel:
             chat_id = message.chat.id
         else:
             return
-        async with self._one_at_a_time(chat_id):
+        async with self._turns(chat_id):
             if query is not None:
                 await self._on_button(update, process)
             else:
@@ -248,22 +246,15 @@ class TelegramChannel:
         self.outbox.put(sender, [Item(
             lambda: self.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction",
             retried=False)])
-        ran = False
-
-        async def run() -> list[dict]:
-            nonlocal ran
-            ran = True
-            return await process(message)
-
         try:
-            answered = await self.recent.once(message, run)
+            answered = await self.recent.fresh(message, lambda: process(message))
         except Exception:  # noqa: BLE001 - the customer hears it; the log has the error
             logger.exception("turn of %s failed", mask(sender))
             self._say(chat_id, TURN_FAILED)
             return
-        if ran:  # a redelivered update was answered the first time
-            replies = replies_of(answered)
-            items = [item for reply in replies for item in self._render(chat_id, reply)]
+        if answered is not None:  # a redelivered update was answered the first time
+            items = [item for reply in replies_of(answered)
+                     for item in self._render(chat_id, reply)]
             self.outbox.put(sender, items or self._say_items(chat_id, PAUSED_NOTICE))
 
     # --- replies out ------------------------------------------------------------------
@@ -306,20 +297,6 @@ class TelegramChannel:
     @staticmethod
     def _sender(chat_id: int) -> str:
         return f"{CHANNEL}:{chat_id}"
-
-    @contextlib.asynccontextmanager
-    async def _one_at_a_time(self, chat_id: int) -> AsyncIterator[None]:
-        lock, holders = self._chats.get(chat_id) or (asyncio.Lock(), 0)
-        self._chats[chat_id] = (lock, holders + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, holders = self._chats[chat_id]
-            if holders == 1:
-                del self._chats[chat_id]
-            else:
-                self._chats[chat_id] = (lock, holders - 1)
 
     # --- running ------------------------------------------------------------------------
 

@@ -18,13 +18,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, Update
 
-from bot.channels.contract import Inbound, Refused
+from bot.channels.contract import Refused
+from bot.channels.rasa_assistant import assistant
 from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -69,11 +70,7 @@ class TelegramInput(InputChannel):
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         channel = self.channel
 
-        async def process(message: Inbound) -> list[dict]:
-            collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(message.text, collector, message.sender_id,
-                                             input_channel=CHANNEL, metadata=message.metadata))
-            return collector.messages
+        process = assistant(on_new_message, CHANNEL)
 
         @webhook.listener("after_server_start")
         async def start(_app, _loop) -> None:

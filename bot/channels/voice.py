@@ -40,6 +40,7 @@ from bot.channels.contract import (
     CALL_ENDED,
     CALLER_SILENT,
     Inbound,
+    Process,
     RecentReplies,
     Refused,
     inbound,
@@ -130,8 +131,6 @@ class Call:
     seen: float = field(default_factory=time.monotonic)
 
 
-# the assistant: a caller's message -> its replies (Rasa's messages)
-Process = Callable[[Inbound], Awaitable[list[dict]]]
 # the conversation's open question (the form's requested slot), or None
 Asking = Callable[[str], Awaitable["str | None"]]
 

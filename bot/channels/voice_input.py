@@ -20,13 +20,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.channels.contract import Inbound
+from bot.channels.rasa_assistant import assistant
 from bot.channels.voice import CHANNEL, VoiceChannel, VoiceSettings
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,7 @@ class VoiceInput(InputChannel):
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         channel = self.channel
 
-        async def process(message: Inbound) -> list[dict]:
-            collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(message.text, collector, message.sender_id,
-                                             input_channel=CHANNEL, metadata=message.metadata))
-            return collector.messages
+        process = assistant(on_new_message, CHANNEL)
 
         def asking_of(request: Request) -> Callable[[str], Awaitable[str | None]]:
             async def asking(sender: str) -> str | None:

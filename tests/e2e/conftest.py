@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import e2e_support
+import fake_graph
 import httpx
 import pytest
 from e2e_support import (
@@ -33,7 +34,15 @@ def fake_telegram():
 
 
 @pytest.fixture(scope="session")
-def e2e_stack(tmp_path_factory, fake_telegram):
+def fake_whatsapp():
+    """The fake Graph API the stack's WhatsApp channel talks to."""
+    server = fake_graph.FakeGraph().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def e2e_stack(tmp_path_factory, fake_telegram, fake_whatsapp):
     model = e2e_support.MODEL
     if model.is_file():
         stale = stale_model_inputs(model)
@@ -43,7 +52,12 @@ def e2e_stack(tmp_path_factory, fake_telegram):
     channels = {"TELEGRAM_BOT_TOKEN": fake_telegram.token, "TELEGRAM_MODE": "webhook",
                 "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                 "TELEGRAM_API_URL": fake_telegram.api_url,
-                "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL}
+                "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL,
+                "WHATSAPP_ACCESS_TOKEN": fake_graph.ACCESS_TOKEN,
+                "WHATSAPP_APP_SECRET": fake_graph.APP_SECRET,
+                "WHATSAPP_VERIFY_TOKEN": fake_graph.VERIFY_TOKEN,
+                "WHATSAPP_PHONE_NUMBER_ID": fake_graph.PHONE_NUMBER_ID,
+                "WHATSAPP_API_URL": fake_whatsapp.api_url}
     with running_stack(tmp_path_factory.mktemp("e2e-stack"), model, channels) as handle:
         yield handle
 

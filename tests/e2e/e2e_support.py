@@ -87,13 +87,13 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 
 def e2e_environment(data_dir: Path, ports: list[int],
                     environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The stack's environment: this process's without any PLN_* or TELEGRAM_* setting from
-    the shell (a run must not depend on who runs it; the seed is the project's own), plus the test's
-    ports, data dir and token,
-    and the clock ``E2E_STACK_NOW`` asks for (PLN_NOW)."""
+    """The stack's environment: this process's without any PLN_* or channel setting from
+    the shell (a run must not depend on who runs it, nor reach a developer's real bot;
+    the seed is the project's own), plus the test's ports, data dir and token, and the
+    clock ``E2E_STACK_NOW`` asks for (PLN_NOW)."""
     source = os.environ if environ is None else environ
     base = {key: value for key, value in source.items()
-            if not key.startswith(("PLN_", "TELEGRAM_", "TWILIO_", "VOICE_"))}  # never a real bot
+            if not key.startswith(("PLN_", "TELEGRAM_", "TWILIO_", "VOICE_", "WHATSAPP_"))}
     if source.get(STACK_NOW_ENV):
         base["PLN_NOW"] = source[STACK_NOW_ENV]
     sim_port, actions_port, rasa_port = ports
