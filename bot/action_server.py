@@ -21,8 +21,16 @@ def leave_out_unused() -> None:
             sys.modules[name] = None  # `import name` raises ImportError from now on
 
 
-def main() -> None:
+def prepare() -> None:
+    """Before rasa-sdk loads: the unused libraries left out, every log record masked."""
     leave_out_unused()
+    from bot import log_privacy
+
+    log_privacy.install()
+
+
+def main() -> None:
+    prepare()
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
     rasa_sdk_main()

@@ -9,13 +9,22 @@ import os
 
 import uvicorn
 
+from bot import log_privacy
+
 from .app import create_app
 from .settings import Settings
 
 
-def main() -> None:
+def configure_logging() -> str:
+    """Every record masked (``bot.log_privacy``), at PLN_SIM_LOG_LEVEL; the level."""
+    log_privacy.install()
     level = os.environ.get("PLN_SIM_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return level
+
+
+def main() -> None:
+    level = configure_logging()
     settings = Settings.from_env()
     app = create_app(settings)
     # The objects made at start (FastAPI, pydantic, SQLAlchemy, the seed) live as long as

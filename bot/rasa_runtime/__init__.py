@@ -31,6 +31,8 @@ import inspect
 import os
 from collections.abc import Callable
 
+from bot import log_privacy
+
 # TensorFlow's oneDNN kernels are built once per input shape and kept: on hostile text
 # (every length up to the channel's 1,000 characters) Rasa's memory grew by about 80 MB
 # before it levelled off; without them 1,500 such messages take +5 MB, for 2.7 ms more a
@@ -118,6 +120,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    log_privacy.install()
     from bot.rasa_runtime import (
         action_failures,
         action_payload,
