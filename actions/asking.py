@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.backoffice import backoffice
 from actions.custom_forms import outcome_slots
 from bot.backoffice.client import BackofficeError
+from bot.identifiers import mask_address
 from bot.sop import flow
 from bot.sop.flow import HandoffReason, Question
 from bot.sop.formatting import percent, rupiah
@@ -130,7 +131,8 @@ class ActionAskDataConfirmed(Action):
             response="utter_ask_data_confirmed",
             customer_name=slot("customer_name"), idpel=slot("idpel"),
             new_tariff_power=slot("new_tariff_power"), total=slot("total_text"),
-            address=slot("customer_address"), kelurahan=slot("kelurahan"),
+            address=(slot("customer_address") if slot("owner_nik_verified")
+                     else mask_address(slot("customer_address"))), kelurahan=slot("kelurahan"),
             kecamatan=slot("kecamatan"), phone=slot("mobile_phone"))
         return []
 

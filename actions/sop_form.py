@@ -374,7 +374,25 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_owner_nik(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        return await self._nik(text, dispatcher, tracker)
+        verdict = await self._nik(text, dispatcher, tracker)
+        if not verdict.accepted:
+            return verdict
+        try:
+            matches = await backoffice(tracker).owner_nik_matches(tracker.get_slot("idpel"),
+                                                                   verdict.value)
+        except BackofficeError:
+            return unavailable(tracker)
+        if matches:
+            return Verdict.accept(verdict.value, owner_nik_verified=True)
+        mismatches = int(tracker.get_slot("owner_nik_mismatches") or 0) + 1
+        outcome = flow.after_owner_nik_mismatch(mismatches)
+        if outcome is not None:
+            dispatcher.utter_message(response="utter_owner_nik_not_on_record")
+            return Verdict.end(outcome, None, owner_nik_mismatches=mismatches,
+                               owner_nik_verified=False)
+        dispatcher.utter_message(response="utter_owner_nik_mismatch")
+        return Verdict.refuse(penalised=False, owner_nik_mismatches=mismatches,
+                              owner_nik_verified=False)
 
     async def check_applicant_nik(self, text: str, dispatcher: CollectingDispatcher,
                                   tracker: Tracker) -> Verdict:

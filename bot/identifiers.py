@@ -200,6 +200,19 @@ def mask(value: str | None, keep_end: int = 4) -> str | None:
     return "*" * (len(text) - keep_end) + text[-keep_end:]
 
 
+def mask_address(value: str | None) -> str | None:
+    """An address as it may be read to a caller not yet known to be its owner: only its
+    last part (the town) in clear ("Jl. Dago No. 12, Bandung" -> "J** **** *** **,
+    Bandung")."""
+    if not value:
+        return value
+    head, comma, town = value.rpartition(",")
+    if not comma:
+        head, town = value, ""
+    hidden = re.sub(r"(?<=\w)\w", "*", re.sub(r"\d", "*", head))
+    return f"{hidden},{town}" if comma else hidden
+
+
 def mask_email(value: str | None) -> str | None:
     """``budi@gmail.com`` -> ``b***@gmail.com``."""
     if value is None:

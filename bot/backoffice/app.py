@@ -30,6 +30,8 @@ from .schemas import (
     DilPhones,
     Health,
     LitTrChoice,
+    OwnerNikCheck,
+    OwnerNikVerdict,
     PowerChangeCheck,
     Quote,
     Registration,
@@ -262,6 +264,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/ap2t/customers/{number}", response_model=CustomerInfo)
     async def customer(number: str):
         return json_response(backoffice.customer_info(number))
+
+    @app.post("/ap2t/customers/{number}/owner-nik-check", response_model=OwnerNikVerdict)
+    async def owner_nik_check(number: str, check: OwnerNikCheck):
+        return {"match": backoffice.owner_nik_matches(number, check.nik)}
 
     @app.get("/ap2t/customers/{number}/arrears", response_model=Arrears)
     async def arrears(number: str):

@@ -51,6 +51,7 @@ from .schemas import (
     DilPhones,
     Health,
     LitTr,
+    OwnerNikVerdict,
     PowerChangeCheck,
     Quote,
     Registration,
@@ -168,6 +169,12 @@ class _Calls:
         """A customer by IDPEL (12 digits) or meter number (11 digits) -> CustomerInfo."""
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(number)}",
                                CustomerInfo.parse_obj))
+
+    def owner_nik_matches(self, idpel: str, nik: str):
+        """Whether ``nik`` is the owner's NIK on record -> bool (never the NIK itself)."""
+        return self._run(_Call("POST", f"/ap2t/customers/{_segment(idpel)}/owner-nik-check",
+                               lambda data: bool(OwnerNikVerdict.parse_obj(data).match),
+                               json={"nik": nik}, idempotent=True))
 
     def arrears(self, idpel: str):
         return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/arrears",

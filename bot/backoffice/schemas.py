@@ -168,6 +168,14 @@ class DilMobileUpdate(_Request):
     phone: NumberText
 
 
+class OwnerNikCheck(_Request):
+    nik: NumberText  # the NIK the caller gave as the owner's
+
+
+class OwnerNikVerdict(BaseModel):
+    match: bool  # never the NIK AP2T holds: only whether the one given is it
+
+
 # --- APKT ----------------------------------------------------------------------------
 
 

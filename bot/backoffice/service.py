@@ -5,6 +5,7 @@ message the assistant can relay."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 import threading
 from zoneinfo import ZoneInfo
@@ -85,6 +86,12 @@ class Backoffice:
         if customer is None:
             raise not_found("ID pelanggan / nomor meter tidak ditemukan.")
         return customer
+
+    def owner_nik_matches(self, number: str, nik: str) -> bool:
+        """Whether ``nik`` is the owner's NIK AP2T holds for the customer (spaces and dots
+        ignored); the answer never carries the NIK itself."""
+        given = _NUMBER_SEPARATORS.sub("", nik)
+        return hmac.compare_digest(given.encode(), self.customer(number).nik.encode())
 
     def unit_of(self, customer: Customer) -> Unit:
         return self.reference.units[customer.unit]

@@ -199,6 +199,7 @@ class HandoffReason(str, Enum):
     ASSISTANT_FAILED = "assistant_failed"  # the action server could not run a step
     CALLER_SILENT = "caller_silent"  # on the phone: no answer heard, three times
     CALL_DROPPED = "call_dropped"  # on the phone: hung up before the request was done
+    OWNER_NIK_MISMATCH = "owner_nik_mismatch"  # step 12: not the owner's NIK AP2T holds
 
 
 HANDOFF_REASON_TEXT = {
@@ -216,6 +217,8 @@ HANDOFF_REASON_TEXT = {
     HandoffReason.CALLER_SILENT: "Penelepon tidak menjawab tiga kali berturut-turut",
     HandoffReason.CALL_DROPPED: "Panggilan terputus sebelum permohonan selesai; mohon "
                                 "pelanggan dihubungi kembali",
+    HandoffReason.OWNER_NIK_MISMATCH: "NIK pemilik yang disebutkan dua kali tidak sesuai data "
+                                      "pelanggan di AP2T; penelepon bukan pemilik terdaftar",
 }
 
 ROUTE_HANDOFF = {
@@ -250,6 +253,19 @@ def issued_closed(reason: str, step: int, **details: Any) -> Outcome:
 
 def hand_over(why: HandoffReason, step: int, **details: Any) -> Outcome:
     return Outcome(Ending.CSO_HANDOFF, HANDOFF_REASON_TEXT[why], step, why, details)
+
+
+MAX_OWNER_NIK_MISMATCHES = 2
+
+
+def after_owner_nik_mismatch(mismatches: int) -> Outcome | None:
+    """Step 12: the owner's NIK given is not the one AP2T holds for the customer. Asked
+    once more; the second time the caller is not the owner on record, and the request
+    cannot be made in the owner's name: the authorised path needs the owner's NIK too, so
+    a CSO takes over (README, "Personal data"). Never a registration."""
+    if mismatches < MAX_OWNER_NIK_MISMATCHES:
+        return None
+    return hand_over(HandoffReason.OWNER_NIK_MISMATCH, SOP_STEP[Question.OWNER_NIK])
 
 
 def after_call_ended(ending: str | None, requesting: bool, question: str | None) -> Outcome | None:

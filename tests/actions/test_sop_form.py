@@ -342,3 +342,32 @@ async def test_a_question_that_needs_the_back_office_hands_over_when_it_is_down(
     assert slots["handoff_reason"] == "backoffice_unavailable"
     assert slots["requested_slot"] is None
     assert "utter_ask_proceed" not in texts(dispatcher)
+
+
+# --- step 12: the owner's NIK against AP2T's record (issue 16) ------------------------------
+
+AT_OWNER_NIK = {"applicant_role": "owner", "kecamatan": "Coblong", "kelurahan": "Dago"}
+
+
+async def test_the_owners_nik_on_record_is_accepted_and_marked_verified(
+        client, domain, dispatcher):
+    slots = {**await budi_found(domain, dispatcher), **AT_OWNER_NIK}
+    result = await answer(domain, dispatcher, slots, "3273011508850001", "owner_nik")
+    assert result["owner_nik"] == "3273011508850001"
+    assert result["owner_nik_verified"] is True
+
+
+async def test_another_valid_nik_is_asked_once_more_then_a_cso_never_a_registration(
+        client, domain, dispatcher):
+    slots = {**await budi_found(domain, dispatcher), **AT_OWNER_NIK}
+    # Siti's NIK: valid, but not the owner's on Budi's IDPEL
+    first = await answer(domain, dispatcher, slots, "3174064302900002", "owner_nik")
+    assert first["owner_nik"] is None and first["owner_nik_mismatches"] == 1
+    assert first.get("failed_attempts") is None  # a NIK, just not the owner's: no failure
+    assert "utter_owner_nik_mismatch" in texts(dispatcher)
+    second = await answer(domain, dispatcher, {**slots, "owner_nik_mismatches": 1},
+                          "3578010407870003", "owner_nik")
+    assert second["sop_ending"] == "cso_handoff"
+    assert second["handoff_reason"] == "owner_nik_mismatch" and second["sop_step"] == 12
+    assert second.get("owner_nik") is None
+    assert "utter_owner_nik_not_on_record" in texts(dispatcher)

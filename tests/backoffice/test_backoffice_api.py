@@ -487,3 +487,24 @@ def test_super_wow_takes_five_days_and_no_lit_tr_choice(super_wow_api):
                                headers=november).json()
     assert saved["super_wow"] is False and saved["one_stop_service"] is True
     assert saved["service_level"]["reason"] == "no_phase_change"
+
+
+def test_the_owners_nik_is_checked_and_never_given_out(read_only_api):
+    for customer in SEED.customers:
+        check = read_only_api.post(f"/ap2t/customers/{customer.idpel}/owner-nik-check",
+                                   json={"nik": customer.nik})
+        assert check.status_code == 200 and check.json() == {"match": True}
+        assert customer.nik not in check.text
+    spaced = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
+                                json={"nik": "3273 0115 0885 0001"})
+    assert spaced.json() == {"match": True}
+    # another customer's NIK, valid in itself, is not Budi's
+    other = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
+                               json={"nik": "3174064302900002"})
+    assert other.json() == {"match": False}
+    unknown = read_only_api.post("/ap2t/customers/999999999999/owner-nik-check",
+                                 json={"nik": "3174064302900002"})
+    assert unknown.status_code == 404
+    bad = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
+                             json={"nik": "x", "extra": 1})
+    assert bad.status_code in (400, 422)

@@ -10,6 +10,7 @@ from bot.sop.flow import (
     after_arrears,
     after_call_ended,
     after_nik_ready,
+    after_owner_nik_mismatch,
     after_proceed,
     after_route,
     after_tariff_confirmation,
@@ -180,3 +181,11 @@ def test_a_call_that_ends_mid_request_goes_to_a_cso_to_call_back():
     assert dropped.handoff == HandoffReason.CALL_DROPPED and dropped.sop_step == 4
     assert after_call_ended(Ending.ISSUED_CLOSED.value, True, "email") is None  # concluded
     assert after_call_ended(None, requesting=False, question=None) is None  # nothing begun
+
+
+def test_a_nik_not_the_owners_on_record_is_asked_once_more_then_a_cso():
+    assert after_owner_nik_mismatch(1) is None
+    outcome = after_owner_nik_mismatch(2)
+    assert outcome.ending == Ending.CSO_HANDOFF and outcome.sop_step == 12
+    assert outcome.handoff == HandoffReason.OWNER_NIK_MISMATCH
+    assert "bukan pemilik terdaftar" in outcome.reason
