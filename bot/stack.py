@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -164,6 +165,22 @@ def voice_credentials(env: dict[str, str]) -> dict[str, str] | None:
     return credentials
 
 
+REST_INPUT = "bot.channels.rest.RestInput"
+
+
+def rest_credentials(env: dict[str, str]) -> dict[str, Any] | None:
+    """REST by ``PLN_ENV``: in development (the default) open on loopback and trusted with
+    ``metadata.caller_id`` (the tests and `curl` play callers); in production off unless
+    ``PLN_REST_TOKEN`` is set, then behind that token and trusted with caller ids only
+    when ``PLN_REST_TRUSTED=1``."""
+    token = env.get("PLN_REST_TOKEN") or None
+    if env.get("PLN_ENV", "development") == "production":
+        if token is None:
+            return None
+        return {"token": token, "trusted_caller_id": env.get("PLN_REST_TRUSTED") == "1"}
+    return {"token": token, "trusted_caller_id": True}
+
+
 WHATSAPP_INPUT = "bot.channels.whatsapp_input.WhatsAppInput"
 WHATSAPP_REQUIRED = ("access_token", "app_secret", "verify_token", "phone_number_id")
 
@@ -180,25 +197,29 @@ def whatsapp_credentials(env: dict[str, str]) -> dict[str, str] | None:
 
 
 def effective_credentials(env: dict[str, str]) -> str:
-    """The channels file Rasa is started with: ``PLN_CREDENTIALS`` (credentials.yml), plus
-    Telegram, the phone and WhatsApp when their settings are given, written into the data
-    folder (owner-only: it holds their secrets)."""
+    """The channels file Rasa is started with: the repository's credentials.yml with REST
+    as ``PLN_ENV`` says (``rest_credentials``), plus Telegram, the phone and WhatsApp when
+    their settings are given, written into the data folder (owner-only: it holds their
+    secrets). Another file (``PLN_CREDENTIALS``) is used as it is."""
     chosen = Path(env["PLN_CREDENTIALS"])
     if not chosen.is_absolute():
         chosen = ROOT / chosen
+    if chosen != ROOT / DEFAULTS["PLN_CREDENTIALS"]:
+        return str(chosen)  # the operator's own file, used as it is
     added = {name: credentials for name, credentials in (
+        (REST_INPUT, rest_credentials(env)),
         (TELEGRAM_INPUT, telegram_credentials(env)), (VOICE_INPUT, voice_credentials(env)),
         (WHATSAPP_INPUT, whatsapp_credentials(env)))
         if credentials is not None}
-    if not added:
-        return str(chosen)
-    config = {**(yaml.safe_load(chosen.read_text()) or {}), **added}
+    config = {name: value for name, value in (yaml.safe_load(chosen.read_text()) or {}).items()
+              if name != REST_INPUT}
+    config.update(added)
     rendered = Path(env["PLN_DATA_DIR"]) / "credentials.yml"
     rendered.parent.mkdir(parents=True, exist_ok=True)
     rendered.touch(mode=0o600)
     rendered.chmod(0o600)
     rendered.write_text("# written by bot/stack.py from credentials.yml, TELEGRAM_*, "
-                        "TWILIO_*/VOICE_* and WHATSAPP_*; do not edit\n"
+                        "TWILIO_*/VOICE_*, WHATSAPP_* and PLN_ENV; do not edit\n"
                         + yaml.safe_dump(config, sort_keys=False))
     return str(rendered)
 
@@ -405,11 +426,22 @@ Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
 HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
+{rest_status(env)}
 {telegram_status(env)}
 {voice_status(env)}
 {whatsapp_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def rest_status(env: dict[str, str]) -> str:
+    rest = rest_credentials(env)
+    if rest is None:
+        return "REST: off (PLN_ENV=production without PLN_REST_TOKEN)"
+    guard = "behind PLN_REST_TOKEN" if rest["token"] else "open on loopback"
+    trust = ("metadata.caller_id trusted" if rest["trusted_caller_id"]
+             else "metadata.caller_id ignored (not trusted)")
+    return f"REST: {guard}, {trust} (PLN_ENV={env.get('PLN_ENV', 'development')})"
 
 
 def whatsapp_status(env: dict[str, str]) -> str:

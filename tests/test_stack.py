@@ -150,7 +150,7 @@ def test_rasa_gets_the_endpoints_of_this_stack(tmp_path):
 def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for(tmp_path):
     import yaml
     env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
-    assert stack.effective_credentials(env) == str(stack.ROOT / "credentials.yml")
+    assert stack.TELEGRAM_INPUT not in yaml.safe_load(open(stack.effective_credentials(env)))
     assert "Telegram: off" in stack.how_to_talk(env)
 
     polling = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path),
@@ -189,6 +189,26 @@ def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
                                            "public_url": "https://ivr.example.id",
                                            "cso_number": "+62221234567"}
     assert "https://ivr.example.id/webhooks/voice/call" in stack.how_to_talk(env)
+
+
+def test_rest_is_trusted_in_development_and_off_or_behind_a_token_in_production(tmp_path):
+    import yaml
+
+    def rest(settings):
+        env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), **settings})
+        return yaml.safe_load(open(stack.effective_credentials(env))).get(stack.REST_INPUT,
+                                                                          "absent")
+
+    assert rest({}) == {"token": None, "trusted_caller_id": True}
+    assert rest({"PLN_ENV": "production"}) == "absent"
+    assert rest({"PLN_ENV": "production", "PLN_REST_TOKEN": "t"}) == {
+        "token": "t", "trusted_caller_id": False}
+    assert rest({"PLN_ENV": "production", "PLN_REST_TOKEN": "t", "PLN_REST_TRUSTED": "1"}) == {
+        "token": "t", "trusted_caller_id": True}
+    own = tmp_path / "mine.yml"
+    own.write_text("bot.channels.rest.RestInput:\n")
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "PLN_CREDENTIALS": str(own)})
+    assert stack.effective_credentials(env) == str(own)  # an operator's file, as it is
 
 
 def test_the_repository_endpoints_work_without_any_environment():

@@ -10,11 +10,19 @@ as Rasa's own REST channel gives them. What differs, and why:
 - a text over the limit is not read: the customer is told in Indonesian (``contract``);
 - the customer's text is never logged (it can hold a NIK or an address);
 - a message id seen again for the sender is answered without being processed twice;
-- a failure while processing is a 500 with a JSON error, never an empty 200.
+- a failure while processing is a 500 with a JSON error, never an empty 200;
+- ``metadata.caller_id`` is read only when the channel is trusted with it
+  (``trusted_caller_id``: local development and tests, which ``make run`` sets); otherwise
+  it is a claim anyone can make, and is dropped;
+- with a ``token``, every request needs ``Authorization: Bearer <token>`` (401 otherwise).
+
+``bot.stack`` writes its settings: development (``PLN_ENV``, the default) trusted and
+open on loopback; production off unless ``PLN_REST_TOKEN`` is set, and then untrusted.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from asyncio import CancelledError
@@ -42,12 +50,30 @@ class RestInput(InputChannel):
     def name(cls) -> str:
         return "rest"
 
-    def __init__(self) -> None:
+    def __init__(self, trusted_caller_id: bool = False, token: str | None = None) -> None:
         self.recent = RecentReplies()
+        self.trusted_caller_id = trusted_caller_id
+        self.token = token or None
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls()
+        credentials = credentials or {}
+        return cls(trusted_caller_id=credentials.get("trusted_caller_id") is True,
+                   token=credentials.get("token"))
+
+    def authorised(self, request: Request) -> bool:
+        if self.token is None:
+            return True
+        given = request.headers.get("Authorization", "")
+        return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+
+    def claims(self, metadata: Any) -> Any:
+        """The metadata without ``caller_id`` unless this REST channel is trusted: over
+        REST a caller id is only a claim (the channels that verify one set it themselves)."""
+        if self.trusted_caller_id or not isinstance(metadata, dict) or "caller_id" not in metadata:
+            return metadata
+        logger.info("caller_id ignored: this REST channel is not trusted with caller ids")
+        return {key: value for key, value in metadata.items() if key != "caller_id"}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -59,6 +85,9 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                return _error(401, "unauthorized", "a valid Authorization: Bearer token is "
+                                                   "required")
             try:
                 body = json.loads(request.body or b"")
             except (ValueError, UnicodeDecodeError):
@@ -67,7 +96,7 @@ class RestInput(InputChannel):
                 return _error(400, "invalid_json", "the body must be a JSON object")
             try:
                 message = inbound(self.name(), body.get("sender"), body.get("message"),
-                                  body.get("metadata"))
+                                  self.claims(body.get("metadata")))
             except Refused as refusal:
                 return response.json(refusal.body(), status=refusal.status)
             try:
