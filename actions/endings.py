@@ -25,6 +25,7 @@ from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.channels.contract import CALLER_SILENT
 from bot.identifiers import mask
+from bot.redaction import PERSONAL_SLOTS, REDACT_SLOT
 from bot.sop import flow
 from bot.sop.flow import Ending, HandoffReason, Question
 from bot.sop.formatting import long_date, rupiah
@@ -136,7 +137,11 @@ class ActionConcludeRequest(Action):
         await self._documents(dispatcher, tracker, client)
         dispatcher.utter_message(response="utter_payment_places")
         await self._update_dil_mobile(tracker, client, request.applicant.mobile_phone)
-        return [SlotSet("sop_ending", Ending.SAVED.value),
+        # AP2T holds the applicant's data now: the conversation keeps none of it in clear
+        # (the tracker store redacts its stored events, bot.redaction)
+        forgotten = [SlotSet(name, None) for name in PERSONAL_SLOTS]
+        return [*forgotten, SlotSet(REDACT_SLOT, True),
+                SlotSet("sop_ending", Ending.SAVED.value),
                 SlotSet("registration_number", registration.registration_number),
                 SlotSet("registration_expires", long_date(registration.expires_at)),
                 SlotSet("one_stop_service", registration.one_stop_service),

@@ -15,6 +15,12 @@ one; anything else, and the conversation is read from the database as upstream d
 also knows how many of a tracker's events are stored, so saving needs no count. On
 SQLite it keeps its connection (upstream opens one per query) in write-ahead-log mode. A
 tracker is kept for ``cache_size`` conversations, least recently used first out.
+Personal data (``bot.redaction``): once a conversation's registration is saved (its slot
+``personal_data_redacted``), its stored events are rewritten at every save with every
+NIK, phone number, e-mail and address masked, and its tracker is not kept in memory. Retention: conversations silent for
+``retention_days`` (default 30) are deleted, checked at most once an hour, beside the
+turns (a thread of the server's executor).
+
 Configure it in endpoints.yml like the SQL store:
 
     tracker_store:
@@ -22,12 +28,16 @@ Configure it in endpoints.yml like the SQL store:
       dialect: sqlite
       db: var/tracker.sqlite3
       cache_size: 200
+      retention_days: 30
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -37,9 +47,14 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import SingletonThreadPool
 
+from bot.identifiers import mask
+from bot.redaction import REDACT_SLOT, personal_values, redacted
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 200
+DEFAULT_RETENTION_DAYS = 30.0
+PURGE_EVERY_S = 3600.0
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:
@@ -53,9 +68,12 @@ def _write_ahead_log(connection: Any, _record: Any) -> None:
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cache_size: int = DEFAULT_CACHE_SIZE,
+                 retention_days: float = DEFAULT_RETENTION_DAYS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
+        self.retention_s = float(retention_days) * 86400.0
+        self._purged_at = 0.0
         if self.engine.dialect.name == "sqlite":
             # Rasa opens a new SQLite connection per query (NullPool): one per thread,
             # kept (every query runs on the server's event loop), in write-ahead-log mode
@@ -96,9 +114,59 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        # once the registration is saved, every later turn is redacted too (its messages
+        # carry the caller id; the closing turns are few)
+        due = bool(tracker.get_slot(REDACT_SLOT))
         await super().save(tracker)
         sender = tracker.sender_id
         self._stored.pop(sender, None)
-        self._kept[sender] = (tracker, len(tracker.events), self._last_event_id(sender))
-        while len(self._kept) > self.cache_size:
-            self._kept.popitem(last=False)
+        if due:
+            self.redact_personal_data(sender)  # the kept tracker would hold them: not kept
+        else:
+            self._kept[sender] = (tracker, len(tracker.events), self._last_event_id(sender))
+            while len(self._kept) > self.cache_size:
+                self._kept.popitem(last=False)
+        if time.monotonic() - self._purged_at > PURGE_EVERY_S:
+            self._purged_at = time.monotonic()
+            asyncio.get_running_loop().run_in_executor(None, self.purge_silent_conversations)
+
+    def redact_personal_data(self, sender_id: str) -> int:
+        """Mask every NIK, phone number, e-mail and address in the conversation's stored
+        events; how many events changed."""
+        self._kept.pop(sender_id, None)
+        with self.session_scope() as session:
+            rows = session.query(self.SQLEvent).filter(
+                self.SQLEvent.sender_id == sender_id).order_by(self.SQLEvent.id).all()
+            events = [json.loads(row.data) for row in rows]
+            values = personal_values(events)
+            changed = 0
+            for row, event in zip(rows, events, strict=True):
+                clean = redacted(event, values)
+                if clean != event:
+                    row.data = json.dumps(clean)
+                    changed += 1
+            session.commit()
+        logger.info("personal data of conversation %s redacted in %d events",
+                    mask(sender_id), changed)
+        return changed
+
+    def purge_silent_conversations(self, now: float | None = None) -> int:
+        """Delete the conversations whose last event is older than the retention; how
+        many conversations went."""
+        cutoff = (time.time() if now is None else now) - self.retention_s
+        with self.session_scope() as session:
+            silent = [sender for (sender,) in session.query(self.SQLEvent.sender_id)
+                      .group_by(self.SQLEvent.sender_id)
+                      .having(sa.func.max(self.SQLEvent.timestamp) < cutoff)]
+            for chunk in range(0, len(silent), 500):
+                session.query(self.SQLEvent).filter(
+                    self.SQLEvent.sender_id.in_(silent[chunk:chunk + 500])).delete(
+                    synchronize_session=False)
+            session.commit()
+        for sender in silent:
+            self._kept.pop(sender, None)
+            self._stored.pop(sender, None)
+        if silent:
+            logger.info("%d conversation(s) silent for over %.0f days deleted", len(silent),
+                        self.retention_s / 86400)
+        return len(silent)
