@@ -54,6 +54,15 @@ def yes_no(intent: str | None, text: str) -> bool | None:
         return True
     if intent in NO_INTENTS:
         return False
+    # "tidak, pakai nomor lain saja": a yes or no before the first comma is the answer,
+    # whatever explains it after
+    head, comma, _rest = text.lower().partition(",")
+    said = [w for w in _WORD.findall(head) if w not in _FILLERS] if comma else []
+    if said and len(said) <= 2:
+        if all(w in _NO_WORDS for w in said):
+            return False
+        if all(w in _YES_WORDS for w in said):
+            return True
     # fillers and forms of address say nothing ("eee udah mbak udah saya siapin")
     words = [w for w in _WORD.findall(text.lower()) if w not in _FILLERS]
     if not words or len(words) > 4:

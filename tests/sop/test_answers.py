@@ -24,6 +24,10 @@ from bot.sop.answers import (
     ("inform", "ndak", False), ("inform", "ga jadi", False), ("inform", "nggih", True),
     ("inform", "532110000101", None), ("inform", "iya tapi belum", None),
     ("inform", "saya mau tanya soal biaya pemasangan dulu ya", None), ("inform", "", None),
+    # a yes or no before the first comma, whatever the explanation after it
+    ("nlu_fallback", "tidak, pakai nomor lain saja", False),
+    ("request_power_change", "iya betul, lanjutkan prosesnya sekarang juga", True),
+    ("inform", "mungkin, tergantung biayanya berapa", None),
 ])
 def test_yes_no(intent, text, expected):
     assert yes_no(intent, text) is expected
