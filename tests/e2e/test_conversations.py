@@ -80,3 +80,29 @@ def test_no_personal_data_in_the_service_logs(e2e_stack):
         leaked = sorted(value for value in secrets if value in text)
         assert not leaked, f"{log.name} holds personal data in clear: {leaked}"
         assert not EMAIL.findall(text), f"{log.name} holds e-mail addresses: {EMAIL.findall(text)}"
+
+
+SAVED = [path for path in SCRIPTS if path.stem in ("budi_happy_path_prepaid",
+                                                   "authorised_applicant_joko",
+                                                   "dewi_to_6600_new_mobile")]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", SAVED, ids=[path.stem for path in SAVED])
+def test_a_saved_registration_leaves_no_personal_data_in_the_conversation(
+        path, e2e_stack, e2e_client):
+    """Runs after the scripts: the stored conversation of a saved registration (all its
+    events, through Rasa's HTTP API) holds none of the NIKs, phone numbers, addresses and
+    e-mails the customer gave or heard read back (issue 16)."""
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    endpoints = e2e_stack.endpoints
+    response = e2e_client.get(
+        f"{endpoints.rasa_url}/conversations/{sender_id(path)}/tracker",
+        params={"token": endpoints.token, "include_events": "ALL"})
+    response.raise_for_status()
+    stored = response.text
+    assert '"registration_number"' in stored and "personal_data_redacted" in stored
+    leaked = sorted(value for value in personal_data_of_the_fixture() if value in stored)
+    assert not leaked, f"the conversation keeps personal data in clear: {leaked}"
+    assert not EMAIL.findall(stored), EMAIL.findall(stored)  # masked: "b***@gmail.com"
