@@ -21,7 +21,10 @@ import traceback
 from bot.identifiers import mask, mask_email
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_DIGITS = re.compile(r"\+?\d(?:[\d\- .]*\d){7,}")
+# Digit groups of 2 or more joined by one space, dash or dot ("0812 3450 0101",
+# "+62 812-3450-0101", "3273.0115.0885.0001"); masked when they hold 8 digits or more.
+# A single digit does not join: "…/********0101 200 1.5ms" keeps its status and time.
+_DIGITS = re.compile(r"\+?\d{2,}(?:[\- .]\d{2,})*")
 
 _installed = False
 
@@ -31,9 +34,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?")
 
 def _masked(match: re.Match) -> str:
     value = match.group()
-    if _DATE.fullmatch(value.strip()):  # a date is not personal: 2026-12-01
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 8 or _DATE.fullmatch(value.strip()):  # 2026-12-01 is not personal
         return value
-    return mask(re.sub(r"\D", "", value)) or ""
+    return mask(digits) or ""
 
 
 def redact(text: str) -> str:

@@ -50,6 +50,8 @@ def test_an_error_on_a_message_with_personal_data_is_logged_masked(service):
     ("idpel 532110000101 ok", "idpel ********0101 ok"),
     ("mail a.b@c.co.id", "mail a***@c.co.id"),
     ("port 5005, 3 items, 2026-12-01", "port 5005, 3 items, 2026-12-01"),
+    ("GET /crm/callers/********0101 200 1.5ms", "GET /crm/callers/********0101 200 1.5ms"),
+    ("NIK 3273.0115.0885.0001 lagi", "NIK ************0001 lagi"),
 ])
 def test_redact(text, masked):
     assert redact(text) == masked
