@@ -93,14 +93,14 @@ def not_readable(kind: str) -> str:
 class TelegramSettings:
     token: str
     secret_token: str | None = None  # required to serve the webhook
-    mode: str = "webhook"  # "webhook" or "polling" (development: no public URL needed)
+    mode: str = "webhook"  # "webhook", "polling" (development) or "send" (the CSO console)
     webhook_url: str | None = None  # set with setWebhook at start when given
     api_url: str = "https://api.telegram.org"
     numbers_db: str = "var/channels.sqlite"
 
     def __post_init__(self):
-        if self.mode not in ("webhook", "polling"):
-            raise ValueError(f"telegram mode must be webhook or polling, not {self.mode!r}")
+        if self.mode not in ("webhook", "polling", "send"):
+            raise ValueError(f"telegram mode must be webhook, polling or send, not {self.mode!r}")
         if not self.token:
             raise ValueError("telegram token is required (TELEGRAM_BOT_TOKEN)")
         if self.mode == "webhook" and not self.secret_token:
@@ -258,6 +258,12 @@ class TelegramChannel:
             self.outbox.put(sender, items or self._say_items(chat_id, PAUSED_NOTICE))
 
     # --- replies out ------------------------------------------------------------------
+
+    def deliver(self, chat_id: int, messages: list[dict]) -> None:
+        """Rasa-style messages sent outside a turn (a CSO's reply, a hand back), in order
+        after whatever the chat has queued."""
+        items = [item for reply in replies_of(messages) for item in self._render(chat_id, reply)]
+        self.outbox.put(self._sender(chat_id), items)
 
     def _render(self, chat_id: int, reply: Reply) -> list[Item]:
         text = reply.text

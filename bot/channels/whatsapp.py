@@ -279,9 +279,20 @@ class WhatsAppChannel:
 
     # --- outside a turn: the 24-hour window -------------------------------------------
 
-    def within_window(self, wa_id: str) -> bool:
-        seen = self.last_message_at.get(wa_id)
+    def within_window(self, wa_id: str, last_message_at: float | None = None) -> bool:
+        seen = self.last_message_at.get(wa_id) if last_message_at is None else last_message_at
         return seen is not None and self.clock() - seen < SERVICE_WINDOW_S
+
+    def deliver(self, wa_id: str, messages: list[dict], last_message_at: float) -> str:
+        """Rasa-style messages outside a turn (a CSO's reply): as in a turn within 24 hours
+        of the customer's last message (``last_message_at``, from the conversation), else
+        the approved template. Says which ("free-form" or "template")."""
+        if self.within_window(wa_id, last_message_at):
+            items = [item for reply in replies_of(messages) for item in self._render(wa_id, reply)]
+            self.outbox.put(self._sender(wa_id), items)
+            return "free-form"
+        self.notify(wa_id, "", [" ".join(m.get("text") or "" for m in messages).strip()[:1000]])
+        return "template"
 
     def notify(self, wa_id: str, text: str, template_parameters: list[str]) -> str:
         """A message the assistant starts (a CSO's reply, a reminder): free-form ``text``

@@ -337,3 +337,20 @@ def test_long_polling_takes_updates_from_get_updates(fake, telegram):
     assert "polling" in started
     assert fake.texts(117) == ["halo juga"]
     assert fake.sent("deleteWebhook")
+
+
+def test_messages_outside_a_turn_are_rendered_and_sent_in_order(fake, telegram):
+    from dataclasses import replace
+
+    async def scenario():
+        channel = TelegramChannel(replace(telegram, mode="send", secret_token=None))
+        channel.deliver(118, [{"text": "Halo, saya Sari dari PLN 123."},
+                              {"text": "Bisa dibantu nomor handphone?"},
+                              {"custom": {"share_phone": True}}])
+        await channel.outbox.idle()
+        await channel.stop()
+
+    asyncio.run(scenario())
+    first, second = fake.sent("sendMessage", 118)
+    assert first.text == "Halo, saya Sari dari PLN 123."
+    assert second.markup["keyboard"][0][0]["request_contact"] is True

@@ -249,3 +249,20 @@ def test_signature_and_verification_rules():
     assert verification_challenge(params, VERIFY_TOKEN) == "42"
     assert verification_challenge({**params, "hub.verify_token": "x"}, VERIFY_TOKEN) is None
     assert verification_challenge({**params, "hub.mode": "unsubscribe"}, VERIFY_TOKEN) is None
+
+
+def test_a_message_outside_a_turn_keeps_the_24_hour_rule_by_the_conversations_clock(
+        fake, settings):
+    clock = Clock()
+    how = []
+
+    def later(channel):  # a CSO's reply: the console knows when the customer last wrote
+        how.append(channel.deliver(WA, [{"text": "Halo, saya Sari dari PLN 123."}],
+                                   last_message_at=clock.now - 3600))
+        how.append(channel.deliver(WA, [{"text": "Masih ada yang bisa dibantu?"}],
+                                   last_message_at=clock.now - 25 * 3600))
+
+    run(settings, Assistant(), clock=clock, after=later)
+    assert how == ["free-form", "template"]
+    assert fake.texts(WA) == ["Halo, saya Sari dari PLN 123."]
+    assert len(fake.sent(WA, "template")) == 1
