@@ -40,6 +40,7 @@ DEFAULTS = {
     "PLN_SIM_PORT": "5070",
     "PLN_ACTIONS_PORT": "5055",
     "PLN_RASA_PORT": "5005",
+    "PLN_CONSOLE_PORT": "5080",
     "PLN_MODEL": "models/pln123.tar.gz",
     "PLN_ENDPOINTS": "endpoints.yml",
     "PLN_CREDENTIALS": "credentials.yml",
@@ -64,6 +65,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLN_SIM_HOST", host)
     env.setdefault("PLN_SIM_URL", f"http://{host}:{env['PLN_SIM_PORT']}")
     env.setdefault("PLN_ACTIONS_URL", f"http://{host}:{env['PLN_ACTIONS_PORT']}")
+    env.setdefault("PLN_RASA_URL", f"http://{host}:{env['PLN_RASA_PORT']}")
     env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
     env.setdefault("PLN_RASA_TOKEN", secrets.token_hex(16))
@@ -238,6 +240,9 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
                 actions_port, f"http://{host}:{actions_port}/health"),
     ]
     if with_rasa:
+        console_port = int(env["PLN_CONSOLE_PORT"])
+        result.append(Service("console", [sys.executable, "-m", "bot.console", "serve"],
+                              console_port, f"http://{host}:{console_port}/login"))
         result.append(Service(
             "rasa",
             [*RASA, "run", "--model", env["PLN_MODEL"], "--enable-api",
@@ -422,6 +427,7 @@ PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
   simulator : {env['PLN_SIM_URL']}  (OpenAPI at {env['PLN_SIM_URL']}/docs)
   actions   : {env['PLN_ACTIONS_URL']}
   Rasa REST : http://{host}:{port}/webhooks/rest/webhook
+  CSO console: http://{host}:{env['PLN_CONSOLE_PORT']}/  (accounts: python -m bot.console add-user NAME)
 Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'

@@ -96,12 +96,13 @@ def e2e_environment(data_dir: Path, ports: list[int],
             if not key.startswith(("PLN_", "TELEGRAM_", "TWILIO_", "VOICE_", "WHATSAPP_"))}
     if source.get(STACK_NOW_ENV):
         base["PLN_NOW"] = source[STACK_NOW_ENV]
-    sim_port, actions_port, rasa_port = ports
+    sim_port, actions_port, rasa_port, *console = ports
     base.update({
         "PLN_DATA_DIR": str(data_dir),
         "PLN_SIM_PORT": str(sim_port),
         "PLN_ACTIONS_PORT": str(actions_port),
         "PLN_RASA_PORT": str(rasa_port),
+        "PLN_CONSOLE_PORT": str(console[0] if console else free_ports(1)[0]),
         "PLN_RASA_TOKEN": TOKEN,
     })
     return stack.settings_from_env(base)
@@ -149,7 +150,7 @@ def running_stack(data_dir: Path, model: Path | None = None,
             f"no trained model at {model}: run `make train` first. The e2e conversation "
             "tests run the real model; they never skip.")
         return
-    env = e2e_environment(data_dir, free_ports(3))
+    env = e2e_environment(data_dir, free_ports(4))
     env.update(settings or {})
     running: list[stack.Service] = []
     with sigterm_as_interrupt():

@@ -1,0 +1,59 @@
+"""``python -m bot.console serve``: the CSO console (PLN_CONSOLE_PORT, default 5080);
+``python -m bot.console add-user NAME``: a CSO account, the password asked (or read from
+standard input when it is not a terminal)."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot import log_privacy
+
+
+def add_user(name: str) -> int:
+    from bot.console.store import ConsoleStore
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            print("the passwords differ", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    store = ConsoleStore(Path(os.environ.get("PLN_DATA_DIR", "var")) / "console.sqlite3")
+    try:
+        store.add_user(name, password)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"CSO {name} can sign in")
+    return 0
+
+
+def serve() -> int:
+    import uvicorn
+
+    from bot.console.app import create_app
+
+    log_privacy.install()
+    logging.basicConfig(level="INFO", format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    uvicorn.run(create_app(), host=os.environ.get("PLN_HOST", "127.0.0.1"),
+                port=int(os.environ.get("PLN_CONSOLE_PORT", "5080")), access_log=False,
+                ws="none", log_level="info")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["serve"]:
+        return serve()
+    if argv[:1] == ["add-user"] and len(argv) == 2:
+        return add_user(argv[1])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

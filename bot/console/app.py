@@ -1,0 +1,329 @@
+"""The CSO console's web application (FastAPI, like the simulator): ``create_app``.
+
+Every page and API is behind a signed-in session (cookie ``pln_console``: HttpOnly,
+SameSite=Strict); every change (POST) needs the session's CSRF token
+(``X-CSRF-Token``; the sign-in form a double-submitted one). Pages: ``/login``, ``/``
+(the queue, live by server-sent events from ``/queue/stream``), ``/cases/{ticket}`` (the
+conversation). APIs: take, reveal (audited), reply, hand back, close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import StreamingResponse
+from starlette.templating import Jinja2Templates
+
+from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.backoffice.schemas import TicketKind, TicketRequest
+from bot.console import views
+from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
+from bot.console.upstream import (
+    CustomerChannels,
+    Rasa,
+    Unreachable,
+    last_message_at,
+    waiting_minutes,
+)
+from bot.sop.flow import Question
+
+HERE = Path(__file__).resolve().parent
+COOKIE, LOGIN_CSRF = "pln_console", "pln_console_login"
+MAX_BODY = 16 * 1024
+MAX_REPLY_CHARS = 2000
+CLOSING_OUTCOMES = {TicketKind.ISSUED_CLOSED.value: "Issued Closed", TicketKind.MBL.value: "MBL"}
+HAND_BACK_NOTE = "Baik, percakapan kami lanjutkan kembali bersama asisten virtual."
+SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+class Unauthorised(Exception):
+    pass
+
+
+def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+    env = dict(os.environ if environ is None else environ)
+    data = Path(env.get("PLN_DATA_DIR", "var"))
+    store = ConsoleStore(data / "console.sqlite3")
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
+    rasa = Rasa(env.get("PLN_RASA_URL") or
+                f"http://{env.get('PLN_HOST', '127.0.0.1')}:{env.get('PLN_RASA_PORT', '5005')}",
+                env.get("PLN_RASA_TOKEN", ""), http)
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+    channels = CustomerChannels(env)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.state.store = store
+
+    @app.on_event("shutdown")
+    async def close() -> None:
+        await channels.close()
+        await simulator.aclose()
+        await http.aclose()
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        length = int(request.headers.get("content-length") or 0)
+        if length > MAX_BODY:
+            return JSONResponse({"error": "too_large"}, status_code=413)
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    @app.exception_handler(Unauthorised)
+    async def unauthorised(request: Request, _error: Unauthorised):
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse({"error": "unauthorised", "message": "sign in first"},
+                            status_code=401)
+
+    def signed_in(request: Request, change: bool = False) -> Session:
+        session = store.session(request.cookies.get(COOKIE))
+        if session is None:
+            raise Unauthorised()
+        if change and not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""),
+                                                 session.csrf):
+            raise Unauthorised()
+        return session
+
+    async def body_json(request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except ValueError:
+            body = None
+        return body if isinstance(body, dict) else {}
+
+    async def queue() -> list[dict[str, Any]]:
+        cases = store.cases()
+        tickets = [t for t in await simulator.tickets() if t.kind == TicketKind.CSO_HANDOFF]
+        rows = []
+        for ticket in sorted(tickets, key=lambda t: t.created_at):
+            holder, state = cases.get(ticket.ticket_number, (None, "open"))
+            if state in (HANDED_BACK, CLOSED):
+                continue
+            rows.append({"ticket": ticket.ticket_number, "reason": ticket.reason,
+                         "step": ticket.sop_step, "conversation": ticket.conversation_id,
+                         "channel": CustomerChannels.kind(ticket.conversation_id),
+                         "waiting_min": waiting_minutes(ticket.created_at.isoformat()),
+                         "holder": holder})
+        return rows
+
+    async def case(ticket_number: str, session: Session) -> Any:
+        tickets = [t for t in await simulator.tickets()
+                   if t.ticket_number == ticket_number and t.kind == TicketKind.CSO_HANDOFF]
+        if not tickets:
+            raise LookupError(ticket_number)
+        if store.holder(ticket_number) != session.user:
+            raise Conflict(f"case {ticket_number} is not held by {session.user}: take it first")
+        return tickets[0]
+
+    @app.exception_handler(LookupError)
+    async def not_found(_request: Request, error: LookupError):
+        return JSONResponse({"error": "not_found", "message": f"no case {error}"}, 404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, error: Conflict):
+        return JSONResponse({"error": "conflict", "message": str(error)}, 409)
+
+    @app.exception_handler(BackofficeError)
+    async def backoffice_down(_request: Request, error: BackofficeError):
+        return JSONResponse({"error": "backoffice", "message": str(error)}, 502)
+
+    # --- signing in and out -------------------------------------------------------------
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_page(request: Request, failed: int = 0):
+        token = secrets.token_urlsafe(24)
+        response = templates.TemplateResponse(request, "login.html",
+                                              {"csrf": token, "failed": bool(failed)})
+        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict")
+        return response
+
+    @app.post("/login")
+    async def login(request: Request):
+        try:
+            form = {k: v[0] for k, v in parse_qs(
+                (await request.body()).decode(errors="replace"), max_num_fields=5).items()}
+        except ValueError:
+            form = {}
+        expected = request.cookies.get(LOGIN_CSRF, "")
+        if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+            return RedirectResponse("/login?failed=1", status_code=303)
+        session = await asyncio.to_thread(store.sign_in, form.get("name", ""),
+                                          form.get("password", ""))
+        if session is None:
+            return RedirectResponse("/login?failed=1", status_code=303)
+        response = RedirectResponse("/", status_code=303)
+        response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
+                            max_age=12 * 3600)
+        response.delete_cookie(LOGIN_CSRF)
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request):
+        session = signed_in(request, change=True)
+        store.sign_out(session.token)
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(COOKIE)
+        return response
+
+    # --- the queue ----------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    async def queue_page(request: Request):
+        session = signed_in(request)
+        return templates.TemplateResponse(request, "queue.html", {
+            "user": session.user, "csrf": session.csrf, "rows": await queue()})
+
+    @app.get("/queue")
+    async def queue_json(request: Request):
+        signed_in(request)
+        return await queue()
+
+    @app.get("/queue/stream")
+    async def queue_stream(request: Request):
+        signed_in(request)
+
+        async def events():
+            last = None
+            while not await request.is_disconnected():
+                try:
+                    snapshot = json.dumps(await queue())
+                except BackofficeError:
+                    snapshot = last
+                if snapshot != last:
+                    last = snapshot
+                    yield f"data: {snapshot}\n\n"
+                await asyncio.sleep(1.0)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    @app.post("/cases/{ticket}/take")
+    async def take(ticket: str, request: Request):
+        session = signed_in(request, change=True)
+        if not any(t.ticket_number == ticket for t in await simulator.tickets()):
+            raise LookupError(ticket)
+        store.take(ticket, session.user)
+        return {"ticket": ticket, "holder": session.user}
+
+    # --- a case -------------------------------------------------------------------------
+
+    @app.get("/cases/{ticket}", response_class=HTMLResponse)
+    async def case_page(ticket: str, request: Request):
+        session = signed_in(request)
+        found = await case(ticket, session)
+        events = await rasa.events(found.conversation_id)
+        return templates.TemplateResponse(request, "case.html", {
+            "user": session.user, "csrf": session.csrf, "ticket": found,
+            "channel": CustomerChannels.kind(found.conversation_id),
+            "lines": views.transcript(events),
+            "fields": views.collected(views.slots_of(events)),
+            "audit": views.sop_audit(events), "choices": views.hand_back_choices(),
+            "outcomes": CLOSING_OUTCOMES})
+
+    @app.post("/cases/{ticket}/reveal")
+    async def reveal(ticket: str, request: Request):
+        session = signed_in(request, change=True)
+        found = await case(ticket, session)
+        field = str((await body_json(request)).get("field") or "")
+        if field not in views.PERSONAL:
+            return JSONResponse({"error": "invalid_field"}, status_code=400)
+        value = views.slots_of(await rasa.events(found.conversation_id)).get(field)
+        store.audit(session.user, ticket, found.conversation_id, "reveal", field)
+        return {"field": field, "value": value}
+
+    @app.get("/cases/{ticket}/audit")
+    async def audit_log(ticket: str, request: Request):
+        session = signed_in(request)
+        await case(ticket, session)
+        return store.audit_log(ticket)
+
+    @app.post("/cases/{ticket}/reply")
+    async def reply(ticket: str, request: Request):
+        session = signed_in(request, change=True)
+        found = await case(ticket, session)
+        text = str((await body_json(request)).get("text") or "").strip()
+        if not text or len(text) > MAX_REPLY_CHARS:
+            return JSONResponse({"error": "invalid_text"}, status_code=400)
+        events = await rasa.events(found.conversation_id)
+        try:
+            how = await channels.send(found.conversation_id, [{"text": text}],
+                                      last_message_at(events))
+        except Unreachable as error:
+            return JSONResponse({"error": "unreachable", "message": str(error)}, 409)
+        await rasa.append(found.conversation_id, [{"event": "bot", "text": text,
+                                                   "timestamp": time.time(),
+                                                   "metadata": {"cso": session.user}}])
+        store.audit(session.user, ticket, found.conversation_id, "reply")
+        return {"sent": how}
+
+    @app.post("/cases/{ticket}/hand-back")
+    async def hand_back(ticket: str, request: Request):
+        session = signed_in(request, change=True)
+        found = await case(ticket, session)
+        question = str((await body_json(request)).get("question") or "")
+        if question not in {q for q, _label in views.hand_back_choices()}:
+            return JSONResponse({"error": "invalid_question"}, status_code=400)
+        cleared = [{"event": "slot", "name": name, "value": None} for name in (
+            "sop_ending", "sop_reason", "sop_step", "handoff_reason", "outcome_details",
+            "failed_attempts", *views.questions_from(question))]
+        await rasa.append(found.conversation_id, [
+            {"event": "resume"}, *cleared,
+            {"event": "active_loop", "name": "perubahan_daya_form"},
+            {"event": "slot", "name": "requested_slot", "value": question}])
+        asked = await rasa.execute(found.conversation_id, ask_action(question))
+        # the assistant now listens: the form validates the next message as the answer
+        # (Rasa's forms validate only what comes after action_listen)
+        await rasa.append(found.conversation_id, [{"event": "action", "name": "action_listen"}])
+        try:
+            how = await channels.send(found.conversation_id,
+                                      [{"text": HAND_BACK_NOTE}, *asked],
+                                      last_message_at(await rasa.events(found.conversation_id)))
+        except Unreachable as error:
+            how = str(error)
+        store.finish(ticket, session.user, HANDED_BACK)
+        store.audit(session.user, ticket, found.conversation_id, "hand_back", question)
+        return {"question": question, "sent": how}
+
+    @app.post("/cases/{ticket}/close")
+    async def close_case(ticket: str, request: Request):
+        session = signed_in(request, change=True)
+        found = await case(ticket, session)
+        body = await body_json(request)
+        outcome, reason = str(body.get("outcome") or ""), str(body.get("reason") or "").strip()
+        if outcome not in CLOSING_OUTCOMES or not reason or len(reason) > 500:
+            return JSONResponse({"error": "invalid_outcome"}, status_code=400)
+        recorded = await simulator.create_ticket(TicketRequest(
+            kind=outcome, reason=f"{reason} (CSO {session.user}, tiket {ticket})",
+            sop_step=found.sop_step, conversation_id=found.conversation_id, idpel=found.idpel,
+            idempotency_key=f"console-close-{ticket}"))
+        await rasa.append(found.conversation_id, [{"event": "resume"},
+                                                  {"event": "active_loop", "name": None}])
+        store.finish(ticket, session.user, CLOSED)
+        store.audit(session.user, ticket, found.conversation_id, "close", outcome)
+        return {"closed": ticket, "apkt_ticket": recorded.ticket_number}
+
+    return app
+
+
+# Questions whose asking is an action of the assistant's (it needs the back office).
+ASK_ACTIONS = {question.value: f"action_ask_{question.value}" for question in (
+    Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
+    Question.DATA_CONFIRMED)}
+
+
+def ask_action(question: str) -> str:
+    return ASK_ACTIONS.get(question, f"utter_ask_{question}")
