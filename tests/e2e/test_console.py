@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conversation_harness import simulator_tickets
 from e2e_support import StackProblem
 from telegram_chat import Chat, texts
 
@@ -182,3 +183,16 @@ def test_a_case_held_by_one_cso_cannot_be_taken_by_another(
     assert joko.request.get(f"{console}/cases/{ticket}").status == 409
     no_csrf = joko.request.post(f"{console}/cases/{ticket}/take")
     assert no_csrf.status == 401  # a change without the session's CSRF token
+
+    # the holder closes it with its APKT outcome: recorded, the pause over, out of the queue
+    csrf = sari.locator("meta[name=csrf]").get_attribute("content")
+    closed = sari.request.post(f"{console}/cases/{ticket}/close",
+                               headers={"X-CSRF-Token": csrf},
+                               data={"outcome": "issued_closed",
+                                     "reason": "Informasi tambah daya sudah disampaikan"})
+    assert closed.status == 200, closed.text()
+    recorded = simulator_tickets(e2e_client, e2e_stack.endpoints, f"telegram:{CHAT_ID + 1}")
+    assert [(t["kind"], t["reason"].split(" (CSO")[0]) for t in recorded][-1] == (
+        "issued_closed", "Informasi tambah daya sudah disampaikan")
+    assert ticket not in [r["ticket"] for r in sari.request.get(f"{console}/queue").json()]
+    assert "bisa dibantu" in texts(chat.say("halo")).lower()  # the assistant answers again
