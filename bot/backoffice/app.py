@@ -321,6 +321,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return raw_list_response(
             await in_database(backoffice.registrations_json, conversation_id, idpel))
 
+    @app.get("/ap2t/registrations/unpaid", response_model=list[Registration])
+    async def unpaid_registrations(at: dt.datetime | None = dated):
+        """Not paid and not expired (at the caller's clock), expiring first first."""
+        return raw_list_response(await in_database(backoffice.unpaid_registrations_json, at))
+
+    @app.post("/ap2t/registrations/{number}/payment", response_model=Registration)
+    async def record_payment(number: str, at: dt.datetime | None = dated):
+        """The connection fee paid (payment points, a CSO, the tests)."""
+        return raw_response(await in_database(backoffice.record_payment, number, at))
+
     @app.get("/ap2t/registrations/{number}", response_model=Registration)
     async def registration(number: str):
         return raw_response(await in_database(backoffice.registration, number))

@@ -235,6 +235,14 @@ class _Calls:
                                lambda data: parse_obj_as(list[Registration], data),
                                params=params or None))
 
+    def record_payment(self, number: str):
+        return self._run(_Call("POST", f"/ap2t/registrations/{_segment(number)}/payment",
+                               Registration.parse_obj, idempotent=True))
+
+    def unpaid_registrations(self):
+        return self._run(_Call("GET", "/ap2t/registrations/unpaid",
+                               lambda data: parse_obj_as(list[Registration], data)))
+
     def update_dil_mobile(self, idpel: str, phone: str):
         return self._run(_Call("PUT", f"/ap2t/customers/{_segment(idpel)}/dil/mobile",
                                DilPhones.parse_obj, json={"phone": phone}, idempotent=True))

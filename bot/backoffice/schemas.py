@@ -158,6 +158,7 @@ class Registration(BaseModel):
     # (step 19c); never for Super WOW.
     one_stop_service: bool = False
     lit_tr_choice: str | None = None
+    paid_at: dt.datetime | None = None  # when the connection fee was paid (POST .../payment)
 
 
 class LitTrChoice(_Request):

@@ -245,6 +245,28 @@ class Backoffice:
         self.storage.update_registration(registration.registration_number, updated)
         return updated
 
+    def record_payment(self, number: str, at: dt.datetime | None = None) -> str:
+        """The connection fee of a registration paid (a payment point's confirmation, a
+        CSO, the tests), once: the registration as JSON text. An expired one cannot be."""
+        registration = Registration.parse_raw(self.registration(number))
+        if registration.paid_at is not None:
+            return registration.json()
+        moment = self.now(at)
+        if moment >= registration.expires_at:
+            raise invalid("registration_expired",
+                          "Nomor registrasi sudah tidak berlaku; pembayaran tidak dapat dicatat.")
+        updated = registration.copy(update={"paid_at": moment}).json()
+        self.storage.update_registration(registration.registration_number, updated)
+        return updated
+
+    def unpaid_registrations_json(self, at: dt.datetime | None = None) -> list[str]:
+        """The registrations not paid and not expired at ``at`` (JSON text each), the one
+        expiring first first: what a payment reminder is for."""
+        moment = self.now(at)
+        unpaid = [r for r in map(Registration.parse_raw, self.storage.all_registrations_json())
+                  if r.paid_at is None and r.expires_at > moment]
+        return [r.json() for r in sorted(unpaid, key=lambda r: r.expires_at)]
+
     def registrations_json(self, conversation_id: str | None, idpel: str | None) -> list[str]:
         """The registrations of a conversation and/or an IDPEL (JSON text each), newest
         first; at least one of the two is required."""

@@ -284,6 +284,12 @@ class Storage:
         with self.engine.connect() as connection:
             return [body for (body,) in connection.execute(query)]
 
+    def all_registrations_json(self) -> list[str]:
+        """Every stored registration (JSON text), oldest first: the reminders' scan."""
+        query = select(registrations_table.c.body).order_by(registrations_table.c.saved_ns)
+        with self.engine.connect() as connection:
+            return [body for (body,) in connection.execute(query)]
+
     def update_registration(self, number: str, body: str) -> None:
         """Replace a stored registration's body (what AP2T adds later, e.g. the LIT TR)."""
         with self.engine.begin() as connection:
