@@ -283,7 +283,8 @@ class WhatsAppChannel:
         seen = self.last_message_at.get(wa_id) if last_message_at is None else last_message_at
         return seen is not None and self.clock() - seen < SERVICE_WINDOW_S
 
-    def deliver(self, wa_id: str, messages: list[dict], last_message_at: float) -> str:
+    def deliver(self, wa_id: str, messages: list[dict], last_message_at: float,
+                template_parameters: list[str] | None = None) -> str:
         """Rasa-style messages outside a turn (a CSO's reply): as in a turn within 24 hours
         of the customer's last message (``last_message_at``, from the conversation), else
         the approved template. Says which ("free-form" or "template")."""
@@ -291,7 +292,8 @@ class WhatsAppChannel:
             items = [item for reply in replies_of(messages) for item in self._render(wa_id, reply)]
             self.outbox.put(self._sender(wa_id), items)
             return "free-form"
-        self.notify(wa_id, "", [" ".join(m.get("text") or "" for m in messages).strip()[:1000]])
+        text = " ".join(m.get("text") or "" for m in messages).strip()[:1000]
+        self.notify(wa_id, "", template_parameters or [text])
         return "template"
 
     def notify(self, wa_id: str, text: str, template_parameters: list[str]) -> str:
