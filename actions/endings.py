@@ -25,12 +25,15 @@ from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.channels.contract import CALLER_SILENT
 from bot.identifiers import mask
+from bot.notify.client import request_summary
+from bot.notify.summary import summary_text
 from bot.redaction import PERSONAL_SLOTS, REDACT_SLOT
 from bot.sop import flow
 from bot.sop.flow import Ending, HandoffReason, Question
 from bot.sop.formatting import long_date, rupiah
 
 logger = logging.getLogger(__name__)
+CHAT_CHANNELS = ("telegram", "whatsapp")  # where the summary is also said, to keep
 
 CLOSING_FORM = "closing_form"
 
@@ -134,9 +137,17 @@ class ActionConcludeRequest(Action):
         # Saved: the customer hears the number whatever happens next.
         dispatcher.utter_message(response="utter_registration_saved",
                                  registration_number=registration.registration_number)
-        await self._documents(dispatcher, tracker, client)
+        info = await self._documents(dispatcher, tracker, client)
         dispatcher.utter_message(response="utter_payment_places")
+        if info is not None and tracker.get_latest_input_channel() in CHAT_CHANNELS:
+            # a message the customer can keep: the e-mail's summary, in the chat
+            dispatcher.utter_message(response="utter_registration_summary", summary=summary_text(
+                registration, info, slot("customer_address"), slot("caller_title") or "Bapak/Ibu"))
         await self._update_dil_mobile(tracker, client, request.applicant.mobile_phone)
+        # the summary by e-mail (and on Telegram/WhatsApp) from the notifier: the full
+        # address travels with the request, never stored outside the back office
+        await request_summary(registration.registration_number, request.applicant.email,
+                              slot("customer_address"), slot("caller_title"))
         # AP2T holds the applicant's data now: the conversation keeps none of it in clear
         # (the tracker store redacts its stored events, bot.redaction)
         forgotten = [SlotSet(name, None) for name in PERSONAL_SLOTS]
@@ -148,17 +159,19 @@ class ActionConcludeRequest(Action):
                 FollowupAction(CLOSING_FORM)]
 
     @staticmethod
-    async def _documents(dispatcher: CollectingDispatcher, tracker: Tracker, client) -> None:
-        """Step 16: the stamps and KTP copies, with today's stamp value from AP2T."""
+    async def _documents(dispatcher: CollectingDispatcher, tracker: Tracker, client):
+        """Step 16: the stamps and KTP copies, with today's stamp value from AP2T; AP2T's
+        figures (None when it cannot be asked)."""
         authorised = tracker.get_slot("applicant_role") == flow.AUTHORISED
         try:
             info = await client.info()
         except BackofficeError:
             dispatcher.utter_message(response="utter_documents_general")
-            return
+            return None
         dispatcher.utter_message(
             response="utter_documents_authorised" if authorised else "utter_documents",
             stamps=info.spjbtl_stamps, stamp_value=rupiah(info.stamp_duty_rp))
+        return info
 
     @staticmethod
     async def _update_dil_mobile(tracker: Tracker, client, mobile: str) -> None:

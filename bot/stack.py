@@ -41,6 +41,8 @@ DEFAULTS = {
     "PLN_ACTIONS_PORT": "5055",
     "PLN_RASA_PORT": "5005",
     "PLN_CONSOLE_PORT": "5080",
+    "PLN_NOTIFY_PORT": "5090",
+    "PLN_SMTP_PORT": "2525",  # the local SMTP sink (development) or your server's port
     "PLN_MODEL": "models/pln123.tar.gz",
     "PLN_ENDPOINTS": "endpoints.yml",
     "PLN_CREDENTIALS": "credentials.yml",
@@ -66,6 +68,10 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     env.setdefault("PLN_SIM_URL", f"http://{host}:{env['PLN_SIM_PORT']}")
     env.setdefault("PLN_ACTIONS_URL", f"http://{host}:{env['PLN_ACTIONS_PORT']}")
     env.setdefault("PLN_RASA_URL", f"http://{host}:{env['PLN_RASA_PORT']}")
+    env.setdefault("PLN_NOTIFY_URL", f"http://{host}:{env['PLN_NOTIFY_PORT']}")
+    env.setdefault("PLN_NOTIFY_TOKEN", secrets.token_hex(16))
+    # no SMTP server given: a local sink writes every e-mail to $PLN_DATA_DIR/mail/
+    env.setdefault("PLN_SMTP_SINK", "0" if env.get("PLN_SMTP_HOST") else "1")
     env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
     env.setdefault("PLN_RASA_TOKEN", secrets.token_hex(16))
@@ -239,6 +245,9 @@ def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
                             "--port", str(actions_port)],
                 actions_port, f"http://{host}:{actions_port}/health"),
     ]
+    notify_port = int(env["PLN_NOTIFY_PORT"])
+    result.append(Service("notifier", [sys.executable, "-m", "bot.notify"], notify_port,
+                          f"http://{host}:{notify_port}/health"))
     if with_rasa:
         console_port = int(env["PLN_CONSOLE_PORT"])
         result.append(Service("console", [sys.executable, "-m", "bot.console", "serve"],
@@ -428,6 +437,7 @@ PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
   actions   : {env['PLN_ACTIONS_URL']}
   Rasa REST : http://{host}:{port}/webhooks/rest/webhook
   CSO console: http://{host}:{env['PLN_CONSOLE_PORT']}/  (accounts: python -m bot.console add-user NAME)
+  e-mail     : {mail_status(env)}
 Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
@@ -438,6 +448,12 @@ HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
 {whatsapp_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def mail_status(env: dict[str, str]) -> str:
+    if env.get("PLN_SMTP_SINK") == "1":
+        return f"local sink on port {env['PLN_SMTP_PORT']}, messages in {env['PLN_DATA_DIR']}/mail/"
+    return f"SMTP {env.get('PLN_SMTP_HOST')}:{env['PLN_SMTP_PORT']}"
 
 
 def rest_status(env: dict[str, str]) -> str:

@@ -30,7 +30,8 @@ def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback():
     command = " ".join(rasa.command)
     assert "--enable-api --auth-token=-t0ken" in command
     assert "--interface 127.0.0.1 --port 5005" in command
-    assert [s.name for s in stack.services(env, with_rasa=False)] == ["simulator", "actions"]
+    assert [s.name for s in stack.services(env, with_rasa=False)] == [
+        "simulator", "actions", "notifier"]
 
 
 def test_a_busy_port_is_refused_with_a_clear_message(tmp_path):

@@ -103,6 +103,8 @@ def e2e_environment(data_dir: Path, ports: list[int],
         "PLN_ACTIONS_PORT": str(actions_port),
         "PLN_RASA_PORT": str(rasa_port),
         "PLN_CONSOLE_PORT": str(console[0] if console else free_ports(1)[0]),
+        "PLN_NOTIFY_PORT": str(free_ports(1)[0]),
+        "PLN_SMTP_PORT": str(free_ports(1)[0]),
         "PLN_RASA_TOKEN": TOKEN,
     })
     return stack.settings_from_env(base)

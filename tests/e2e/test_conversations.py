@@ -106,3 +106,25 @@ def test_a_saved_registration_leaves_no_personal_data_in_the_conversation(
     leaked = sorted(value for value in personal_data_of_the_fixture() if value in stored)
     assert not leaked, f"the conversation keeps personal data in clear: {leaked}"
     assert not EMAIL.findall(stored), EMAIL.findall(stored)  # masked: "b***@gmail.com"
+
+
+@pytest.mark.e2e
+def test_the_owner_received_the_registration_by_e_mail(e2e_stack):
+    """Runs after the scripts: Budi's saved registration (budi_happy_path_prepaid) reached
+    the local SMTP sink `make run` starts, with its figures and the full address, and no
+    e-mail holds a NIK (issue 15)."""
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    import email
+    from email import policy
+
+    mails = sorted((Path(e2e_stack.env["PLN_DATA_DIR"]) / "mail").glob("*.eml"))
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in mails]
+    budi = [m for m in messages if m["To"] == "budi.santoso@gmail.com"]
+    assert budi, f"no e-mail to Budi among {len(messages)}"
+    plain = budi[0].get_body(("plain",)).get_content()
+    assert "Rp893.300" in plain and "R1/2.200 VA" in plain and "Jl. Dago No. 12, Bandung" in plain
+    niks = {c.nik for c in load_fixture(Path(os.environ.get("PLN_SEED_FILE") or
+                                             DEFAULT_SEED_FILE)).customers}
+    for message in messages:
+        assert not any(nik in message.as_string() for nik in niks)

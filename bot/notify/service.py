@@ -1,0 +1,113 @@
+"""The notifier (``python -m bot.notify``): the registration's summary by e-mail when it
+is saved (on Telegram and WhatsApp the assistant also says it in the chat), and the
+payment reminders.
+
+- ``POST /summaries`` (from the action that saved the registration; loopback, behind
+  ``X-PLN-Token``): ``{registration_number, email, address, title}``; answered 202 at once,
+  the e-mail sent in the background with retries (``mailer``). The full address travels
+  in this request and lives in memory until the e-mail is sent: it is never stored here;
+- every ``PLN_REMINDER_CHECK_S`` seconds (default 3600) the reminders due are sent
+  (``reminders``), dated by the stack's clock (``PLN_NOW`` or the real time);
+- in development (``PLN_SMTP_SINK=1``, which ``make run`` sets unless ``PLN_SMTP_HOST`` is
+  given) a local SMTP server that writes every message to ``$PLN_DATA_DIR/mail/``
+  (``sink``);
+- ``GET /health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.channels.outbound import CustomerChannels
+from bot.identifiers import mask
+from bot.notify.mailer import Mailer, SmtpSettings
+from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
+from bot.notify.summary import summary_email
+from bot.sop import clock
+
+logger = logging.getLogger(__name__)
+TOKEN_HEADER = "X-PLN-Token"
+
+
+def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+    env = dict(os.environ if environ is None else environ)
+    data = Path(env.get("PLN_DATA_DIR", "var"))
+    token = env.get("PLN_NOTIFY_TOKEN", "")
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+    channels = CustomerChannels(env)
+    mailer = Mailer(SmtpSettings.from_env(env))
+    log = ReminderLog(data / "reminders.sqlite3")
+    days_before = int(env.get("PLN_REMINDER_DAYS_BEFORE") or DEFAULT_DAYS_BEFORE)
+    every_s = float(env.get("PLN_REMINDER_CHECK_S") or 3600)
+    app = FastAPI(title="PLN 123 notifier", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.mailer, app.state.log = mailer, log
+    tasks: list[asyncio.Task] = []
+
+    async def reminders_now() -> list[str]:
+        now = clock.now()
+        registrations = await simulator.at(now).unpaid_registrations()
+        return await remind(registrations, now, log, channels, days_before)
+
+    async def reminder_loop() -> None:
+        while True:
+            try:
+                reminded = await reminders_now()
+                if reminded:
+                    logger.info("%d payment reminder(s) sent", len(reminded))
+            except BackofficeError as error:
+                logger.warning("reminders not checked: back office unavailable (%s)", error)
+            await asyncio.sleep(every_s)
+
+    @app.on_event("startup")
+    async def start() -> None:
+        if env.get("PLN_SMTP_SINK") == "1":
+            from bot.notify.sink import start_sink
+
+            app.state.sink = start_sink(data / "mail", int(env.get("PLN_SMTP_PORT") or 2525))
+        tasks.append(asyncio.get_running_loop().create_task(reminder_loop()))
+
+    @app.on_event("shutdown")
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(mailer.idle(), 10)
+        await channels.close()
+        await simulator.aclose()
+        sink = getattr(app.state, "sink", None)
+        if sink is not None:
+            sink.stop()
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/summaries", status_code=202)
+    async def summary(request: Request) -> Any:
+        if not token or not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        body = await request.json()
+        if not isinstance(body, dict) or not body.get("registration_number"):
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        number = str(body["registration_number"])
+        client = simulator.at(clock.now())
+        registration, info = await client.registration(number), await client.info()
+        address, title = body.get("address") or None, body.get("title") or "Bapak/Ibu"
+        email = body.get("email") or None
+        if email:
+            mailer.send_later(summary_email(registration, info, email, address, title))
+        logger.info("summary of %s: e-mail %s", mask(number), "queued" if email else "none")
+        return {"email": "queued" if email else "none"}
+
+    app.state.reminders_now = reminders_now
+    return app
