@@ -109,5 +109,4 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         logger.info("summary of %s: e-mail %s", mask(number), "queued" if email else "none")
         return {"email": "queued" if email else "none"}
 
-    app.state.reminders_now = reminders_now
     return app
