@@ -256,3 +256,16 @@ def test_a_service_that_dies_is_restarted_with_a_growing_delay_and_said_so(tmp_p
         assert lasting.failures == 0
     finally:
         stack.stop_all(supervisor.services)
+
+
+def test_every_service_the_launcher_starts_can_be_imported():
+    """A service that cannot even import dies at start: caught here, before the stack."""
+    import importlib
+
+    env = stack.settings_from_env({})
+    for service in stack.services(env):
+        module = service.command[service.command.index("-m") + 1]
+        importlib.import_module(module)
+    for module in ("bot.console.app", "bot.notify.service", "bot.channels.telegram_input",
+                   "bot.channels.voice_input", "bot.channels.whatsapp_input"):
+        importlib.import_module(module)

@@ -27,15 +27,10 @@ from starlette.templating import Jinja2Templates
 
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
+from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.console import views
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
-from bot.console.upstream import (
-    CustomerChannels,
-    Rasa,
-    Unreachable,
-    last_message_at,
-    waiting_minutes,
-)
+from bot.console.upstream import Rasa, last_message_at, waiting_minutes
 from bot.sop.flow import Question
 
 HERE = Path(__file__).resolve().parent
