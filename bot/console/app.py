@@ -305,8 +305,9 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
             kind=outcome, reason=f"{reason} (CSO {session.user}, tiket {ticket})",
             sop_step=found.sop_step, conversation_id=found.conversation_id, idpel=found.idpel,
             idempotency_key=f"console-close-{ticket}"))
-        await rasa.append(found.conversation_id, [{"event": "resume"},
-                                                  {"event": "active_loop", "name": None}])
+        # the case is over: the conversation starts afresh with the customer's next message
+        # (a restart also ends the pause; the transcript stays in the tracker store)
+        await rasa.append(found.conversation_id, [{"event": "restart"}])
         store.finish(ticket, session.user, CLOSED)
         store.audit(session.user, ticket, found.conversation_id, "close", outcome)
         return {"closed": ticket, "apkt_ticket": recorded.ticket_number}
