@@ -44,6 +44,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import SingletonThreadPool
 
@@ -65,6 +66,16 @@ def _write_ahead_log(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _this_turn_set(tracker: DialogueStateTracker, slot: str) -> bool:
+    """Whether the events since the latest customer message set ``slot`` (to anything)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == slot:
+            return True
+    return False
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -115,8 +126,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         # once the registration is saved, every later turn is redacted too (its messages
-        # carry the caller id; the closing turns are few)
-        due = bool(tracker.get_slot(REDACT_SLOT))
+        # carry the caller id; the closing turns are few), the last one included: the one
+        # that ends the request and clears the slot
+        due = bool(tracker.get_slot(REDACT_SLOT)) or _this_turn_set(tracker, REDACT_SLOT)
         await super().save(tracker)
         sender = tracker.sender_id
         self._stored.pop(sender, None)

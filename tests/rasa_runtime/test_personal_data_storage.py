@@ -76,6 +76,28 @@ def test_a_saved_registration_leaves_no_personal_data_in_the_stored_conversation
     assert again.get_slot("owner_nik") is None
 
 
+def test_the_turn_that_ends_the_saved_request_is_redacted_too(tmp_path):
+    """The closing turn clears every request slot, the redaction's own included, while
+    its message still carries the caller id and the refresh sets the caller's phone."""
+    db = tmp_path / "tracker.sqlite3"
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+
+    async def scenario():
+        tracker = await store.get_or_create_tracker("rest:budi")
+        a_registration(tracker, saved=True)
+        await store.save(tracker)
+        tracker = await store.retrieve("rest:budi")
+        tracker.update_with_events([
+            ActionExecuted("action_listen"),
+            UserUttered("tidak ada", {"name": "deny"}, metadata={"caller_id": PHONE}),
+            SlotSet("caller_phone", PHONE), SlotSet(REDACT_SLOT, None)], DOMAIN)
+        await store.save(tracker)
+
+    run(scenario())
+    text = "\n".join(stored_rows(db, "rest:budi"))
+    assert PHONE not in text and "tidak ada" in text
+
+
 def test_a_conversation_not_yet_saved_keeps_its_data(tmp_path):
     db = tmp_path / "tracker.sqlite3"
     store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
