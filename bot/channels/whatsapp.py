@@ -14,8 +14,8 @@ order per customer with retries (``delivery.Outbox``):
 - every message is marked as read; status callbacks (sent, delivered, read, failed) are
   recorded, never treated as messages; a redelivered message id is processed once;
   images, audio, stickers, locations, documents get a reply saying what can be read;
-- the 24-hour customer-service window: ``notify`` sends free-form text only within 24
-  hours of the customer's last message, and an approved template outside it;
+- the 24-hour customer-service window: ``deliver`` sends free-form messages only within
+  24 hours of the customer's last message, and an approved template outside it;
 - Graph API rate limits (HTTP 429, error codes 4, 80007, 130429, 131056) and 5xx or
   network errors are retried with backoff; a refusal is logged and the next reply goes.
 
@@ -283,30 +283,23 @@ class WhatsAppChannel:
         seen = self.last_message_at.get(wa_id) if last_message_at is None else last_message_at
         return seen is not None and self.clock() - seen < SERVICE_WINDOW_S
 
-    def deliver(self, wa_id: str, messages: list[dict], last_message_at: float,
+    def deliver(self, wa_id: str, messages: list[dict], last_message_at: float | None = None,
                 template_parameters: list[str] | None = None) -> str:
-        """Rasa-style messages outside a turn (a CSO's reply): as in a turn within 24 hours
-        of the customer's last message (``last_message_at``, from the conversation), else
-        the approved template. Says which ("free-form" or "template")."""
+        """Rasa-style messages outside a turn (a CSO's reply, a reminder): as in a turn
+        within 24 hours of the customer's last message (``last_message_at`` when the
+        caller knows it from the conversation, else what this process saw), else the
+        approved template with ``template_parameters`` (by default the text). Says which
+        ("free-form" or "template")."""
         if self.within_window(wa_id, last_message_at):
             items = [item for reply in replies_of(messages) for item in self._render(wa_id, reply)]
             self.outbox.put(self._sender(wa_id), items)
             return "free-form"
         text = " ".join(m.get("text") or "" for m in messages).strip()[:1000]
-        self.notify(wa_id, "", template_parameters or [text])
-        return "template"
-
-    def notify(self, wa_id: str, text: str, template_parameters: list[str]) -> str:
-        """A message the assistant starts (a CSO's reply, a reminder): free-form ``text``
-        within 24 hours of the customer's last message, else the approved template with
-        ``template_parameters``. Says which ("text" or "template")."""
-        if self.within_window(wa_id):
-            self._say(wa_id, text)
-            return "text"
         template = {"name": self.settings.reminder_template,
                     "language": {"code": self.settings.template_language},
                     "components": [{"type": "body", "parameters": [
-                        {"type": "text", "text": value} for value in template_parameters]}]}
+                        {"type": "text", "text": value}
+                        for value in (template_parameters or [text])]}]}
         self.outbox.put(self._sender(wa_id), [Item(lambda: self.api.send(
             {"to": wa_id, "type": "template", "template": template}), "template")])
         return "template"

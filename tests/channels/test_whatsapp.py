@@ -214,15 +214,16 @@ def test_the_24_hour_window_free_text_inside_a_template_outside(fake, settings):
     clock = Clock()
     decisions = []
 
-    def later(channel):
-        decisions.append(channel.notify(WA, "Pengingat pembayaran", ["532112611270001"]))
+    def later(channel):  # what this process saw of the customer decides
+        reminder = [{"text": "Pengingat pembayaran"}]
+        decisions.append(channel.deliver(WA, reminder, template_parameters=["532112611270001"]))
         clock.now += 24 * 3600 + 1
-        decisions.append(channel.notify(WA, "Pengingat pembayaran", ["532112611270001"]))
-        decisions.append(channel.notify("6289999", "Pengingat", ["x"]))  # never wrote to us
+        decisions.append(channel.deliver(WA, reminder, template_parameters=["532112611270001"]))
+        decisions.append(channel.deliver("6289999", reminder, template_parameters=["x"]))
 
     run(settings, Assistant([{"text": "halo"}]), message(WA, text="halo"), clock=clock,
         after=later)
-    assert decisions == ["text", "template", "template"]
+    assert decisions == ["free-form", "template", "template"]
     template = fake.sent(WA, "template")[0].body["template"]
     assert template["name"] == settings.reminder_template
     assert template["language"] == {"code": "id"}
