@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,13 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
 from conversation_harness import simulator_registrations  # noqa: E402
-from e2e_support import (  # noqa: E402
-    TWILIO_AUTH_TOKEN,
-    VOICE_PUBLIC_URL,
-    StackProblem,
-    running_stack,
-)
-from voice_caller import Caller, budi_call, play  # noqa: E402
+from voice_caller import Caller, budi_call, play, voice_stack  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -45,12 +38,7 @@ def main() -> int:
     parser.add_argument("--callers", type=int, default=8)
     parser.add_argument("--calls", type=int, default=3)
     args = parser.parse_args()
-    settings = {"TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL}
-    with tempfile.TemporaryDirectory(prefix="pln-voice-bench-") as data, \
-            running_stack(Path(data), settings=settings) as stack:
-        if isinstance(stack, StackProblem):
-            print(stack.reason, file=sys.stderr)
-            return 1
+    with voice_stack() as stack:
         numbers = [f"+62812990{index:05d}" for index in range(args.callers * args.calls)]
 
         def caller(worker: int) -> tuple[list[float], int]:

@@ -16,7 +16,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -24,13 +23,7 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
-from e2e_support import (  # noqa: E402
-    TWILIO_AUTH_TOKEN,
-    VOICE_PUBLIC_URL,
-    StackProblem,
-    running_stack,
-)
-from voice_caller import Caller, budi_call, play  # noqa: E402
+from voice_caller import Caller, budi_call, play, voice_stack  # noqa: E402
 
 
 def speak(text: str, wav: Path) -> None:
@@ -49,12 +42,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.wav"):
         old.unlink()
-    settings = {"TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL}
-    with tempfile.TemporaryDirectory(prefix="pln-ivr-demo-") as data, \
-            running_stack(Path(data), settings=settings) as stack:
-        if isinstance(stack, StackProblem):
-            print(stack.reason, file=sys.stderr)
-            return 1
+    with voice_stack() as stack:
         with httpx.Client(timeout=60, trust_env=False) as client:
             caller = Caller(stack.env, client, "+6281234500101")
             prompts = play(caller, budi_call())

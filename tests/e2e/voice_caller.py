@@ -4,14 +4,17 @@ voice channel's tests, `make ivr-demo` and benchmarks/voice_latency.py."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from e2e_support import TWILIO_AUTH_TOKEN, VOICE_PUBLIC_URL
+from e2e_support import TWILIO_AUTH_TOKEN, VOICE_PUBLIC_URL, StackProblem, running_stack
 from twilio.request_validator import RequestValidator
 
 _call_ids = itertools.count(1)
@@ -128,3 +131,16 @@ def play(caller: Caller, script: list[tuple[str, str]],
             break
     caller.hang_up()
     return prompts
+
+
+@contextlib.contextmanager
+def voice_stack():
+    """The stack as `make run` serves it, with the phone channel on (this module's Twilio
+    token and public URL), in a throwaway data folder; ``RuntimeError`` when it does not
+    start. For the scripts outside the tests (the demo, the latency benchmark)."""
+    settings = {"TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN, "VOICE_PUBLIC_URL": VOICE_PUBLIC_URL}
+    with tempfile.TemporaryDirectory(prefix="pln-voice-") as data, \
+            running_stack(Path(data), settings=settings) as stack:
+        if isinstance(stack, StackProblem):
+            raise RuntimeError(stack.reason)
+        yield stack
