@@ -192,6 +192,22 @@ def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
     assert "https://ivr.example.id/webhooks/voice/call" in stack.how_to_talk(env)
 
 
+def test_whatsapp_starts_only_with_its_four_settings(tmp_path):
+    import yaml
+    four = {"WHATSAPP_ACCESS_TOKEN": "EAAG", "WHATSAPP_APP_SECRET": "s",
+            "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_PHONE_NUMBER_ID": "1098"}
+    partial = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path),
+                                       "WHATSAPP_ACCESS_TOKEN": "EAAG"})
+    assert stack.whatsapp_credentials(partial) is None
+    assert "WhatsApp: off" in stack.how_to_talk(partial)
+    env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), **four,
+                                   "WHATSAPP_API_URL": "http://127.0.0.1:9/v21.0"})
+    rendered = yaml.safe_load(open(stack.effective_credentials(env)))[stack.WHATSAPP_INPUT]
+    assert rendered == {"access_token": "EAAG", "app_secret": "s", "verify_token": "v",
+                        "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0"}
+    assert "WhatsApp: on" in stack.how_to_talk(env)
+
+
 def test_rest_is_trusted_in_development_and_off_or_behind_a_token_in_production(tmp_path):
     import yaml
 

@@ -27,7 +27,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
 from bot.notify.mailer import Mailer, SmtpSettings
@@ -96,12 +96,20 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     async def summary(request: Request) -> Any:
         if not token or not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
             return JSONResponse({"error": "forbidden"}, status_code=403)
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
         if not isinstance(body, dict) or not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
         client = simulator.at(clock.now())
-        registration, info = await client.registration(number), await client.info()
+        try:
+            registration, info = await client.registration(number), await client.info()
+        except NotFound:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        except BackofficeError:
+            return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         address, title = body.get("address") or None, body.get("title") or "Bapak/Ibu"
         email = body.get("email") or None
         if email:

@@ -9,6 +9,7 @@ import datetime as dt
 import email
 from email import policy
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from backoffice_helpers import FIXED_NOW, free_port, registration_body, sqlite_settings
@@ -181,3 +182,43 @@ def test_one_reminder_at_the_right_day_not_for_the_paid_not_twice_after_a_restar
     assert entries[unpaid.registration_number][0] == "sent"
     assert entries[voice.registration_number][0] == "no_channel"  # recorded, not retried
     assert paid.registration_number not in entries
+
+
+def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad_bodies(
+        tmp_path, smtp):
+    from backoffice_helpers import RunningServer
+
+    from bot.notify.service import create_app as notifier
+
+    inbox, port = smtp
+    with RunningServer(sqlite_settings(tmp_path / "sim")) as simulator:
+        with httpx.Client(base_url=simulator.url) as sim:
+            registration = sim.post("/ap2t/registrations", json=registration_body(),
+                                    headers=AT).json()
+        env = {"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": simulator.url,
+               "PLN_NOTIFY_TOKEN": "t0ken", "PLN_SMTP_PORT": str(port), "PLN_SMTP_SINK": "0",
+               "PLN_NOW": FIXED_NOW.isoformat()}
+        with TestClient(notifier(env)) as api:
+            asked = {"registration_number": registration["registration_number"],
+                     "email": "budi@example.com", "address": "Jl. Dago No. 12, Bandung",
+                     "title": "Bapak"}
+            assert api.post("/summaries", json=asked).status_code == 403
+            assert api.post("/summaries", json=asked,
+                            headers={"X-PLN-Token": "guess"}).status_code == 403
+            assert api.post("/summaries", json={"email": "x@y.id"},
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", json=[1, 2],
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", content=b"{not json",
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            unknown = api.post("/summaries", json={**asked, "registration_number": "999"},
+                               headers={"X-PLN-Token": "t0ken"})
+            assert unknown.status_code == 404
+            answer = api.post("/summaries", json=asked, headers={"X-PLN-Token": "t0ken"})
+            assert answer.status_code == 202 and answer.json() == {"email": "queued"}
+            no_email = api.post("/summaries", json={**asked, "email": None},
+                                headers={"X-PLN-Token": "t0ken"})
+            assert no_email.json() == {"email": "none"}
+    (message,) = inbox.messages  # the queued one was sent before the notifier stopped
+    assert registration["registration_number"] in message["Subject"]
+    assert "Jl. Dago No. 12, Bandung" in message.get_body(("plain",)).get_content()

@@ -178,6 +178,23 @@ def test_a_case_held_by_one_cso_cannot_be_taken_by_another(
                                  headers={"X-CSRF-Token": csrf})
 
     assert take(sari).status == 200
+    csrf = sari.locator("meta[name=csrf]").get_attribute("content")
+
+    def post(path, body):
+        return sari.request.post(f"{console}/cases/{ticket}/{path}",
+                                 headers={"X-CSRF-Token": csrf}, data=body)
+
+    # bad input is refused with a clear error, and changes nothing
+    assert post("reveal", {"field": "caller_name"}).status == 400  # not a personal field
+    assert post("reply", {"text": ""}).status == 400
+    assert post("reply", {"text": "x" * 2001}).status == 400
+    assert post("hand-back", {"question": "nonsense"}).status == 400
+    assert post("close", {"outcome": "deleted", "reason": "x"}).status == 400
+    assert post("close", {"outcome": "mbl", "reason": ""}).status == 400
+    assert sari.request.post(f"{console}/cases/NOPE/take",
+                             headers={"X-CSRF-Token": csrf}).status == 404
+    assert post("reply", {"text": "x" * 20_000}).status == 413  # over the body limit
+    assert sari.request.get(f"{console}/cases/{ticket}/audit").json() == []
     refused = take(joko)
     assert refused.status == 409 and "sari" in refused.json()["message"]
     assert joko.request.get(f"{console}/cases/{ticket}").status == 409
@@ -185,11 +202,8 @@ def test_a_case_held_by_one_cso_cannot_be_taken_by_another(
     assert no_csrf.status == 401  # a change without the session's CSRF token
 
     # the holder closes it with its APKT outcome: recorded, the pause over, out of the queue
-    csrf = sari.locator("meta[name=csrf]").get_attribute("content")
-    closed = sari.request.post(f"{console}/cases/{ticket}/close",
-                               headers={"X-CSRF-Token": csrf},
-                               data={"outcome": "issued_closed",
-                                     "reason": "Informasi tambah daya sudah disampaikan"})
+    closed = post("close", {"outcome": "issued_closed",
+                            "reason": "Informasi tambah daya sudah disampaikan"})
     assert closed.status == 200, closed.text()
     recorded = simulator_tickets(e2e_client, e2e_stack.endpoints, f"telegram:{CHAT_ID + 1}")
     assert [(t["kind"], t["reason"].split(" (CSO")[0]) for t in recorded][-1] == (
