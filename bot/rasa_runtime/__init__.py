@@ -16,6 +16,8 @@ first).
 | ``EndpointConfig.session`` | one kept-alive session per endpoint, not a new session and TCP connection per action call (6% of the CPU) | ``keep_alive`` |
 | ``rasa.core.run.load_agent_on_start`` | the model is warmed before the server answers (the first turns took 4 to 7 s), then what it loaded is frozen out of the garbage collector's full collections (450 ms pauses) | ``warm_up`` |
 | ``Event.resolve_by_type`` | event classes from a table, not a walk of the class tree per event (12% of the CPU) | ``event_types`` |
+| ``MessageProcessor.handle_message`` | a message the conversation already holds (a provider's redelivery, on any instance) gets its replies again instead of a second turn | ``once_per_message`` |
+| ``FailSafeTrackerStore.retrieve``, ``.retrieve_full_tracker``, ``.save`` | a database that fails fails the message (the customer is told) instead of starting the conversation afresh or keeping it in one process's memory | ``tracker_store_errors`` |
 | ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
 
 Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
@@ -50,6 +52,11 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.action", "RemoteAction", "_action_call_format"): "428795b944f22edb",
     ("rasa.utils.endpoints", "EndpointConfig", "session"): "e55aa13d9d4fb4bc",
     ("rasa.shared.core.events", "Event", "resolve_by_type"): "b5cf570fa7f286c7",
+    ("rasa.core.processor", "MessageProcessor", "handle_message"): "0c41d4780d2d4676",
+    ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve"): "35d77318b0cc7977",
+    ("rasa.core.tracker_store", "FailSafeTrackerStore", "retrieve_full_tracker"):
+        "5272a6be0919b511",
+    ("rasa.core.tracker_store", "FailSafeTrackerStore", "save"): "8426dc08f58d7110",
     ("rasa.core.actions.action", "ActionExtractSlots", "run"): "13487835d751b652",
     ("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action"):
         "3f1249f61cf252e0",
@@ -128,6 +135,8 @@ def install() -> None:
         event_types,
         fast_validation,
         keep_alive,
+        once_per_message,
+        tracker_store_errors,
         warm_up,
     )
 
@@ -145,6 +154,11 @@ def install() -> None:
           action_payload.action_call_format)
     _wrap("rasa.utils.endpoints", "EndpointConfig", "session", keep_alive.session)
     _wrap("rasa.shared.core.events", "Event", "resolve_by_type", event_types.resolve_by_type)
+    _wrap("rasa.core.processor", "MessageProcessor", "handle_message",
+          once_per_message.handle_message_once)
+    for name in ("retrieve", "retrieve_full_tracker", "save"):
+        _wrap("rasa.core.tracker_store", "FailSafeTrackerStore", name,
+              getattr(tracker_store_errors, name))
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "run",
           conversation_slots.extract_slots)
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action",

@@ -20,6 +20,10 @@ Personal data (``bot.redaction``): once a conversation's registration is saved (
 NIK, phone number, e-mail and address masked, and its tracker is not kept in memory. Retention: conversations silent for
 ``retention_days`` (default 30) are deleted, checked at most once an hour, beside the
 turns (a thread of the server's executor).
+Several instances: ``replies_to`` tells whether a customer message (by its channel's
+message id) is already in the conversation, and what was answered (``once_per_message``).
+On a server database, a pooled connection is checked before use (``pool_pre_ping``): after
+the database restarts, the first turn gets a fresh connection instead of an error.
 
 Configure it in endpoints.yml like the SQL store:
 
@@ -43,8 +47,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.pool import SingletonThreadPool
 
@@ -90,6 +94,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # kept (every query runs on the server's event loop), in write-ahead-log mode
             self.engine = sa.create_engine(self.engine.url, poolclass=SingletonThreadPool)
             sa.event.listen(self.engine, "connect", _write_ahead_log)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        else:
+            # connections that died with a database restart are replaced, not used
+            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True,
+                                           **create_engine_kwargs(self.engine.url))
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # sender id -> (tracker as saved, its number of events, the last stored event's id)
         self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int | None]] = (
@@ -141,6 +150,33 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if time.monotonic() - self._purged_at > PURGE_EVERY_S:
             self._purged_at = time.monotonic()
             asyncio.get_running_loop().run_in_executor(None, self.purge_silent_conversations)
+
+    async def replies_to(self, sender_id: str, message_id: str) -> list[dict] | None:
+        """The replies to the customer message of ``sender_id`` whose channel message id
+        (``metadata.message_id``) is ``message_id``, as a channel receives them; None when
+        the conversation holds no such message."""
+        escaped = json.dumps(message_id).replace("\\", "\\\\").replace(
+            "%", "\\%").replace("_", "\\_")
+        with self.session_scope() as session:
+            candidates = session.query(self.SQLEvent.id, self.SQLEvent.data).filter(
+                self.SQLEvent.sender_id == sender_id, self.SQLEvent.type_name == "user",
+                self.SQLEvent.data.like(f'%"message_id": {escaped}%', escape="\\")).all()
+            found = [row_id for row_id, data in candidates
+                     if (json.loads(data).get("metadata") or {}).get("message_id") == message_id]
+            if not found:
+                return None
+            later = session.query(self.SQLEvent.type_name, self.SQLEvent.data).filter(
+                self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > min(found)
+            ).order_by(self.SQLEvent.id).all()
+        replies = []
+        for type_name, data in later:
+            if type_name == UserUttered.type_name:
+                break
+            if type_name == BotUttered.type_name:
+                event = json.loads(data)
+                reply = {"text": event.get("text"), **(event.get("data") or {})}
+                replies.append({key: value for key, value in reply.items() if value})
+        return replies
 
     def redact_personal_data(self, sender_id: str) -> int:
         """Mask every NIK, phone number, e-mail and address in the conversation's stored
