@@ -46,6 +46,10 @@ CALLER_SILENT = "/caller_silent"
 CALL_ENDED = "/call_ended"
 # Intents that only a channel produces (no NLU training data, by design).
 CHANNEL_INTENTS = (MESSAGE_TOO_LONG_INTENT, CALLER_SILENT[1:], CALL_ENDED[1:])
+# What the customer hears when a message could not be processed at all (a database or the
+# lock store down, an instance gone): nothing of it was kept, so sending it again is right.
+TURN_FAILED = ("Mohon maaf, pesan Bapak/Ibu belum dapat kami proses karena gangguan sistem. "
+               "Silakan kirim ulang beberapa saat lagi.")
 
 
 class Refused(ValueError):

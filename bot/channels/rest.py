@@ -10,7 +10,8 @@ as Rasa's own REST channel gives them. What differs, and why:
 - a text over the limit is not read: the customer is told in Indonesian (``contract``);
 - the customer's text is never logged (it can hold a NIK or an address);
 - a message id seen again for the sender is answered without being processed twice;
-- a failure while processing is a 500 with a JSON error, never an empty 200;
+- a failure while processing is a 503 with a JSON error and the customer's text
+  (``replies``: the contract's ``TURN_FAILED``), never an empty 200;
 - ``metadata.caller_id`` is read only when the channel is trusted with it
   (``trusted_caller_id``: local development and tests, which ``make run`` sets); otherwise
   it is a claim anyone can make, and is dropped;
@@ -34,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.contract import RecentReplies, Refused, inbound
+from bot.channels.contract import TURN_FAILED, RecentReplies, Refused, inbound
 from bot.channels.rasa_assistant import assistant
 from bot.identifiers import mask
 
@@ -43,6 +44,14 @@ logger = logging.getLogger(__name__)
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
     return response.json({"error": code, "message": message}, status=status)
+
+
+def _failed(sender_id: str, code: str, message: str) -> HTTPResponse:
+    """A message that was not processed: a 503 (nothing of it was kept: the same message
+    may be sent again), with what to show the customer."""
+    return response.json({"error": code, "message": message,
+                          "replies": [{"recipient_id": sender_id, "text": TURN_FAILED}]},
+                         status=503)
 
 
 class RestInput(InputChannel):
@@ -103,10 +112,12 @@ class RestInput(InputChannel):
                 replies = await self.recent.once(message, lambda: process(message))
             except CancelledError:
                 logger.error("message of %s cancelled (timeout)", mask(message.sender_id))
-                return _error(503, "timeout", "the message could not be processed in time")
+                return _failed(message.sender_id, "timeout",
+                               "the message could not be processed in time")
             except Exception:
                 logger.exception("message of %s failed", mask(message.sender_id))
-                return _error(500, "processing_failed", "the message could not be processed")
+                return _failed(message.sender_id, "processing_failed",
+                               "the message could not be processed")
             return response.json(replies)
 
         return webhook

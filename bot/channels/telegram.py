@@ -45,7 +45,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.channels.contract import Process, RecentReplies, Refused, inbound
+from bot.channels.contract import TURN_FAILED, Process, RecentReplies, Refused, inbound
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.channels.verified_numbers import VerifiedNumbers
@@ -71,8 +71,6 @@ CONTACT_NOT_OWN = ("Mohon maaf, kami hanya dapat menerima nomor Telegram Bapak/I
                    "Silakan tekan tombol \"Bagikan nomor\" atau ketik nomor handphone yang "
                    "dapat dihubungi.")
 UNREADABLE = "Mohon maaf, pesan tersebut tidak dapat kami baca. Silakan kirim dalam bentuk teks."
-TURN_FAILED = ("Mohon maaf, pesan Bapak/Ibu belum dapat kami proses karena gangguan sistem. "
-               "Silakan kirim ulang beberapa saat lagi.")
 # What each kind of message is called in the reply that says it cannot be read.
 NOT_READABLE_KINDS = {
     "photo": "foto", "sticker": "stiker", "voice": "pesan suara", "audio": "audio",

@@ -57,6 +57,10 @@ RESTART = "/restart"
 MAX_SILENCES = 2  # reprompts; the next silence goes to a CSO
 MAX_CALLS = 10_000  # calls remembered at once (oldest forgotten first)
 CALL_TTL_S = 4 * 3600.0
+# A turn that could not be processed at all (the channel contract's TURN_FAILED, spoken):
+# the caller hears it, then the open question again, and the call goes on.
+TURN_FAILED_SPOKEN = ("Mohon maaf, jawaban Bapak/Ibu belum dapat kami proses karena gangguan "
+                      "sistem. Mohon diulangi beberapa saat lagi.")
 
 # The question again "in other words": what comes before it after each silence.
 SILENCE_PREFACES = (
@@ -164,7 +168,11 @@ class VoiceChannel:
         caller_id = number if number.lstrip("+").isdigit() else None
         sender = f"{CHANNEL}:{caller_id or call_sid}"
         call = self._remember(call_sid, Call(sender, caller_id))
-        await process(self._inbound(call, RESTART, f"{call_sid}:restart"))
+        try:
+            await process(self._inbound(call, RESTART, f"{call_sid}:restart"))
+        except Exception:  # noqa: BLE001 - the caller hears it; the log has the error
+            logger.exception("call of %s could not start", mask(call.sender))
+            return self._listen(call, TURN_FAILED_SPOKEN, keep_prompt=True)
         return await self._turn(call, GREET, f"{call_sid}:greet", process, asking)
 
     async def gather(self, form: Mapping[str, str], process: Process, asking: Asking) -> str:
@@ -201,8 +209,13 @@ class VoiceChannel:
     async def _turn(self, call: Call, text: str, message_id: str, process: Process,
                     asking: Asking) -> str:
         message = self._inbound(call, text, message_id)
-        replies = replies_of(await self.recent.once(message, lambda: process(message)))
-        call.question = await asking(call.sender)
+        try:
+            replies = replies_of(await self.recent.once(message, lambda: process(message)))
+            call.question = await asking(call.sender)
+        except Exception:  # noqa: BLE001 - the caller hears it; the log has the error
+            logger.exception("turn of %s failed", mask(call.sender))
+            return self._listen(call, f"{TURN_FAILED_SPOKEN} {call.prompt}".strip(),
+                                keep_prompt=True)
         return self._answer(call, replies)
 
     async def _silence(self, call: Call, turn_id: str, process: Process,

@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.contract import Process, RecentReplies, Refused, inbound
+from bot.channels.contract import TURN_FAILED, Process, RecentReplies, Refused, inbound
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.identifiers import mask
@@ -62,8 +62,6 @@ NOT_READABLE_KINDS = {
     "sticker": "stiker", "document": "dokumen", "location": "lokasi", "contacts": "kontak",
     "reaction": "reaksi",
 }
-TURN_FAILED = ("Mohon maaf, pesan Bapak/Ibu belum dapat kami proses karena gangguan sistem. "
-               "Silakan kirim ulang beberapa saat lagi.")
 
 
 def not_readable(kind: str) -> str:

@@ -167,3 +167,25 @@ def test_a_twilio_retry_of_the_same_gather_is_one_turn():
     first, again = asyncio.run(scenario())
     assert [m.text for m in assistant.received].count("dua ribu dua ratus") == 1
     assert xml(first).find("Gather/Say").text == xml(again).find("Gather/Say").text
+
+
+def test_a_turn_that_fails_is_said_and_the_question_asked_again():
+    """The assistant behind the call is down for a moment (its database, an instance): the
+    caller hears it in Indonesian, then the last prompt, and the call goes on."""
+    assistant = Assistant([{"text": "Berapa nomor ID pelanggan Bapak?"}])
+    channel = VoiceChannel(SETTINGS)
+    asyncio.run(channel.incoming(CALL, assistant, assistant.asking))
+
+    async def broken(message: Inbound) -> list[dict]:
+        raise ConnectionError("tracker store down")
+
+    root = xml(asyncio.run(channel.gather({**CALL, "SpeechResult": "lima tiga dua",
+                                           "turn": "5"}, broken, assistant.asking)))
+    said = root.find("Gather").find("Say").text
+    assert said.startswith("Mohon maaf, jawaban Bapak/Ibu belum dapat kami proses karena "
+                           "gangguan sistem.")
+    assert said.endswith("Berapa nomor I D pelanggan Bapak?")  # the prompt as spoken
+    # the next answer goes through as usual, the prompt unchanged
+    root = xml(asyncio.run(channel.gather({**CALL, "SpeechResult": "lima tiga dua",
+                                           "turn": "6"}, assistant, assistant.asking)))
+    assert root.find("Gather") is not None
