@@ -4,27 +4,25 @@ choice (19c). Every sentence is a response of domain.yml; these actions fill it 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backoffice import backoffice
-from actions.custom_forms import outcome_slots
+from actions.backoffice import BackofficeOutage, backoffice
 from bot.backoffice.client import BackofficeError
 from bot.identifiers import mask_address
 from bot.sop import flow
-from bot.sop.flow import HandoffReason, Question
+from bot.sop.flow import Question
 from bot.sop.formatting import percent, rupiah
 
 
-def backoffice_down(step: int) -> list[EventType]:
-    """End the form and hand over: the back office cannot be reached."""
-    slots = outcome_slots(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE, step))
-    return [SlotSet(name, value) for name, value in slots.items()] + [
-        SlotSet("requested_slot", None)]
+def backoffice_down(step: int) -> NoReturn:
+    """The back office cannot be reached: the question is asked again at the customer's
+    next message (``BackofficeOutage``)."""
+    raise BackofficeOutage(f"back office unreachable asking at step {step}")
 
 
 class ActionAskStroomAwal(Action):

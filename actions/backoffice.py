@@ -10,6 +10,15 @@ from bot.backoffice.client import AsyncBackofficeClient
 _client: AsyncBackofficeClient | None = None
 
 
+class BackofficeOutage(RuntimeError):
+    """AP2T/APKT cannot be reached, after the client's retries. Raised out of the action:
+    the action server answers 500, and Rasa (``bot.rasa_runtime.action_failures``) tells
+    the customer that the system is disrupted, keeps the open question open (a save runs
+    again at the next message), and records a CSO ticket. An outage of a few seconds (a
+    restart) costs the customer one message sent again, not a hand-over to a CSO, who
+    could not reach AP2T either."""
+
+
 def backoffice(tracker: Tracker | None = None) -> AsyncBackofficeClient:
     """The shared client (base URL from $PLN_SIM_URL), made on first use. Given the
     conversation, every call carries its clock (``X-PLN-Now``): what the back office

@@ -18,7 +18,7 @@ from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, FollowupA
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backoffice import backoffice
+from actions.backoffice import BackofficeOutage, backoffice
 from actions.conversation import answers, latest_intent
 from actions.custom_forms import CANCEL_CONFIRMED_SLOT, CANCEL_FROM_SLOT, outcome_slots
 from bot.backoffice.client import BackofficeError, Refused
@@ -131,9 +131,8 @@ class ActionConcludeRequest(Action):
         except Refused as refusal:  # AP2T's business answer, not an outage
             return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_REFUSED,
                                                  flow.STEP_SAVE, refused=refusal.message))
-        except BackofficeError:
-            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE,
-                                                 flow.STEP_SAVE))
+        except BackofficeError as error:  # saved at the next message (BackofficeOutage)
+            raise BackofficeOutage(f"registration not saved: {error}") from None
         # Saved: the customer hears the number whatever happens next.
         dispatcher.utter_message(response="utter_registration_saved",
                                  registration_number=registration.registration_number)

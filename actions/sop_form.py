@@ -8,12 +8,12 @@ back office through the client, and returns a ``Verdict``; what the answer leads
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backoffice import backoffice
+from actions.backoffice import BackofficeOutage, backoffice
 from actions.conversation import answers, context, now
 from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
 from bot.backoffice.client import BackofficeError, NotFound, Refused
@@ -38,7 +38,7 @@ from bot.sop.answers import (
     yes_no,
 )
 from bot.sop.answers import proceed as read_proceed
-from bot.sop.flow import HandoffReason, Question
+from bot.sop.flow import Question
 from bot.sop.formatting import power as power_text
 from bot.sop.formatting import rupiah, tariff_and_power
 
@@ -53,11 +53,9 @@ REFUSALS = {
 }
 
 
-def unavailable(tracker: Tracker) -> Verdict:
-    """The back office cannot be reached: a CSO takes over with what was collected."""
-    requested = tracker.get_slot("requested_slot")
-    return Verdict.end(flow.hand_over(HandoffReason.BACKOFFICE_UNAVAILABLE,
-                                      flow.step_of(requested)))
+def unavailable(tracker: Tracker) -> NoReturn:
+    """The back office cannot be reached: the question stays open (``BackofficeOutage``)."""
+    raise BackofficeOutage(f"back office unreachable at {tracker.get_slot('requested_slot')}")
 
 
 def refused(refusal: Refused, dispatcher: CollectingDispatcher, **values: Any) -> Verdict:

@@ -324,23 +324,24 @@ async def backoffice_down():
     await down.aclose()
 
 
-async def test_an_unreachable_back_office_hands_over_with_the_step_reached(
-        backoffice_down, domain, dispatcher):
-    slots = await answer(domain, dispatcher, BUDI, "532110000101", "customer_number")
-    assert slots["sop_ending"] == "cso_handoff"
-    assert slots["handoff_reason"] == "backoffice_unavailable" and slots["sop_step"] == 4
-    assert slots["requested_slot"] is None  # the form stops; nothing asked is lost
+async def test_an_unreachable_back_office_keeps_the_question_open(backoffice_down, domain,
+                                                                   dispatcher):
+    """The outage is raised out of the action: Rasa tells the customer and keeps the open
+    question (bot.rasa_runtime.action_failures, tested there and in tests/scaled)."""
+    from actions.backoffice import BackofficeOutage
+    with pytest.raises(BackofficeOutage, match="customer_number"):
+        await answer(domain, dispatcher, BUDI, "532110000101", "customer_number")
+    assert texts(dispatcher) == []  # nothing half-said
 
 
-async def test_a_question_that_needs_the_back_office_hands_over_when_it_is_down(
+async def test_a_question_that_needs_the_back_office_is_asked_again_when_it_is_back(
         backoffice_down, domain, dispatcher):
     from actions.asking import ActionAskProceed
+    from actions.backoffice import BackofficeOutage
     tracker = make_tracker({**BUDI, "idpel": "532110000101", "target_power_va": 2200,
                             "stroom_awal_rp": 50000}, "50rb", form=FORM)
-    slots = slot_events(await ActionAskProceed().run(dispatcher, tracker, domain))
-    assert slots["sop_ending"] == "cso_handoff"
-    assert slots["handoff_reason"] == "backoffice_unavailable"
-    assert slots["requested_slot"] is None
+    with pytest.raises(BackofficeOutage):
+        await ActionAskProceed().run(dispatcher, tracker, domain)
     assert "utter_ask_proceed" not in texts(dispatcher)
 
 
