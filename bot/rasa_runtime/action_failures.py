@@ -6,8 +6,9 @@ lost": a form answer silently dropped, or, mid-form, a raw unvalidated text left
 Here, applied by ``bot.rasa_runtime.install``:
 
 - ``RemoteAction.run``: a connection-level failure (the peer closed a connection, refused
-  it, reset it) is retried once on a fresh connection (every action of ``actions/`` is
-  idempotent: tickets and registrations carry idempotency keys). A call that still fails,
+  it, reset it; or a load balancer's 502/503/504) is retried once on a fresh connection
+  (every action of ``actions/`` is idempotent: tickets and registrations carry
+  idempotency keys). A call that still fails,
   times out (``ACTION_TIMEOUT_S``), answers 5xx or answers something that is not an
   action result raises ``ActionServerFailed``.
 - A form (``LoopAction.run``) whose validation or question fails: the customer is told
@@ -41,6 +42,7 @@ from rasa.core.actions.loops import LoopAction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
 
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketRequest
@@ -69,11 +71,18 @@ class ActionServerFailed(RasaException):
         self.why = why
 
 
+# What a load balancer in front of several action servers answers when the one it chose
+# died during the call, or none was up: another may be up by the retry.
+GATEWAY_FAILURES = frozenset({502, 503, 504})
+
+
 def _connection_failure(error: BaseException) -> bool:
-    """Whether ``error`` (or what upstream wrapped) is the connection failing: worth one
-    retry on a fresh connection."""
+    """Whether ``error`` (or what upstream wrapped) is the connection failing, or a load
+    balancer saying its server failed: worth one retry on a fresh connection."""
     for candidate in (error, error.__context__, error.__cause__):
         if isinstance(candidate, (aiohttp.ClientConnectionError, ConnectionError)):
+            return True
+        if isinstance(candidate, ClientResponseError) and candidate.status in GATEWAY_FAILURES:
             return True
     return False
 

@@ -294,3 +294,25 @@ def test_action_calls_share_one_kept_alive_connection():
             return server.calls, len(server.connections)
 
     assert asyncio.run(scenario()) == (3, 1)  # upstream: a new connection per call
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_load_balancers_gateway_failure_is_retried_once(status):
+    """Behind HAProxy, the action server chosen died during the call (502) or none was up
+    for a moment (503): another one may take the retry (every action is idempotent)."""
+    class Gateway(FakeActionServer):
+        async def handle(self, request):
+            self.calls += 1
+            if self.calls == 1:
+                return web.Response(status=status, text="gateway")
+            return web.json_response({"events": [
+                {"event": "slot", "name": "ticket_number", "value": "Y"}]})
+
+    async def scenario():
+        async with Gateway([]) as server:
+            events = await _run(RemoteAction("action_conclude_request", server.endpoint),
+                                tracker())
+            return events, server.calls
+
+    events, calls = asyncio.run(scenario())
+    assert calls == 2 and events == [SlotSet("ticket_number", "Y")]
