@@ -12,10 +12,12 @@ MODEL := models/pln123.tar.gz
 # the model and changing it needs no retraining.
 TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 
-.PHONY: help venv train run shell test test-clocks lint bench clean ivr-demo
+.PHONY: help venv train run run-scaled system-packages shell test test-clocks lint bench clean ivr-demo
 
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
+	@echo "make run-scaled  PLN_INSTANCES (default 2) Rasa instances and action servers behind"
+	@echo "            HAProxy, conversations in PostgreSQL, locks in Redis (README \"Several instances\")"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make test   run every test (creates the venv and trains the model when needed),"
 	@echo "            then the conversation scripts at fixed stack clocks (make test-clocks)"
@@ -52,6 +54,15 @@ train: $(MODEL)
 run: $(MODEL)
 	$(PY) -m bot.stack run
 
+# Several Rasa instances behind HAProxy on this machine's PostgreSQL and Redis (bot/scaled.py);
+# `PLN_INSTANCES=N make run` (N > 1) is the same.
+run-scaled: $(MODEL) system-packages
+	PLN_SCALED=1 PLN_INSTANCES=$${PLN_INSTANCES:-2} $(PY) -m bot.stack run
+
+# haproxy (the scaled stack) and chromium (the console's browser tests), when missing
+system-packages:
+	@scripts/install-system-packages.sh
+
 shell: $(MODEL)
 	$(PY) -m bot.stack shell
 
@@ -59,7 +70,7 @@ shell: $(MODEL)
 # collected nothing: that is a failure here, never a pass.
 # Then the conversation scripts at the fixed stack clocks (test-clocks): no test depends
 # on the day it runs.
-test: $(STAMP) $(MODEL)
+test: $(STAMP) $(MODEL) system-packages
 	@$(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	if [ $$rc -ne 0 ]; then exit $$rc; fi

@@ -101,6 +101,11 @@ class Service:
     def log_path(self, env: dict[str, str]) -> Path:
         return Path(env["PLN_DATA_DIR"]) / "logs" / f"{self.name}.log"
 
+    def hold_path(self, env: dict[str, str]) -> Path:
+        """While this file exists the launcher does not restart the service (an operator
+        stopping it for maintenance: ``touch``, stop it, ``rm`` when it may come back)."""
+        return Path(env["PLN_DATA_DIR"]) / "run" / f"{self.name}.hold"
+
     def pid_path(self, env: dict[str, str]) -> Path:
         """Where the running process's id is written (for operators, and the restart
         tests)."""
@@ -313,7 +318,9 @@ class Supervisor:
         for service in self.services:
             process = service.process
             if service.restart_at is not None:
-                if now >= service.restart_at:
+                if now >= service.restart_at and service.hold_path(self.env).exists():
+                    service.restart_at = now + 0.5  # held by the operator: not yet
+                elif now >= service.restart_at:
                     service.restart_at = None
                     start(service, self.env)
                     said.append(f"{service.name}: restarted (restart {service.failures} in a "
@@ -500,7 +507,24 @@ def main(argv: list[str]) -> int:
     if mode not in ("run", "shell"):
         print("usage: python -m bot.stack [run|shell]", file=sys.stderr)
         return 2
-    env = settings_from_env()
+    from bot.scaled import (  # it builds on this module's Service
+        how_to_talk_scaled,
+        is_scaled,
+        prepare_databases,
+        scaled_services,
+        scaled_settings,
+    )
+
+    try:
+        scaled = is_scaled(dict(os.environ))
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if scaled and mode != "run":
+        print("error: `make shell` talks to one Rasa in this terminal; unset PLN_INSTANCES",
+              file=sys.stderr)
+        return 2
+    env = settings_from_env(scaled_settings(dict(os.environ)) if scaled else None)
     model = ROOT / env["PLN_MODEL"]
     if not model.exists():
         print(f"error: no trained model at {model}: run `make train` first", file=sys.stderr)
@@ -517,7 +541,13 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     running: list[Service] = []
     try:
-        running = bring_up(services(env, with_rasa=(mode == "run")), env)
+        if scaled:
+            for name in prepare_databases(env):
+                print(f"created the PostgreSQL database {name}", flush=True)
+            wanted = scaled_services(env)
+        else:
+            wanted = services(env, with_rasa=(mode == "run"))
+        running = bring_up(wanted, env, together=scaled)
         if mode == "shell":
             shell = subprocess.Popen(
                 [*RASA, "shell", "--model", env["PLN_MODEL"],
@@ -525,6 +555,8 @@ def main(argv: list[str]) -> int:
                 cwd=ROOT, env=env)
             return shell.wait()
         print(how_to_talk(env), flush=True)
+        if scaled:
+            print(how_to_talk_scaled(env), flush=True)
         supervisor = Supervisor(running, env)
         while True:
             for line in supervisor.poll():
