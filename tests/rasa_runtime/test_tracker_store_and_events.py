@@ -14,6 +14,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
 import bot.rasa_runtime as runtime
+from bot.rasa_runtime.lock_store import AtomicRedisLockStore
 from bot.rasa_runtime.tracker_store import CachedSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +110,7 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_pos
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
     except OSError:
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    from rasa.core.lock_store import LockStore, RedisLockStore
+    from rasa.core.lock_store import LockStore
     from rasa.core.tracker_store import TrackerStore
     from rasa.core.utils import AvailableEndpoints
 
@@ -119,7 +120,7 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_pos
             "PLN_TRACKER_DB_PORT": "5432", "PLN_TRACKER_DB_NAME": name,
             "PLN_TRACKER_DB_USER": "postgres", "PLN_TRACKER_DB_PASSWORD": "",
             "PLN_REDIS_HOST": "127.0.0.1", "PLN_REDIS_PORT": "6379",
-            "PLN_REDIS_DB": "0"}.items():
+            "PLN_REDIS_DB": "12"}.items():
         monkeypatch.setenv(variable, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
@@ -134,7 +135,8 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_pos
             store_.engine.dispose()
 
         locks = LockStore.create(endpoints.lock_store)
-        assert isinstance(locks, RedisLockStore)
+        assert isinstance(locks, AtomicRedisLockStore)
+        assert locks.lock_lifetime == 10.0
         async with locks.lock(f"p-{secrets.token_hex(4)}"):
             pass
 
