@@ -10,7 +10,9 @@ restarted with a growing delay (1 s, 2 s, 4 s, ... at most 30 s; back to 1 s onc
 run for a minute), and the launcher says so on its output (``Supervisor``). Ctrl-C (or
 SIGTERM) stops all of them: SIGTERM to each group, SIGKILL after a grace period, so no
 orphan keeps a port.
-Every setting comes from the environment with the defaults in ``DEFAULTS``.
+Every setting comes from the environment with the defaults in ``DEFAULTS``. With
+``PLN_INSTANCES`` above 1 (or ``PLN_SCALED=1``) it starts the scaled stack of
+``bot.scaled`` instead: several Rasa instances and action servers behind HAProxy.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class Service:
     started_at: float = 0.0  # time.monotonic() of the latest start
     failures: int = 0  # deaths in a row (reset once it has run for STABLE_S)
     restart_at: float | None = None  # a restart is due at this time
+    held: bool = False  # its restart waits for the operator's hold file to go
 
     def log_path(self, env: dict[str, str]) -> Path:
         return Path(env["PLN_DATA_DIR"]) / "logs" / f"{self.name}.log"
@@ -320,7 +323,12 @@ class Supervisor:
             if service.restart_at is not None:
                 if now >= service.restart_at and service.hold_path(self.env).exists():
                     service.restart_at = now + 0.5  # held by the operator: not yet
+                    if not service.held:
+                        service.held = True
+                        said.append(f"{service.name}: held by {service.hold_path(self.env)}; "
+                                    "restarted once it is removed")
                 elif now >= service.restart_at:
+                    service.held = False
                     service.restart_at = None
                     start(service, self.env)
                     said.append(f"{service.name}: restarted (restart {service.failures} in a "
