@@ -45,7 +45,7 @@ def console(e2e_stack):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: apt-get install chromium (.ci/run installs it)")
+        pytest.fail("chromium is missing: apt-get install chromium (make test installs it: scripts/install-system-packages.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
