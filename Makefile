@@ -98,6 +98,8 @@ bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/conversation_load.py
 	$(PY) benchmarks/fuzz.py
 	$(PY) benchmarks/voice_latency.py
+	@scripts/install-system-packages.sh haproxy
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf models var .pytest_cache .ruff_cache
