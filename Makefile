@@ -82,10 +82,7 @@ test: $(STAMP) $(MODEL) system-packages
 # one of them, and one that does not must follow them (its dates are {today+N}).
 CLOCKS := 2027-01-31T23:45:00+07:00 2026-12-31T23:30:00+07:00 2028-02-29T10:00:00+07:00 2028-02-28T23:30:00+07:00
 test-clocks: $(STAMP) $(MODEL)
-	@set -e; for clock in $(CLOCKS); do \
-	  echo "=== conversation scripts with the stack's clock at $$clock"; \
-	  E2E_STACK_NOW=$$clock $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_conversations.py; \
-	done
+	@scripts/test-clocks.sh $(PY) $(CLOCKS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests benchmarks scripts
