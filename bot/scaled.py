@@ -237,6 +237,7 @@ def scaled_services(env: dict[str, str]) -> list[Service]:
     rasa_command = single["rasa"].command
     endpoints = str(Path(env["PLN_ENDPOINTS"]) if Path(env["PLN_ENDPOINTS"]).is_absolute()
                     else Path(__file__).resolve().parent.parent / env["PLN_ENDPOINTS"])
+    shared_state(endpoints)
     credentials = effective_credentials(env)
     result = [single["simulator"], single["notifier"], single["console"]]
     for number in range(1, count + 1):
@@ -257,6 +258,21 @@ def scaled_services(env: dict[str, str]) -> list[Service]:
     result.append(Service("haproxy", [haproxy_binary(), "-db", "-f", str(config)], rasa_port,
                           f"http://{host}:{rasa_port}/lb-health"))
     return result
+
+
+def shared_state(endpoints: str) -> None:
+    """Refuse an endpoints file whose conversations or locks live in one process: several
+    instances on it would each see their own."""
+    import yaml
+
+    config = yaml.safe_load(Path(endpoints).read_text()) or {}
+    tracker = (config.get("tracker_store") or {})
+    locks = (config.get("lock_store") or {}).get("type", "in_memory")
+    if (tracker.get("type", "in_memory") == "in_memory" or tracker.get("dialect") == "sqlite"
+            or locks == "in_memory"):
+        raise RuntimeError(f"{endpoints} keeps conversations or locks in one process "
+                           "(SQLite, in-memory locks): several instances need a server "
+                           "database and Redis, e.g. endpoints.production.yml")
 
 
 def _replaced(arguments: list[str], values: dict[str, str]) -> list[str]:

@@ -76,6 +76,12 @@ def test_haproxys_own_failures_tell_the_customer(tmp_path):
     assert "belum dapat kami proses karena gangguan sistem" in reply
 
 
+def test_an_endpoints_file_of_one_process_is_refused(tmp_path):
+    env = env_for(tmp_path, PLN_ENDPOINTS="endpoints.yml")  # SQLite, in-memory locks
+    with pytest.raises(RuntimeError, match="server database and Redis"):
+        scaled.scaled_services(env)
+
+
 def test_long_polling_is_refused_with_several_instances(tmp_path):
     env = env_for(tmp_path, TELEGRAM_BOT_TOKEN="123:abc")
     with pytest.raises(RuntimeError, match="webhook"):
