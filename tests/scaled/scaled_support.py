@@ -130,13 +130,13 @@ class ScaledStack:
                  settings: dict[str, str] | None = None):
         if not MODEL.is_file():
             raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
-        pg_port, redis_port, base = free_ports(3)
+        pg_port, redis_port = free_ports(2)
         self.postgres = PrivatePostgres(pg_port)
         self.redis = PrivateRedis(redis_port)
         self.data_dir = data_dir
         self.instances = instances
         env = e2e_environment(data_dir, free_ports(4))
-        # the instances' ports: a free block above a free port (checked when they bind)
+        # the instances' ports: a block that is free now (_free_block)
         env.update({
             "PLN_INSTANCES": str(instances), "PLN_SCALED": "1",
             "PLN_INSTANCE_PORT_BASE": str(_free_block(instances)),
@@ -147,7 +147,6 @@ class ScaledStack:
             "PLN_REDIS_HOST": "127.0.0.1", "PLN_REDIS_PORT": str(redis_port),
             "PLN_REDIS_DB": "0", "PLN_ENDPOINTS": "endpoints.production.yml",
         })
-        del base
         env.update(settings or {})
         self.env = env
         host = env["PLN_HOST"]
