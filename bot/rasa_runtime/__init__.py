@@ -21,7 +21,7 @@ first).
 | ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
 
 Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
-``save``, ``_event_query`` and ``_additional_events``, which
+``retrieve_full_tracker``, ``save``, ``_event_query`` and ``_additional_events``, which
 ``tracker_store.CachedSQLTrackerStore`` extends.
 """
 
@@ -65,6 +65,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.tracker_store", "SQLTrackerStore", "save"): "57165e46eab3de08",
     ("rasa.core.tracker_store", "SQLTrackerStore", "_event_query"): "cd44f7901b860bfd",
     ("rasa.core.tracker_store", "SQLTrackerStore", "_additional_events"): "d22f99eb863acb07",
+    ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve_full_tracker"): "22234b03f47fbdd3",
 }
 
 
@@ -141,7 +142,8 @@ def install() -> None:
     )
 
     for relied_on in (("rasa.core.tracker_store", "SQLTrackerStore", name)
-                      for name in ("retrieve", "save", "_event_query", "_additional_events")):
+                      for name in ("retrieve", "save", "_event_query", "_additional_events",
+                                   "retrieve_full_tracker")):
         _upstream(*relied_on)  # raises UpstreamChanged
 
     _wrap("rasa.core.actions.action", "RemoteAction", "run",

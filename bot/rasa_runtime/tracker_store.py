@@ -23,7 +23,12 @@ turns (a thread of the server's executor).
 Several instances: ``replies_to`` tells whether a customer message (by its channel's
 message id) is already in the conversation, and what was answered (``once_per_message``).
 On a server database, a pooled connection is checked before use (``pool_pre_ping``): after
-the database restarts, the first turn gets a fresh connection instead of an error.
+the database restarts, the first turn gets a fresh connection instead of an error. And its
+round trips run on a few threads of their own (``DATABASE_THREADS``), not on the server's
+event loop, where upstream makes them: a slow or frozen database delays the turns that
+wait for it, not every conversation of the process (26% of the Rasa process's samples on
+PostgreSQL were these round trips, README "Several instances"); a connection is given up
+after ``CONNECT_TIMEOUT_S``.
 
 Configure it in endpoints.yml like the SQL store:
 
@@ -43,7 +48,8 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,6 +64,8 @@ from bot.redaction import REDACT_SLOT, personal_values, redacted
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SIZE = 200
+DATABASE_THREADS = 4  # a server database's round trips run here (SQLite: on the loop)
+CONNECT_TIMEOUT_S = 5
 DEFAULT_RETENTION_DAYS = 30.0
 PURGE_EVERY_S = 3600.0
 
@@ -97,14 +105,36 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         else:
             # connections that died with a database restart are replaced, not used
-            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True,
-                                           **create_engine_kwargs(self.engine.url))
+            kwargs = create_engine_kwargs(self.engine.url)
+            if self.engine.dialect.name == "postgresql":
+                kwargs["connect_args"] = {**kwargs.get("connect_args", {}),
+                                          "connect_timeout": CONNECT_TIMEOUT_S}
+            self.engine = sa.create_engine(self.engine.url, pool_pre_ping=True, **kwargs)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        # a server database's round trips off the event loop (SQLite stays on it: its
+        # connection is kept per thread; an event broker is bound to the server's loop)
+        self._database = (
+            ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="tracker-store")
+            if self.engine.dialect.name != "sqlite" and self.event_broker is None else None)
         # sender id -> (tracker as saved, its number of events, the last stored event's id)
         self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int | None]] = (
             OrderedDict())
         # sender id -> how many events of the tracker last handed out are stored
         self._stored: OrderedDict[str, int] = OrderedDict()
+
+    async def _in_database(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` on the database threads (here on SQLite)."""
+        if self._database is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._database, function,
+                                                                *args)
+
+    async def _upstream(self, method: Callable[..., Any], *args: Any) -> Any:
+        """One of upstream's coroutines (synchronous SQL inside) run to its end on the
+        database threads (here on SQLite)."""
+        if self._database is None:
+            return await method(self, *args)
+        return await self._in_database(lambda: asyncio.run(method(self, *args)))
 
     def _last_event_id(self, sender_id: str) -> int | None:
         with self.session_scope() as session:
@@ -115,10 +145,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         kept = self._kept.pop(sender_id, None)
         if kept is not None:
             tracker, events, last_id = kept
-            if len(tracker.events) == events and self._last_event_id(sender_id) == last_id:
+            if (len(tracker.events) == events
+                    and await self._in_database(self._last_event_id, sender_id) == last_id):
                 self._stored[sender_id] = events
                 return tracker  # the caller saves it again, which keeps it again
-        tracker = await super().retrieve(sender_id)
+        tracker = await self._upstream(SQLTrackerStore.retrieve, sender_id)
         if tracker is None:
             self._stored.pop(sender_id, None)
         else:
@@ -138,23 +169,30 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # carry the caller id; the closing turns are few), the last one included: the one
         # that ends the request and clears the slot
         due = bool(tracker.get_slot(REDACT_SLOT)) or _this_turn_set(tracker, REDACT_SLOT)
-        await super().save(tracker)
+        await self._upstream(SQLTrackerStore.save, tracker)
         sender = tracker.sender_id
         self._stored.pop(sender, None)
-        if due:
-            self.redact_personal_data(sender)  # the kept tracker would hold them: not kept
+        if due:  # the kept tracker would hold them: not kept
+            await self._in_database(self.redact_personal_data, sender)
         else:
-            self._kept[sender] = (tracker, len(tracker.events), self._last_event_id(sender))
+            last_id = await self._in_database(self._last_event_id, sender)
+            self._kept[sender] = (tracker, len(tracker.events), last_id)
             while len(self._kept) > self.cache_size:
                 self._kept.popitem(last=False)
         if time.monotonic() - self._purged_at > PURGE_EVERY_S:
             self._purged_at = time.monotonic()
             asyncio.get_running_loop().run_in_executor(None, self.purge_silent_conversations)
 
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._upstream(SQLTrackerStore.retrieve_full_tracker, sender_id)
+
     async def replies_to(self, sender_id: str, message_id: str) -> list[dict] | None:
         """The replies to the customer message of ``sender_id`` whose channel message id
         (``metadata.message_id``) is ``message_id``, as a channel receives them; None when
         the conversation holds no such message."""
+        return await self._in_database(self._replies_to, sender_id, message_id)
+
+    def _replies_to(self, sender_id: str, message_id: str) -> list[dict] | None:
         escaped = json.dumps(message_id).replace("\\", "\\\\").replace(
             "%", "\\%").replace("_", "\\_")
         with self.session_scope() as session:

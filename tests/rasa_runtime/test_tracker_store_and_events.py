@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 import bot.rasa_runtime as runtime
@@ -141,3 +142,51 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_pos
             pass
 
     asyncio.run(scenario())
+
+
+@pytest.mark.postgres
+def test_a_server_databases_round_trips_do_not_stall_the_event_loop(new_postgres_database):
+    """On PostgreSQL every query of the store runs on its database threads: while one
+    conversation waits for a slow database, the event loop serves the others."""
+    import threading
+    import time
+
+    url = new_postgres_database("pln_tracker_test")
+    store_ = CachedSQLTrackerStore(DOMAIN, dialect="postgresql", host="127.0.0.1", port=5432,
+                                   db=url.rsplit("/", 1)[1], username="postgres")
+    threads: list[str] = []
+    slow = store_._replies_to
+
+    def slow_replies_to(sender_id, message_id):
+        threads.append(threading.current_thread().name)
+        time.sleep(0.6)  # a database that takes its time
+        return slow(sender_id, message_id)
+
+    store_._replies_to = slow_replies_to
+
+    async def scenario():
+        tracker = DialogueStateTracker.from_events("pg-1", [
+            ActionExecuted("action_listen"),
+            UserUttered("halo", metadata={"message_id": "m1"})], slots=DOMAIN.slots)
+        await store_.save(tracker)
+        ticks = 0
+
+        async def ticking():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.05)
+                ticks += 1
+
+        ticker = asyncio.create_task(ticking())
+        replies = await store_.replies_to("pg-1", "m1")
+        ticker.cancel()
+        again = await store_.retrieve("pg-1")
+        return replies, ticks, again
+
+    try:
+        replies, ticks, again = asyncio.run(scenario())
+    finally:
+        store_.engine.dispose()
+    assert replies == [] and again.latest_message.text == "halo"
+    assert threads and all(name.startswith("tracker-store") for name in threads)
+    assert ticks >= 8  # the loop went on for the 0.6 s (12 ticks of 50 ms at best)
