@@ -67,15 +67,21 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
-        subprocess.run(_as_postgres([str(self.bin / "initdb"), "-D", str(self.data), "-A",
-                                     "trust", "-U", "postgres", "--no-sync"]),
-                       check=True, capture_output=True)
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "--no-sync")
+
+    def _run(self, program: str, *arguments: str) -> None:
+        done = subprocess.run(_as_postgres([str(self.bin / program), *arguments]),
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            log = self.root / "log"
+            raise RuntimeError(f"{program} {' '.join(arguments)} failed ({done.returncode}):"
+                               f"\n{done.stdout}{done.stderr}"
+                               f"{log.read_text() if log.exists() else ''}")
 
     def start(self) -> None:
-        subprocess.run(_as_postgres([
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w",
-            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start"]),
-            check=True, capture_output=True)
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1", "start")
 
     def stop(self, mode: str = "immediate") -> None:
         """``immediate``: as a crash would (no checkpoint; what was committed stays)."""
@@ -130,16 +136,20 @@ class ScaledStack:
                  settings: dict[str, str] | None = None):
         if not MODEL.is_file():
             raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
-        pg_port, redis_port = free_ports(2)
+        # every port chosen at once (ports chosen in separate calls may repeat), and the
+        # instances' block clear of them
+        pg_port, redis_port, notify_port, smtp_port, *ports = free_ports(8)
         self.postgres = PrivatePostgres(pg_port)
         self.redis = PrivateRedis(redis_port)
         self.data_dir = data_dir
         self.instances = instances
-        env = e2e_environment(data_dir, free_ports(4))
-        # the instances' ports: a block that is free now (_free_block)
+        env = e2e_environment(data_dir, ports)
+        taken = {pg_port, redis_port, notify_port, smtp_port, *ports}
         env.update({
+            "PLN_NOTIFY_PORT": str(notify_port), "PLN_SMTP_PORT": str(smtp_port),
+            "PLN_NOTIFY_URL": f"http://{env['PLN_HOST']}:{notify_port}",
             "PLN_INSTANCES": str(instances), "PLN_SCALED": "1",
-            "PLN_INSTANCE_PORT_BASE": str(_free_block(instances)),
+            "PLN_INSTANCE_PORT_BASE": str(_free_block(instances, taken)),
             "PLN_TRACKER_DB_HOST": "127.0.0.1", "PLN_TRACKER_DB_PORT": str(pg_port),
             "PLN_TRACKER_DB_USER": "postgres", "PLN_TRACKER_DB_PASSWORD": "",
             "PLN_TRACKER_DB_NAME": "pln123_tracker",
@@ -240,15 +250,15 @@ class ScaledStack:
         return [(json.loads(data).get("metadata") or {}).get("message_id") for (data,) in rows]
 
 
-def _free_block(count: int) -> int:
-    """A base port whose +1..+count and +51..+50+count are free now."""
+def _free_block(count: int, taken: set[int]) -> int:
+    """A base port whose +1..+count and +51..+50+count are free now and not ``taken``."""
     import socket
     for _ in range(50):
         base = free_ports(1)[0]
-        if base + 50 + count > 65000:
-            continue
         wanted = [base + n for n in range(1, count + 1)] + [base + 50 + n
                                                             for n in range(1, count + 1)]
+        if base + 50 + count > 65000 or taken.intersection(wanted):
+            continue
         try:
             held = []
             for port in wanted:
