@@ -38,13 +38,7 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
 import e2e_support  # noqa: E402  (tests/e2e: the e2e stack launcher, reused)
 
-METADATA = {"caller_id": "081234500101", "now": "2026-11-27T09:00:00+07:00"}  # Budi Santoso
-HAPPY_PATH = [
-    "halo", "mau tambah daya", "sudah", "532110000101", "2200 va", "iya betul", "50rb",
-    "ya lanjut", "saya pemiliknya", "coblong", "dago", "3273011508850001",
-    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "yang pertama",
-    "tidak, cukup",
-]
+METADATA, HAPPY_PATH = e2e_support.BUDI_METADATA, e2e_support.HAPPY_PATH
 TOTAL = "Rp893.300"
 REGISTRATION_NUMBER = re.compile(r"nomor registrasi\w*\W+(\d{10,})", re.IGNORECASE)
 

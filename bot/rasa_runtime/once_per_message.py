@@ -9,8 +9,8 @@ because it asks the conversation itself.
 ``MessageProcessor.handle_message`` runs under the conversation's lock (Rasa's
 ``Agent.handle_message`` takes it first, in Redis when several instances run), so a
 delivery that arrives while the first is being processed waits for it. Then, when the
-message carries the channel's message id (``metadata.message_id``; the channels pass it as
-the ``UserMessage``'s id), the tracker store is asked whether that customer message is
+message carries the channel's message id (``metadata.message_id``, which the stored
+customer message keeps in its metadata), the tracker store is asked whether that customer message is
 already in the conversation (``CachedSQLTrackerStore.replies_to``). If it is, the replies
 that followed it are sent again and nothing is processed: no turn answered twice, even
 when the instance that processed it died before its answer went out (the customer's

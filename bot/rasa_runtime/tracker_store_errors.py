@@ -14,35 +14,29 @@ retry), and the conversation is untouched in the database for when it is back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 
-def _failed(store: Any, what: str, error: Exception) -> None:
-    logger.error("the tracker store %s could not %s a conversation: %s; the message is not "
-                 "processed", type(store._tracker_store).__name__, what, error)
+def _raising(method: str, what: str) -> Callable[..., Awaitable[Any]]:
+    """The replacement of ``FailSafeTrackerStore.<method>``: the wrapped store's own,
+    whose failure is logged and raised, not swallowed."""
+    async def replacement(_upstream, store, *args: Any) -> Any:
+        try:
+            return await getattr(store._tracker_store, method)(*args)
+        except Exception as error:
+            # the driver's own first line: SQLAlchemy's text would carry the statement's
+            # parameters (the customer's words)
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+            logger.error("the tracker store %s could not %s a conversation (%s: %s); the "
+                         "message is not processed", type(store._tracker_store).__name__,
+                         what, type(error).__name__, (reason or [""])[0][:200])
+            raise
+    return replacement
 
 
-async def retrieve(_upstream, store, sender_id):
-    try:
-        return await store._tracker_store.retrieve(sender_id)
-    except Exception as error:
-        _failed(store, "read", error)
-        raise
-
-
-async def retrieve_full_tracker(_upstream, store, sender_id):
-    try:
-        return await store._tracker_store.retrieve_full_tracker(sender_id)
-    except Exception as error:
-        _failed(store, "read", error)
-        raise
-
-
-async def save(_upstream, store, tracker) -> None:
-    try:
-        await store._tracker_store.save(tracker)
-    except Exception as error:
-        _failed(store, "save", error)
-        raise
+retrieve = _raising("retrieve", "read")
+retrieve_full_tracker = _raising("retrieve_full_tracker", "read")
+save = _raising("save", "save")

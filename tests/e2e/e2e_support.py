@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -31,6 +32,16 @@ STACK_NOW_ENV = "E2E_STACK_NOW"
 # What the trained model depends on: the Makefile's TRAIN_INPUTS, plus the code of the
 # custom NLU component config.yml names (bot/nlu, and bot/places.py it uses).
 TRAIN_INPUTS = ("domain.yml", "config.yml", "data", "bot/language", "bot/nlu", "bot/places.py")
+
+# Budi Santoso (the seed's first customer) at a fixed time, and his whole request in the
+# words customers use: the load benchmarks and the scaled stack's customers replay it.
+BUDI_METADATA = {"caller_id": "081234500101", "now": "2026-11-27T09:00:00+07:00"}
+HAPPY_PATH = [
+    "halo", "mau tambah daya", "sudah", "532110000101", "2200 va", "iya betul", "50rb",
+    "ya lanjut", "saya pemiliknya", "coblong", "dago", "3273011508850001",
+    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "yang pertama",
+    "tidak, cukup",
+]
 
 TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in seconds
 
@@ -121,6 +132,19 @@ def stale_model_inputs(model: Path = MODEL) -> list[str]:
         if any(f.stat().st_mtime > built for f in files):
             stale.append(name)
     return stale
+
+
+def stop_launcher(process: subprocess.Popen | None, timeout_s: float = 60) -> None:
+    """SIGTERM to a ``python -m bot.stack run`` (it stops its services), SIGKILL to its
+    group when it has not stopped within ``timeout_s``."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import MODEL, e2e_environment, free_ports
+from e2e_support import MODEL, e2e_environment, free_ports, stop_launcher
 
 from bot import stack
 
@@ -88,12 +88,7 @@ class SupervisedStack:
         return self
 
     def __exit__(self, *_exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # the launcher stops its services
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        stop_launcher(self.process)
         self.proxy.server.shutdown()
 
     def said(self) -> str:

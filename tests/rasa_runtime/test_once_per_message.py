@@ -120,3 +120,23 @@ def test_a_failing_tracker_store_fails_the_message_instead_of_forgetting_it():
         with pytest.raises(ConnectionError):
             asyncio.run(call)
     assert wrapped._fallback_tracker_store is None  # nothing kept in memory
+
+
+def test_a_failing_database_is_logged_without_the_customers_words(caplog):
+    """SQLAlchemy's error text carries the statement's parameters (a NIK, an address): the
+    log keeps the driver's first line only."""
+    import sqlalchemy as sa
+
+    class RefusingStore(BrokenStore):
+        async def save(self, tracker):
+            raise sa.exc.IntegrityError("INSERT INTO events (data) VALUES (%(data)s)",
+                                        {"data": "NIK 3273011508850001, Jl. Dago Asri 7"},
+                                        Exception("duplicate key value\nDETAIL: Key (id)"))
+
+    runtime.install()
+    wrapped = FailSafeTrackerStore.__new__(FailSafeTrackerStore)
+    wrapped._tracker_store, wrapped._fallback_tracker_store = RefusingStore(), None
+    with pytest.raises(sa.exc.IntegrityError):
+        asyncio.run(wrapped.save(conversation()))
+    assert "could not save a conversation (IntegrityError: duplicate key value)" in caplog.text
+    assert "Dago" not in caplog.text and "3273011508850001" not in caplog.text

@@ -55,9 +55,13 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def test_a_saved_registration_leaves_no_personal_data_in_the_stored_conversation(tmp_path):
+def sqlite_store(tmp_path) -> tuple[CachedSQLTrackerStore, Path]:
     db = tmp_path / "tracker.sqlite3"
-    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db)), db
+
+
+def test_a_saved_registration_leaves_no_personal_data_in_the_stored_conversation(tmp_path):
+    store, db = sqlite_store(tmp_path)
 
     async def scenario():
         tracker = await store.get_or_create_tracker("whatsapp:6281234500101")
@@ -79,8 +83,7 @@ def test_a_saved_registration_leaves_no_personal_data_in_the_stored_conversation
 def test_the_turn_that_ends_the_saved_request_is_redacted_too(tmp_path):
     """The closing turn clears every request slot, the redaction's own included, while
     its message still carries the caller id and the refresh sets the caller's phone."""
-    db = tmp_path / "tracker.sqlite3"
-    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+    store, db = sqlite_store(tmp_path)
 
     async def scenario():
         tracker = await store.get_or_create_tracker("rest:budi")
@@ -99,8 +102,7 @@ def test_the_turn_that_ends_the_saved_request_is_redacted_too(tmp_path):
 
 
 def test_a_conversation_not_yet_saved_keeps_its_data(tmp_path):
-    db = tmp_path / "tracker.sqlite3"
-    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+    store, db = sqlite_store(tmp_path)
 
     async def scenario():
         tracker = await store.get_or_create_tracker("rest:andi")

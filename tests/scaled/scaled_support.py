@@ -15,7 +15,6 @@ import glob
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -29,16 +28,16 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO_ROOT / "tests" / "e2e")]
 
-from e2e_support import MODEL, e2e_environment, free_ports  # noqa: E402
+from e2e_support import (  # noqa: E402
+    BUDI_METADATA,
+    HAPPY_PATH,
+    MODEL,
+    e2e_environment,
+    free_ports,
+    stop_launcher,
+)
 
 START_TIMEOUT_S = 300.0
-BUDI = {"caller_id": "081234500101", "now": "2026-11-27T09:00:00+07:00"}
-HAPPY_PATH = [
-    "halo", "mau tambah daya", "sudah", "532110000101", "2200 va", "iya betul", "50rb",
-    "ya lanjut", "saya pemiliknya", "coblong", "dago", "3273011508850001",
-    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "yang pertama",
-    "tidak, cukup",
-]
 # What a customer is told when the message could not be processed at all (503 from the
 # REST channel or from HAProxy) or mid-form (the action server or the back office down).
 TURN_FAILED_MARK = "belum dapat kami proses karena gangguan sistem"
@@ -194,13 +193,7 @@ class ScaledStack:
     starts = 0
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # the launcher stops its services
-            try:
-                self.process.wait(90)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_launcher(self.process, 90)
 
     def restart(self) -> None:
         self.stop()
@@ -315,7 +308,7 @@ class Customer:
                 response = await client.post(
                     f"{rasa_url}/webhooks/rest/webhook",
                     json={"sender": self.sender, "message": text,
-                          "metadata": {**BUDI, "message_id": attempt_id}})
+                          "metadata": {**BUDI_METADATA, "message_id": attempt_id}})
                 status, body = response.status_code, response.json()
             except (httpx.HTTPError, ValueError) as error:
                 status, body = 0, {"error": type(error).__name__}

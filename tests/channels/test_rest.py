@@ -1,0 +1,78 @@
+"""The REST channel's answers in process (Sanic through httpx's ASGI transport), with a
+Rasa that answers or fails; on the real stack: tests/e2e/test_channel_rest.py."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sanic import Sanic
+
+from bot.channels.contract import TURN_FAILED
+from bot.channels.rest import RestInput
+
+
+class Rasa:
+    """What the channel calls for each message: ``behaviour`` of the test."""
+
+    behaviour = None
+
+    @classmethod
+    async def on_new_message(cls, message):
+        await cls.behaviour(message)
+
+
+APP = Sanic("rest_channel_test")  # one app per process: Sanic keeps a registry
+APP.blueprint(RestInput(trusted_caller_id=True).blueprint(Rasa.on_new_message),
+              url_prefix="/webhooks/rest")
+_started = False
+
+
+def post(behaviour, body) -> httpx.Response:
+    Rasa.behaviour = behaviour
+
+    async def scenario():
+        global _started
+        if not _started:
+            await APP._startup()  # what Sanic's ASGI lifespan does first
+            _started = True
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP),
+                                     base_url="http://rest.test") as client:
+            return await client.post("/webhooks/rest/webhook", json=body)
+
+    return asyncio.run(scenario())
+
+
+async def greeting(message):
+    await message.output_channel.send_text_message(message.sender_id, "Selamat siang")
+
+
+async def broken(message):
+    raise ConnectionError("the tracker store is down")
+
+
+def test_an_answered_message_is_the_list_of_replies():
+    answer = post(greeting, {"sender": "s1", "message": "halo"})
+    assert answer.status_code == 200
+    assert answer.json() == [{"recipient_id": "s1", "text": "Selamat siang"}]
+
+
+def test_a_message_that_could_not_be_processed_is_a_503_with_the_customers_text():
+    """Nothing of it was kept: a provider retries a 503, a web chat shows ``replies``."""
+    answer = post(broken, {"sender": "s1", "message": "halo",
+                           "metadata": {"message_id": "m1"}})
+    assert answer.status_code == 503
+    assert answer.json() == {"error": "processing_failed",
+                             "message": "the message could not be processed",
+                             "replies": [{"recipient_id": "s1", "text": TURN_FAILED}]}
+
+
+def test_a_body_that_is_not_a_message_is_refused_before_rasa_is_asked():
+    asked = []
+
+    async def recording(message):
+        asked.append(message)
+
+    for body in ([1, 2], {"message": "halo"}, {"sender": "s1", "message": 7}):
+        assert post(recording, body).status_code == 400
+    assert asked == []
