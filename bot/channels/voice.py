@@ -53,7 +53,7 @@ from bot.channels.contract import (
     inbound,
 )
 from bot.channels.replies import Button, Reply, replies_of
-from bot.channels.voice_prompts import KEYS_HINT, Prompt, prompts_of
+from bot.channels.voice_prompts import KEYS_HINT, PROMPT_SECONDS, Prompt, prompts_of
 from bot.identifiers import mask
 from bot.language.spoken import speakable, spell_code
 
@@ -231,7 +231,8 @@ class VoiceChannel:
                 keyed == AGAIN_KEY or heard.lower().strip(" .!?") in AGAIN_WORDS)):
             call.at = call.prompt.replay  # said again: the assistant hears nothing of it
             return self._show(call)
-        if call.going_on:  # any other key, word or silence: the next prompt
+        if call.going_on:  # any other key, word or silence: the next prompt (words said
+            # before the question is asked are no answer to it)
             call.at += 1
             return self._show(call)
         text = chosen(keyed, call.menu) if keyed else heard
@@ -310,15 +311,15 @@ class VoiceChannel:
         return self._show(call)
 
     def _hinted(self, call: Call, prompts: list[Prompt]) -> list[Prompt]:
-        """Once in a call, the first prompt that goes on tells the keys."""
+        """Once in a call, the first prompt that goes on (and has room) tells the keys."""
         if call.hinted:
             return prompts
+        hint = speakable(KEYS_HINT)
         for i, prompt in enumerate(prompts[:-1]):
-            if prompt.number is None:
+            hinted = replace(prompt, words=f"{prompt.words} {hint}")
+            if prompt.number is None and hinted.seconds() <= PROMPT_SECONDS:
                 call.hinted = True
-                return [*prompts[:i], replace(prompt, words=f"{prompt.words} "
-                                                           f"{speakable(KEYS_HINT)}"),
-                        *prompts[i + 1:]]
+                return [*prompts[:i], hinted, *prompts[i + 1:]]
         return prompts
 
     def _show(self, call: Call) -> str:
