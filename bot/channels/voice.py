@@ -17,8 +17,8 @@ Twilio posts a form for each step of a call; this answers with TwiML (``twilio``
   twice, then offered again (key 1);
 - "ulangi" or ``*``, at any prompt, says it again (from where its reply began), without
   the assistant hearing it: no failed attempt;
-- choices become a spoken menu ("tekan 1 untuk Coblong, ..."): the key and the spoken name
-  both work; a menu heard at an earlier question (ya/tidak) is not said again;
+- choices: the key and the spoken name both work; a spoken menu ("tekan satu untuk
+  Coblong, ...") is said when the caller needs it (``_says_menu``);
 - silence: the question again in other words, twice; the third time the call goes to a
   CSO (the assistant records the hand-over ticket: ``/caller_silent``);
 - a hand-over: the ticket number is said, then ``<Enqueue>`` to the CSO queue (or
@@ -53,7 +53,13 @@ from bot.channels.contract import (
     inbound,
 )
 from bot.channels.replies import Button, Reply, replies_of
-from bot.channels.voice_prompts import KEYS_HINT, PROMPT_SECONDS, Prompt, prompts_of
+from bot.channels.voice_prompts import (
+    KEYS_HINT,
+    PROMPT_SECONDS,
+    Prompt,
+    listed_details,
+    prompts_of,
+)
 from bot.identifiers import mask
 from bot.language.spoken import speakable, spell_code
 
@@ -151,7 +157,6 @@ class Call:
     leads_to: str = LISTEN  # what follows the turn's last prompt
     menu: tuple[Button, ...] = ()
     details: dict[str, str] = field(default_factory=dict)  # the menu's choices' details
-    heard_menus: dict[tuple[str, ...], str | None] = field(default_factory=dict)  # -> question
     hinted: bool = False  # KEYS_HINT said
     ticket: str | None = None  # a hand-over's
     question: str | None = None
@@ -260,13 +265,15 @@ class VoiceChannel:
     async def _turn(self, call: Call, text: str, message_id: str, process: Process,
                     asking: Asking) -> str:
         message = self._inbound(call, text, message_id)
+        before = call.question
         try:
             replies = replies_of(await self.recent.once(message, lambda: process(message)))
             call.question = await asking(call.sender)
         except Exception:  # noqa: BLE001 - the caller hears it; the log has the error
             logger.exception("turn of %s failed", mask(call.sender))
             return self._listen(call, call.prompt, before=TURN_FAILED_SPOKEN)
-        return self._answer(call, replies)
+        return self._answer(call, replies, asked_again=before is not None
+                            and before == call.question)
 
     async def _silence(self, call: Call, turn_id: str, process: Process,
                        asking: Asking) -> str:
@@ -286,7 +293,7 @@ class VoiceChannel:
 
     # --- TwiML --------------------------------------------------------------------------
 
-    def _answer(self, call: Call, replies: list[Reply]) -> str:
+    def _answer(self, call: Call, replies: list[Reply], asked_again: bool = False) -> str:
         """The turn's replies as prompts; the first is said now."""
         handoff = next((r for r in replies if r.handoff), None)
         call.ticket = handoff.ticket if handoff else None
@@ -301,14 +308,20 @@ class VoiceChannel:
         else:
             call.leads_to = LISTEN
         menu = next((r.buttons for r in reversed(replies) if r.buttons), ())
-        titles = tuple(b.title for b in menu)
-        # a menu heard at an earlier question (ya/tidak) is not said again; its keys work
-        said_before = titles in call.heard_menus and call.heard_menus[titles] != call.question
-        spoken = prompts_of(replies, closing, call.details, say_menu=not said_before)
-        call.heard_menus[titles] = call.question
+        spoken = prompts_of(replies, closing, call.details,
+                            say_menu=self._says_menu(replies, menu, asked_again))
         call.menu, call.details = menu, spoken.details
         call.prompts, call.at = self._hinted(call, spoken.prompts), 0
         return self._show(call)
+
+    @staticmethod
+    def _says_menu(replies: list[Reply], menu: tuple[Button, ...], asked_again: bool) -> bool:
+        """Whether the menu is said: when the question is asked again (the answer was not
+        taken), or when the text listed the choices with details the caller must hear to
+        choose (the LIT TR and their PICs). Otherwise the question alone is asked: the
+        caller answers in words (the choices' names are the recogniser's hints: ya, tidak,
+        their kecamatan) and the menu's keys work all the same."""
+        return bool(menu) and (asked_again or bool(listed_details(replies)))
 
     def _hinted(self, call: Call, prompts: list[Prompt]) -> list[Prompt]:
         """Once in a call, the first prompt that goes on (and has room) tells the keys."""
@@ -317,7 +330,8 @@ class VoiceChannel:
         hint = speakable(KEYS_HINT)
         for i, prompt in enumerate(prompts[:-1]):
             hinted = replace(prompt, words=f"{prompt.words} {hint}")
-            if prompt.number is None and hinted.seconds() <= PROMPT_SECONDS:
+            if prompt.number is None and prompt.words.endswith((".", "?", "!")) \
+                    and hinted.seconds() <= PROMPT_SECONDS:
                 call.hinted = True
                 return [*prompts[:i], hinted, *prompts[i + 1:]]
         return prompts

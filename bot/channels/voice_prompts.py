@@ -36,15 +36,15 @@ from bot.identifiers import parse_phone
 from bot.language.spoken import ABBREVIATIONS, number_words, speakable, speaking_seconds
 
 PROMPT_SECONDS = 20.0  # estimated; espeak-ng measures the demo's prompts within 25 s
-MENU_ITEM = "tekan {key} untuk {title}"
-AGAIN = "Sekali lagi, {name}nya:"
+MENU_FIRST, MENU_ITEM = "Tekan {key} untuk {title}", "{key} untuk {title}"
+AGAIN = "Sekali lagi:"
 OFFER = "Tekan satu untuk mengulang {name}, tekan dua untuk melanjutkan."
 # Said once in a call, on its first prompt that goes on to another.
-KEYS_HINT = "Tekan pagar untuk melanjutkan, atau bintang untuk mengulang."
+KEYS_HINT = "Bintang untuk mengulang."
 GROUP_DIGITS = 4  # a number is said in groups of at most this many characters
-GROUP_PAUSE, NUMBER_PAUSE, NUMBER_RATE = "600ms", "800ms", "slow"
+GROUP_PAUSE, NUMBER_PAUSE, NUMBER_RATE = "400ms", "300ms", "slow"
 # What the pauses and the slower rate add to a number's digits when estimating.
-PAUSE_SECONDS = {GROUP_PAUSE: 0.6, NUMBER_PAUSE: 0.8}
+PAUSE_SECONDS = {GROUP_PAUSE: 0.4, NUMBER_PAUSE: 0.3}
 SLOW_FACTOR = 1.3
 
 # "nomor registrasinya: 5321...", "Nomor tiket Bapak/Ibu: APKT2611..."
@@ -147,9 +147,11 @@ class _Piece:
 
 
 def spoken_menu(buttons: tuple[Button, ...]) -> str:
-    items = [MENU_ITEM.format(key=number_words(i), title=speakable(b.title))
+    """"Tekan satu untuk Coblong, dua untuk Sukajadi, tiga untuk Cidadap." """
+    items = [(MENU_FIRST if i == 1 else MENU_ITEM).format(key=number_words(i),
+                                                          title=speakable(b.title))
              for i, b in enumerate(buttons, 1)]
-    return "Silakan " + ", ".join(items) + "." if items else ""
+    return ", ".join(items) + "." if items else ""
 
 
 def without_listing(text: str, buttons: tuple[Button, ...]) -> tuple[str, dict[str, str]]:
@@ -168,6 +170,12 @@ def without_listing(text: str, buttons: tuple[Button, ...]) -> tuple[str, dict[s
                if match.group(f"d{i}")}
     rest = (text[:match.start()].rstrip() + text[match.end():]).strip()
     return re.sub(r"\s+([.?!,])", r"\1", re.sub(r"([.?!])[.,]", r"\1", rest)), details
+
+
+def listed_details(replies: list[Reply]) -> dict[str, str]:
+    """What the replies' lists of their choices said of each choice, by title."""
+    return {title: detail for reply in replies
+            for title, detail in without_listing(reply.text, reply.buttons)[1].items()}
 
 
 def detail_to_say(detail: str) -> str:

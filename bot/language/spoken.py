@@ -5,8 +5,8 @@ tiga ratus", "081234500101" as one huge number and "Kec." as a word. ``speakable
 the assistant's sentences into words:
 
 - money: "Rp893.300" -> "delapan ratus sembilan puluh tiga ribu tiga ratus rupiah";
-- power: "2.200 VA" -> "dua ribu dua ratus volt ampere", "R1/2.200 VA" -> "R satu, dua
-  ribu dua ratus volt ampere";
+- power: "2.200 VA" -> "dua ribu dua ratus V A", "R1/2.200 VA" -> "R satu, dua ribu dua
+  ratus V A" (said "ve a", as Indonesians say it);
 - identifiers (IDPEL, NIK, phone and registration numbers: five digits or more) digit by
   digit, in groups of four: "0812 3450 0101" -> "nol delapan satu dua, tiga empat ...";
 - dates, percentages, decimals, other numbers as words; e-mail addresses spelled;
@@ -43,7 +43,8 @@ ABBREVIATIONS = (
     (r"\bNo\.", "nomor"), (r"\bKab\.", "Kabupaten"), (r"\bdll\.", "dan lain-lain"),
     (r"\byth\.", "yang terhormat"), (r"\bmis\.", "misalnya"),
 )
-UNITS = {"VA": "volt ampere", "kVA": "kilo volt ampere", "KVA": "kilo volt ampere",
+# "VA" as Indonesians say it, letter by letter ("seribu tiga ratus ve a")
+UNITS = {"VA": "V A", "kVA": "K V A", "KVA": "K V A",
          "kWh": "kilowatt jam", "KWH": "kilowatt jam"}
 EMAIL_SYMBOLS = {".": " titik ", "@": " et ", "_": " garis bawah ", "-": " strip ",
                  "+": " plus "}
