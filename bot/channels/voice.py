@@ -87,7 +87,7 @@ TICKET_NOTICE = "Nomor tiket Bapak/Ibu:"
 # What a caller says to hear the last prompt again ("ulangi", "tolong diulang", "bisa
 # diulangi lagi?", "sekali lagi"); the key is REPEAT_KEY. Nothing else is taken for it.
 _ASKS_AGAIN = re.compile(
-    r"^(?:(?:tolong|mohon|bisa|coba|maaf|mbak|mas|pak|bu|bisa)\s+)*"
+    r"^(?:(?:tolong|mohon|bisa|coba|maaf|mbak|mas|pak|bu)\s+)*"
     r"(?:(?:di)?ulang(?:i|in|kan)?|sekali lagi)(?:\s+(?:lagi|dong|ya|mbak|mas|pak|bu))*$")
 REPEAT_KEY = "*"
 AGAIN_KEY, AGAIN_WORDS = "1", ("satu", "nomor satu", "yang satu")  # at a number's offer
