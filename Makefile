@@ -26,6 +26,7 @@ help:
 	@echo "make lint   ruff"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make ivr-demo  a whole phone call without a line: TwiML printed, prompts as WAV (espeak-ng)"
+	@echo "            with each prompt's seconds and the total"
 
 # The venv is (re)made when missing, when it is not Python 3.10, or when the dependency
 # files changed; installs take exactly the versions in requirements.lock.
@@ -59,7 +60,8 @@ run: $(MODEL)
 run-scaled: $(MODEL) system-packages
 	PLN_SCALED=1 PLN_INSTANCES=$${PLN_INSTANCES:-2} $(PY) -m bot.stack run
 
-# haproxy (the scaled stack) and chromium (the console's browser tests), when missing
+# haproxy (the scaled stack), chromium (the console's browser tests) and espeak-ng (the
+# phone's prompts spoken), when missing
 system-packages:
 	@scripts/install-system-packages.sh
 
@@ -102,6 +104,8 @@ clean:
 	rm -rf models var .pytest_cache .ruff_cache
 
 # A phone call played through the voice channel, each prompt spoken into var/ivr-demo/ by
-# espeak-ng's Indonesian voice (Debian: apt-get install espeak-ng).
+# espeak-ng's Indonesian voice (installed when missing), with each prompt's seconds and
+# the total; IVR_DEMO_ARGS="--table docs/ivr-call.md" writes the table there too.
 ivr-demo: $(STAMP) $(MODEL)
-	$(PY) scripts/ivr_demo.py
+	@scripts/install-system-packages.sh espeak-ng
+	$(PY) scripts/ivr_demo.py $(IVR_DEMO_ARGS)

@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
 from conversation_harness import simulator_registrations  # noqa: E402
-from voice_caller import Caller, budi_call, play, voice_stack  # noqa: E402
+from voice_caller import BUDI_ANSWERS, Caller, play, voice_stack  # noqa: E402
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -47,7 +47,7 @@ def main() -> int:
                 for call in range(args.calls):
                     number = numbers[worker * args.calls + call]
                     prompts = play(Caller(stack.env, client, number),
-                                   budi_call(from_known_number=False), timings)
+                                   BUDI_ANSWERS, timings)
                     completed += prompts[-1].hung_up
             return timings, completed
 

@@ -2,14 +2,17 @@
 # Debian packages the project runs beside Python, installed when missing:
 #   haproxy   the load balancer of the scaled stack (`make run-scaled`, tests/scaled)
 #   chromium  the browser the CSO console's tests drive (Playwright's executable_path)
-# Usage: scripts/install-system-packages.sh [haproxy] [chromium]   (no argument: both)
+#   espeak-ng the Indonesian voice that speaks the phone's prompts (`make ivr-demo`, and the
+#             voice channel's test of how long a call speaks)
+# Usage: scripts/install-system-packages.sh [haproxy] [chromium] [espeak-ng]   (none: all)
 set -euo pipefail
-wanted=("$@"); [ ${#wanted[@]} -eq 0 ] && wanted=(haproxy chromium)
+wanted=("$@"); [ ${#wanted[@]} -eq 0 ] && wanted=(haproxy chromium espeak-ng)
 missing=()
 for package in "${wanted[@]}"; do
   case "$package" in
     haproxy)  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy) ;;
     chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
+    espeak-ng) command -v espeak-ng >/dev/null || missing+=(espeak-ng) ;;
     *) echo "unknown package: $package" >&2; exit 2 ;;
   esac
 done

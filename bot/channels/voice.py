@@ -11,8 +11,14 @@ Twilio posts a form for each step of a call; this answers with TwiML (``twilio``
   whose hints and timeouts fit the open question (digits for IDPEL/NIK/phone, with ``#``
   to end a keypad entry; amounts; ya/tidak; the choices' names); the caller can interrupt
   the prompt (barge-in);
-- choices become a spoken menu ("tekan 1 untuk Coblong, ..."): the key and the spoken name
-  both work;
+- a turn's replies become prompts the caller moves through (``voice_prompts``): none
+  longer than about 20 s, the question last; a prompt that goes on waits a moment for a
+  key or a word (any key, or silence, goes on); a number to write down is said slowly,
+  twice, then offered again (key 1);
+- "ulangi" or ``*``, at any prompt, says it again (from where its reply began), without
+  the assistant hearing it: no failed attempt;
+- choices: the key and the spoken name both work; a spoken menu ("tekan satu untuk
+  Coblong, ...") is said when the caller needs it (``_says_menu``);
 - silence: the question again in other words, twice; the third time the call goes to a
   CSO (the assistant records the hand-over ticket: ``/caller_silent``);
 - a hand-over: the ticket number is said, then ``<Enqueue>`` to the CSO queue (or
@@ -20,7 +26,7 @@ Twilio posts a form for each step of a call; this answers with TwiML (``twilio``
 - the call's end (status callback ``completed``): ``/call_ended``, which records an
   unfinished request for a call back.
 
-A call's few facts between webhooks (the prompt to repeat, the menu, the silences) are
+A call's few facts between webhooks (its prompts, the menu, the silences) are
 kept here per ``CallSid``, bounded; ``VoiceChannel`` is framework-free (tested with signed
 Twilio forms), ``voice_input.VoiceInput`` plugs it into Rasa.
 """
@@ -28,13 +34,14 @@ Twilio forms), ``voice_input.VoiceInput`` plugs it into Rasa.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, Say, VoiceResponse
 
 from bot.channels.contract import (
     CALL_ENDED,
@@ -46,8 +53,15 @@ from bot.channels.contract import (
     inbound,
 )
 from bot.channels.replies import Button, Reply, replies_of
+from bot.channels.voice_prompts import (
+    KEYS_HINT,
+    PROMPT_SECONDS,
+    Prompt,
+    listed_details,
+    prompts_of,
+)
 from bot.identifiers import mask
-from bot.language.spoken import number_words, speakable, spell_code
+from bot.language.spoken import speakable, spell_code
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +84,14 @@ SILENCE_PREFACES = (
 )
 TRANSFER_NOTICE = "Mohon tunggu, panggilan Bapak/Ibu kami sambungkan ke petugas CSO kami."
 TICKET_NOTICE = "Nomor tiket Bapak/Ibu:"
-MENU_ITEM = "tekan {key} untuk {title}"
+# What a caller says to hear the last prompt again ("ulangi", "tolong diulang", "bisa
+# diulangi lagi?", "sekali lagi"); the key is REPEAT_KEY. Nothing else is taken for it.
+_ASKS_AGAIN = re.compile(
+    r"^(?:(?:tolong|mohon|bisa|coba|maaf|mbak|mas|pak|bu)\s+)*"
+    r"(?:(?:di)?ulang(?:i|in|kan)?|sekali lagi)(?:\s+(?:lagi|dong|ya|mbak|mas|pak|bu))*$")
+REPEAT_KEY = "*"
+AGAIN_KEY, AGAIN_WORDS = "1", ("satu", "nomor satu", "yang satu")  # at a number's offer
+LISTEN, TRANSFER, HANG_UP = "listen", "transfer", "hang up"  # what the last prompt leads to
 
 
 @dataclass(frozen=True)
@@ -104,6 +125,9 @@ LISTENING: dict[str, Listening] = {
                                    speech_timeout="3"),
 }
 DEFAULT_LISTENING = Listening()
+# A prompt that goes on: a moment for a key (one is enough) or "ulangi", then the next.
+GOING_ON = Listening("ulangi, lanjut, satu, dua", timeout=2)
+OFFERING = Listening("ulangi, lanjut, satu, dua", timeout=5)  # a number's offer: time to press
 
 
 @dataclass(frozen=True)
@@ -128,21 +152,37 @@ class VoiceSettings:
 class Call:
     sender: str
     caller_id: str | None
-    prompt: str = ""  # what was said last, to repeat after a silence
+    prompts: list[Prompt] = field(default_factory=lambda: [Prompt()])  # the turn's
+    at: int = 0  # the prompt said last
+    leads_to: str = LISTEN  # what follows the turn's last prompt
     menu: tuple[Button, ...] = ()
+    details: dict[str, str] = field(default_factory=dict)  # the menu's choices' details
+    hinted: bool = False  # KEYS_HINT said
+    ticket: str | None = None  # a hand-over's
     question: str | None = None
     silences: int = 0
+    answers: int = 0  # TwiML documents answered (each Gather's action is unique)
+    last: tuple[str, str] = ("", "")  # the last webhook's turn and its answer (a retry)
     seen: float = field(default_factory=time.monotonic)
+
+    @property
+    def prompt(self) -> Prompt:
+        return self.prompts[self.at]
+
+    @property
+    def going_on(self) -> bool:
+        """Whether the prompt said last leads to another of the turn (not the question)."""
+        return self.at < len(self.prompts) - 1
 
 
 # the conversation's open question (the form's requested slot), or None
 Asking = Callable[[str], Awaitable["str | None"]]
 
 
-def spoken_menu(buttons: tuple[Button, ...]) -> str:
-    items = [MENU_ITEM.format(key=number_words(i), title=speakable(b.title))
-             for i, b in enumerate(buttons, 1)]
-    return "Silakan " + ", ".join(items) + "." if items else ""
+def asks_again(keyed: str, heard: str) -> bool:
+    """Whether the caller asks to hear the last prompt again (``*`` or "ulangi")."""
+    words = " ".join(re.sub(r"[^\w\s]", " ", heard.lower()).split())
+    return keyed == REPEAT_KEY or (not keyed and bool(_ASKS_AGAIN.match(words)))
 
 
 def chosen(text: str, menu: tuple[Button, ...]) -> str:
@@ -172,7 +212,7 @@ class VoiceChannel:
             await process(self._inbound(call, RESTART, f"{call_sid}:restart"))
         except Exception:  # noqa: BLE001 - the caller hears it; the log has the error
             logger.exception("call of %s could not start", mask(call.sender))
-            return self._listen(call, TURN_FAILED_SPOKEN, keep_prompt=True)
+            return self._listen(call, Prompt(speakable(TURN_FAILED_SPOKEN)))
         return await self._turn(call, GREET, f"{call_sid}:greet", process, asking)
 
     async def gather(self, form: Mapping[str, str], process: Process, asking: Asking) -> str:
@@ -181,8 +221,25 @@ class VoiceChannel:
         if call is None:  # a call this server does not know (restarted): begin again
             return await self.incoming(form, process, asking)
         call.seen = self.clock()
+        turn = form.get("turn") or ""
+        if turn and call.last[0] == turn:  # Twilio posted this webhook again
+            return call.last[1]
+        answer = await self._heard(call, form, process, asking)
+        call.last = (turn, answer) if turn else ("", "")
+        return answer
+
+    async def _heard(self, call: Call, form: Mapping[str, str], process: Process,
+                     asking: Asking) -> str:
         heard = (form.get("SpeechResult") or "").strip()
         keyed = (form.get("Digits") or "").strip().rstrip("#")
+        if asks_again(keyed, heard) or (call.prompt.offers_again and (
+                keyed == AGAIN_KEY or heard.lower().strip(" .!?") in AGAIN_WORDS)):
+            call.at = call.prompt.replay  # said again: the assistant hears nothing of it
+            return self._show(call)
+        if call.going_on:  # any other key, word or silence: the next prompt (words said
+            # before the question is asked are no answer to it)
+            call.at += 1
+            return self._show(call)
         text = chosen(keyed, call.menu) if keyed else heard
         turn_id = f"{form.get('CallSid')}:{form.get('turn') or ''}"
         if not text:
@@ -191,8 +248,7 @@ class VoiceChannel:
         try:
             return await self._turn(call, text, turn_id, process, asking)
         except Refused:
-            return self._listen(call, f"{speakable(SILENCE_PREFACES[0])} {call.prompt}",
-                                keep_prompt=True)
+            return self._listen(call, call.prompt, before=SILENCE_PREFACES[0])
 
     async def status(self, form: Mapping[str, str], process: Process) -> None:
         """The call's status callback: once it has ended, the conversation is closed."""
@@ -209,21 +265,21 @@ class VoiceChannel:
     async def _turn(self, call: Call, text: str, message_id: str, process: Process,
                     asking: Asking) -> str:
         message = self._inbound(call, text, message_id)
+        before = call.question
         try:
             replies = replies_of(await self.recent.once(message, lambda: process(message)))
             call.question = await asking(call.sender)
         except Exception:  # noqa: BLE001 - the caller hears it; the log has the error
             logger.exception("turn of %s failed", mask(call.sender))
-            return self._listen(call, f"{TURN_FAILED_SPOKEN} {call.prompt}".strip(),
-                                keep_prompt=True)
-        return self._answer(call, replies)
+            return self._listen(call, call.prompt, before=TURN_FAILED_SPOKEN)
+        return self._answer(call, replies, asked_again=before is not None
+                            and before == call.question)
 
     async def _silence(self, call: Call, turn_id: str, process: Process,
                        asking: Asking) -> str:
         call.silences += 1
         if call.silences <= MAX_SILENCES:
-            preface = speakable(SILENCE_PREFACES[call.silences - 1])
-            return self._listen(call, f"{preface} {call.prompt}", keep_prompt=True)
+            return self._listen(call, call.prompt, before=SILENCE_PREFACES[call.silences - 1])
         logger.info("caller of %s silent %d times: to a CSO", mask(call.sender), call.silences)
         return await self._turn(call, CALLER_SILENT, f"{turn_id}:silent", process, asking)
 
@@ -237,44 +293,92 @@ class VoiceChannel:
 
     # --- TwiML --------------------------------------------------------------------------
 
-    def _answer(self, call: Call, replies: list[Reply]) -> str:
-        said = " ".join(speakable(r.text) for r in replies if r.text)
-        menu = next((r.buttons for r in reversed(replies) if r.buttons), ())
+    def _answer(self, call: Call, replies: list[Reply], asked_again: bool = False) -> str:
+        """The turn's replies as prompts; the first is said now."""
         handoff = next((r for r in replies if r.handoff), None)
+        call.ticket = handoff.ticket if handoff else None
+        closing = ""
         if handoff is not None:
-            return self._transfer(said, handoff.ticket)
-        if any(r.ends for r in replies):
-            return self._goodbye(said)
-        call.menu = menu
-        prompt = f"{said} {spoken_menu(menu)}".strip()
-        return self._listen(call, prompt or speakable(SILENCE_PREFACES[0]))
+            call.leads_to = TRANSFER
+            if handoff.ticket:
+                closing = f"{TICKET_NOTICE} {handoff.ticket}. "
+            closing += TRANSFER_NOTICE
+        elif any(r.ends for r in replies):
+            call.leads_to = HANG_UP
+        else:
+            call.leads_to = LISTEN
+        menu = next((r.buttons for r in reversed(replies) if r.buttons), ())
+        spoken = prompts_of(replies, closing, call.details,
+                            say_menu=self._says_menu(replies, menu, asked_again))
+        call.menu, call.details = menu, spoken.details
+        call.prompts, call.at = self._hinted(call, spoken.prompts), 0
+        return self._show(call)
 
-    def _listen(self, call: Call, prompt: str, keep_prompt: bool = False) -> str:
-        if not keep_prompt:
-            call.prompt = prompt
-        listening = LISTENING.get(call.question or "", DEFAULT_LISTENING)
-        hints = ", ".join(h for h in (listening.hints, ", ".join(b.title for b in call.menu))
-                          if h)
+    @staticmethod
+    def _says_menu(replies: list[Reply], menu: tuple[Button, ...], asked_again: bool) -> bool:
+        """Whether the menu is said: when the question is asked again (the answer was not
+        taken), or when the text listed the choices with details the caller must hear to
+        choose (the LIT TR and their PICs). Otherwise the question alone is asked: the
+        caller answers in words (the choices' names are the recogniser's hints: ya, tidak,
+        their kecamatan) and the menu's keys work all the same."""
+        return bool(menu) and (asked_again or bool(listed_details(replies)))
+
+    def _hinted(self, call: Call, prompts: list[Prompt]) -> list[Prompt]:
+        """Once in a call, the first prompt that goes on (and has room) tells the keys."""
+        if call.hinted:
+            return prompts
+        hint = speakable(KEYS_HINT)
+        for i, prompt in enumerate(prompts[:-1]):
+            hinted = replace(prompt, words=f"{prompt.words} {hint}")
+            if prompt.number is None and prompt.words.endswith((".", "?", "!")) \
+                    and hinted.seconds() <= PROMPT_SECONDS:
+                call.hinted = True
+                return [*prompts[:i], hinted, *prompts[i + 1:]]
+        return prompts
+
+    def _show(self, call: Call) -> str:
+        """The TwiML of the prompt the call is at."""
+        if call.going_on:
+            return self._listen(call, call.prompt, listening=OFFERING
+                                if call.prompt.offers_again else GOING_ON)
+        if call.leads_to == TRANSFER:
+            return self._transfer(call)
+        if call.leads_to == HANG_UP:
+            return self._goodbye(call.prompt)
+        return self._listen(call, call.prompt)
+
+    def _say(self, prompt: Prompt, before: str = "") -> Say:
+        return prompt.say(self.settings.voice, self.settings.language,
+                          before=speakable(before) if before else "")
+
+    def _listen(self, call: Call, prompt: Prompt, before: str = "",
+                listening: Listening | None = None) -> str:
+        """``prompt`` (after ``before``) inside a ``<Gather>``: for the question, as it
+        is listened for; for a prompt that goes on, a moment for one key or a word."""
+        goes_on = listening is not None
+        if listening is None:
+            listening = LISTENING.get(call.question or "", DEFAULT_LISTENING)
+        menu = ", ".join(b.title for b in call.menu) if not goes_on else ""
+        hints = ", ".join(h for h in (listening.hints, menu) if h)
+        call.answers += 1
+        turn = f"{int(self.clock() * 1000)}-{call.answers}"
         response = VoiceResponse()
         gather = Gather(input="speech dtmf", language=self.settings.language,
-                        action=self._url("gather", turn=str(int(self.clock() * 1000))),
-                        method="POST", timeout=listening.timeout,
-                        speech_timeout=listening.speech_timeout, finish_on_key="#",
-                        action_on_empty_result=True, barge_in=True,
-                        hints=hints or None, profanity_filter=False)
-        gather.say(prompt, voice=self.settings.voice, language=self.settings.language)
+                        action=self._url("gather", turn=turn), method="POST",
+                        timeout=listening.timeout, speech_timeout=listening.speech_timeout,
+                        finish_on_key="" if goes_on else "#",
+                        num_digits=1 if goes_on else None, action_on_empty_result=True,
+                        barge_in=True, hints=hints or None, profanity_filter=False)
+        gather.append(self._say(prompt, before))
         response.append(gather)
         return str(response)
 
-    def _transfer(self, said: str, ticket: str | None) -> str:
+    def _transfer(self, call: Call) -> str:
         """Said, then to a CSO: ``<Dial>`` a number, whose CSO first hears the ticket
-        (``whisper``), or ``<Enqueue>`` in the CSOs' queue; the caller hears the ticket
-        number too."""
+        (``whisper``), or ``<Enqueue>`` in the CSOs' queue."""
         response = VoiceResponse()
-        if ticket:
-            said += f" {speakable(TICKET_NOTICE)} {spell_code(ticket)}."
-        response.say(f"{said} {speakable(TRANSFER_NOTICE)}".strip(), voice=self.settings.voice,
-                     language=self.settings.language)
+        response.append(self._say(call.prompt))
+        ticket = call.ticket
         if self.settings.cso_number:
             dial = Dial()
             dial.number(self.settings.cso_number,
@@ -291,9 +395,9 @@ class VoiceChannel:
                      voice=self.settings.voice, language=self.settings.language)
         return str(response)
 
-    def _goodbye(self, said: str) -> str:
+    def _goodbye(self, prompt: Prompt) -> str:
         response = VoiceResponse()
-        response.say(said, voice=self.settings.voice, language=self.settings.language)
+        response.append(self._say(prompt))
         response.hangup()
         return str(response)
 

@@ -1,28 +1,45 @@
 """The phone on the real stack: Twilio's form webhooks, signed as Twilio signs them
 (HMAC-SHA1 of the public URL and the form with the auth token), posted to Rasa's voice
 channel; the TwiML it answers is read back as Twilio would (the Gather's action, what is
-said, the hints and timeouts)."""
+said, the hints and timeouts), and the whole call measured as espeak-ng speaks it."""
 
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from conversation_harness import simulator_registrations, simulator_tickets
 from e2e_support import VOICE_PUBLIC_URL, StackProblem
-from voice_caller import Caller
+from voice_caller import BUDI_ANSWERS, Caller, Twiml, play, spoken_seconds
 
 pytestmark = pytest.mark.e2e
+BUDI = "+6281234500101"  # the CRM knows the number: Budi Santoso
 
 @pytest.fixture()
 def stack(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     return e2e_stack
 
 
-def test_budi_registers_by_phone_with_speech_keypad_and_spoken_menus(stack, e2e_client):
-    caller = Caller(stack.env, e2e_client, "+6281234500101")
+def through(caller: Caller, twiml: Twiml) -> tuple[str, Twiml]:
+    """The prompts that go on, let go on (#, or 2 at a number's offer): everything said,
+    and the question's prompt."""
+    said = [twiml.said]
+    while twiml.goes_on:
+        twiml = caller.key("2" if twiml.offers_number_again else "#")
+        said.append(twiml.said)
+    return " ".join(said), twiml
+
+
+def say_as(twiml: Twiml) -> list[str]:
+    """The groups of a number said slowly (SSML's say-as)."""
+    return [e.text for e in twiml.root.iter("say-as")]
+
+
+def test_budi_registers_by_phone_with_speech_keypad_spoken_menus_and_repeats(stack, e2e_client):
+    caller = Caller(stack.env, e2e_client, BUDI)
     greeting = caller.dial()
     assert re.search(r"P L N seratus dua puluh tiga selamat \w+", greeting.said)
     gather = greeting.gather
@@ -31,56 +48,105 @@ def test_budi_registers_by_phone_with_speech_keypad_and_spoken_menus(stack, e2e_
     assert gather.get("actionOnEmptyResult") == "true"
     assert gather.find("Say").get("language") == "id-ID"
 
-    asked = caller.say("mau tambah daya")
-    assert "Bapak Budi Santoso" in asked.said
-    assert "Silakan tekan satu untuk Sudah, tekan dua untuk Belum." in asked.said
-    asked = caller.key("1")  # the menu's first choice: "sudah"
+    said, asked = through(caller, caller.say("mau tambah daya"))
+    assert "Bapak Budi Santoso" in said
+    assert "tekan" not in said.lower()  # a question answered in words: no menu read
+    asked = caller.key("1")  # its keys work all the same: the first choice, "sudah"
     assert "I D pelanggan atau nomor meternya berapa?" in asked.said
     assert asked.gather.get("timeout") == "10"
     assert "$OOV_CLASS_DIGIT_SEQUENCE" in asked.gather.get("hints")
-    asked = caller.key("532110000101#")  # keypad entry ended with #
-    assert "lima tiga dua satu, satu nol nol nol, nol satu nol satu atas nama Budi Santoso" \
-        in asked.said
-    asked = caller.say("dua ribu dua ratus")
-    assert ("dari R satu, seribu tiga ratus volt ampere ke daya R satu, dua ribu dua ratus "
-            "volt ampere") in asked.said
-    asked = caller.say("iya betul")
-    assert "lima ribu rupiah sampai dengan satu juta rupiah" in asked.said
-    asked = caller.say("lima puluh ribu")
-    assert "delapan ratus sembilan puluh tiga ribu tiga ratus rupiah" in asked.said
-    assert not re.search(r"\d", asked.said)  # every figure in words
-    asked = caller.say("ya lanjut")
-    assert "tekan satu untuk Pemilik, tekan dua untuk Dikuasakan" in asked.said
+    said, asked = through(caller, caller.key("532110000101#"))  # keypad, ended with #
+    assert "atas nama Budi Santoso" in said
+    said, asked = through(caller, caller.say("dua ribu dua ratus"))
+    assert "dari R satu, seribu tiga ratus V A ke R satu, dua ribu dua ratus V A" in said
+    said, asked = through(caller, caller.say("iya betul"))
+    assert "lima ribu rupiah sampai satu juta rupiah" in said
+    said, asked = through(caller, caller.say("lima puluh ribu"))
+    # the fees in one short sentence: the total, then each fee (the phone's own wording)
+    assert ("Total biayanya delapan ratus sembilan puluh tiga ribu tiga ratus rupiah: "
+            "penyambungan delapan ratus empat puluh tiga ribu tiga ratus rupiah") in said
+    assert "dengan rincian" not in said
+    assert not re.search(r"\d", said)  # every figure in words
+    said, asked = through(caller, caller.say("ya lanjut"))
+    assert asked.said == "Apakah Bapak sebagai pemilik bangunan atau yang dikuasakan?"
     asked = caller.key("1")
-    assert "tekan satu untuk Coblong, tekan dua untuk Sukajadi, tekan tiga untuk Cidadap" in asked.said
-    assert "Coblong" in asked.gather.get("hints")
-    asked = caller.say("Coblong")  # the spoken name works as well as the key
-    assert "tekan satu untuk Dago" in asked.said
-    asked = caller.key("1")
-    assert "N I K pemilik bangunan" in asked.said
+    assert asked.said == "Lokasi bangunan berada di kecamatan apa?"
+    assert "Coblong" in asked.gather.get("hints")  # the names, listened for
+    said, asked = through(caller, caller.say("Coblong"))
+    assert asked.said == "Kelurahannya apa?"
+    said, asked = through(caller, caller.key("1"))  # the keys work in the list's order
+    assert "N I K pemilik bangunan" in said
     assert asked.gather.get("timeout") == "12"  # a 16-digit NIK takes time to say
-    asked = caller.key("3273011508850001")
-    assert "alamat email" in asked.said
-    asked = caller.say("budi titik santoso at gmail titik com")
-    assert "dapat dikonfirmasi" in asked.said
-    readback = caller.key("1")  # yes: this number
-    assert "nol delapan satu dua, tiga empat lima nol, nol satu nol satu" in readback.said
-    assert "Jalan Dago nomor dua belas" in readback.said
-    saved = caller.say("ya benar")
-    assert "nomor registrasinya:" in saved.said
-    assert "Apakah informasinya sudah jelas" in saved.said
-    asked = caller.say("sudah jelas")
-    assert "tekan satu untuk P T Inspeksi Listrik Nusantara" in asked.said
-    asked = caller.key("1")
+    said, asked = through(caller, caller.key("3273011508850001"))
+    assert "email Bapak" in said
+    said, asked = through(caller, caller.say("budi titik santoso at gmail titik com"))
+    assert "bisa dihubungi saat penyambungan" in said
+    readback, question = through(caller, caller.key("1"))  # yes: this number
+    assert readback.startswith("Kami konfirmasi: Budi Santoso")
+    assert "nol delapan satu dua, tiga empat lima nol, nol satu nol satu" in readback
+    assert "Jalan Dago nomor dua belas" in readback
+    assert question.said.endswith("Apakah sudah benar?") and not question.goes_on
+    again, question_again = through(caller, caller.say("ulangi"))  # the read-back again
+    assert again.startswith("Kami konfirmasi: Budi Santoso")
+    assert "Jalan Dago nomor dua belas" in again and question_again.said == question.said
+    again, question_again = through(caller, caller.key("*"))  # or the star key
+    assert again.startswith("Kami konfirmasi: Budi Santoso")
+
+    number = caller.say("ya benar")
+    assert number.said.startswith("Baik Bapak, mohon dicatat nomor registrasinya:")
+    groups = say_as(number)
+    assert "".join(groups).startswith("53211") and len("".join(groups)) == 17
+    assert caller.key("*").said == number.said  # the registration number again
+    offer = caller.key("#")
+    assert offer.offers_number_again and say_as(offer) == groups
+    assert caller.key("1").said == number.said  # 1: once more
+    caller.key("#")
+    assert caller.say("ulangi").said == number.said
+    caller.key("#")
+    said, asked = through(caller, caller.key("2"))
+    assert "Mohon segera bayar biaya penyambungan dengan nomor ini" in said
+    assert "fotokopi K T P" in said and "internet banking" in said
+    assert asked.said.startswith("Apakah informasinya sudah jelas")
+    said, menu = through(caller, caller.say("sudah jelas"))
+    assert "Tekan satu untuk P T Inspeksi Listrik Nusantara, dua untuk" in menu.said
+    assert "Andi" not in said  # no PIC before a choice
+    assert caller.key("*").said == menu.said  # a menu again: the star key
+    assert caller.say("ulangi").said == menu.said  # or "ulangi"
+    said, asked = through(caller, caller.key("1"))
+    assert "P I C Andi, nomor telepon:" in said
     assert "Ada lagi yang bisa dibantu?" in asked.said
     goodbye = caller.say("tidak ada, terima kasih")
     assert "Terimakasih telah menghubungi P L N seratus dua puluh tiga" in goodbye.said
     assert goodbye.hung_up and goodbye.gather is None
     caller.hang_up()
 
-    registrations = simulator_registrations(e2e_client, stack.endpoints, "voice:+6281234500101")
-    assert len(registrations) == 1 and registrations[0]["idpel"] == "532110000101"
-    assert simulator_tickets(e2e_client, stack.endpoints, "voice:+6281234500101") == []
+    registrations = simulator_registrations(e2e_client, stack.endpoints, f"voice:{BUDI}")
+    assert [r["idpel"] for r in registrations] == ["532110000101"]
+    assert "".join(groups) == registrations[0]["registration_number"]
+    assert simulator_tickets(e2e_client, stack.endpoints, f"voice:{BUDI}") == []
+    # the repeats were the phone's own: the assistant never heard them (no failed attempt)
+    events = e2e_client.get(f"{stack.endpoints.rasa_url}/conversations/voice:{BUDI}/tracker",
+                            params={"token": stack.endpoints.token,
+                                    "include_events": "ALL"}).json()["events"]
+    heard = [e.get("text") for e in events if e.get("event") == "user"]
+    assert "ulangi" not in heard and "*" not in heard and "mau tambah daya" in heard
+
+
+def test_the_whole_call_speaks_at_most_240_s_and_no_prompt_over_25_s(stack, e2e_client,
+                                                                     tmp_path):
+    """Budi's call as `make ivr-demo` plays it, each prompt spoken by espeak-ng's
+    Indonesian voice at 150 words a minute (its SSML as SSML) and measured."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: scripts/install-system-packages.sh espeak-ng")
+    prompts = play(Caller(stack.env, e2e_client, BUDI), BUDI_ANSWERS)
+    assert prompts[-1].hung_up
+    seconds = [spoken_seconds(p, tmp_path / f"{n}.wav") for n, p in enumerate(prompts)]
+    longest = max(range(len(prompts)), key=seconds.__getitem__)
+    assert seconds[longest] <= 25, (seconds[longest], prompts[longest].said)
+    assert sum(seconds) <= 240, seconds
+    (registration,) = simulator_registrations(e2e_client, stack.endpoints, f"voice:{BUDI}")
+    said = [p for p in prompts if p.root.find(".//say-as") is not None]
+    assert "".join(say_as(said[0])) == registration["registration_number"]
 
 
 def test_silence_is_asked_again_in_other_words_twice_then_a_cso_takes_the_call(
@@ -95,14 +161,23 @@ def test_silence_is_asked_again_in_other_words_twice_then_a_cso_takes_the_call(
     assert "siapa saya berbicara" in first.said
     second = caller.silence()
     assert "menekan tombol angka" in second.said and "siapa saya berbicara" in second.said
-    transferred = caller.silence()
+    told = caller.silence()  # a CSO takes the call: what is said goes on, silence moves on
+    while told.goes_on and not say_as(told):
+        told = caller.silence()
+    assert told.said.startswith("Nomor tiket Bapak atau Ibu:")
+    ticket = say_as(told)
+    assert len(ticket) >= 2  # said slowly, in groups
+    offer = caller.silence()
+    assert offer.offers_number_again and "mengulang nomor tiket" in offer.said
+    assert say_as(caller.key("1")) == ticket  # the ticket number again
+    caller.silence()
+    transferred = caller.key("2")
     assert transferred.enqueued == "cso-pln123"
-    assert "petugas C S O" in transferred.said and "Nomor tiket" in transferred.said
+    assert "petugas C S O" in transferred.said
     assert transferred.gather is None
-    (ticket,) = simulator_tickets(e2e_client, stack.endpoints, "voice:+6285700000042")
-    assert ticket["reason"] == "Penelepon tidak menjawab tiga kali berturut-turut"
-    spoken_ticket = transferred.said.split("Nomor tiket Bapak atau Ibu:")[1]
-    assert spoken_ticket.count(",") >= 1  # said digit by digit, in groups
+    (recorded,) = simulator_tickets(e2e_client, stack.endpoints, "voice:+6285700000042")
+    assert recorded["reason"] == "Penelepon tidak menjawab tiga kali berturut-turut"
+    assert "".join(ticket) == recorded["ticket_number"]
 
 
 def test_hanging_up_mid_request_records_it_for_a_call_back(stack, e2e_client):

@@ -1,17 +1,22 @@
 """A phone call to the stack as Twilio makes it: signed form webhooks in, TwiML read back
-(the Gather's action for the next step, what is said, hints and timeouts). Used by the
-voice channel's tests, `make ivr-demo` and benchmarks/voice_latency.py."""
+(the Gather's action for the next step, what is said, hints and timeouts), and each
+prompt's length as espeak-ng's Indonesian voice says it. Used by the voice channel's
+tests, `make ivr-demo` and benchmarks/voice_latency.py."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
+import subprocess
 import tempfile
 import time
+import wave
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 import httpx
 from e2e_support import TWILIO_AUTH_TOKEN, VOICE_PUBLIC_URL, StackProblem, running_stack
@@ -26,7 +31,25 @@ class Twiml:
 
     @property
     def said(self) -> str:
-        return " ".join((e.text or "") for e in self.root.iter("Say"))
+        """The words said (SSML's marks left out)."""
+        return " ".join(" ".join(" ".join(e.itertext()).split()) for e in self.root.iter("Say"))
+
+    @property
+    def ssml(self) -> str:
+        """What is said as an SSML document (what a speech engine reads)."""
+        inner = "".join(escape(e.text or "") + "".join(ElementTree.tostring(c, "unicode")
+                                                       for c in e)
+                        for e in self.root.iter("Say"))
+        return f"<speak>{inner}</speak>"
+
+    @property
+    def goes_on(self) -> bool:
+        """A prompt that leads to the next one of its turn (one key, or silence)."""
+        return self.gather is not None and self.gather.get("numDigits") == "1"
+
+    @property
+    def offers_number_again(self) -> bool:
+        return self.goes_on and "tekan satu untuk mengulang" in self.said.lower()
 
     @property
     def gather(self) -> ElementTree.Element | None:
@@ -47,6 +70,7 @@ class Caller:
 
     def __init__(self, env: dict[str, str], client: httpx.Client, number: str):
         self.base = f"http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
+        self.token = env["PLN_RASA_TOKEN"]
         self.exchanged: list[tuple[str, str]] = []  # (what was posted, the TwiML answer)
         self.client, self.number = client, number
         self.call_sid = f"CA{next(_call_ids):032d}"
@@ -92,45 +116,87 @@ class Caller:
     def silence(self) -> Twiml:
         return self._twiml(self.post(self.next_url, self._form()))
 
+    def question(self) -> str | None:
+        """The question the conversation has open (the form's requested slot), from Rasa's
+        tracker: what a person on the line knows from what was asked."""
+        response = self.client.get(f"{self.base}/conversations/voice:{self.number}/tracker",
+                                   params={"token": self.token})
+        response.raise_for_status()
+        return (response.json().get("slots") or {}).get("requested_slot")
+
     def hang_up(self) -> None:
         response = self.post(f"{VOICE_PUBLIC_URL}/webhooks/voice/status",
                              self._form(CallStatus="completed", CallDuration="42"))
         assert response.status_code == 204, response.text
 
 
-# A whole call by Budi Santoso (1.300 -> 2.200 VA), by speech and keypad: (how, what) for
-# each prompt after the greeting. `from_known_number`: the CRM knows the caller (no name
-# asked); otherwise the name is given first.
-def budi_call(from_known_number: bool = True) -> list[tuple[str, str]]:
-    name = [] if from_known_number else [("say", "Budi Santoso")]
-    return [("say", "halo, saya mau tambah daya"), *name, ("key", "1"),
-            ("key", "532110000101#"), ("say", "dua ribu dua ratus"), ("say", "iya betul"),
-            ("say", "lima puluh ribu"), ("say", "ya lanjut"), ("key", "1"),
-            ("say", "Coblong"), ("key", "1"), ("key", "3273011508850001#"),
-            ("say", "budi titik santoso at gmail titik com"), ("key", "1"),
-            ("say", "ya benar"), ("say", "sudah jelas"), ("key", "1"),
-            ("say", "tidak ada, terima kasih")]
+# Budi Santoso's call (1.300 -> 2.200 VA), by speech and keypad: the answer to each question
+# the conversation asks (the form's requested slot; None: none open yet, the greeting), as
+# (how, what). A yes/no question not listed here is answered YES.
+BUDI_ANSWERS: dict[str | None, tuple[str, str]] = {
+    None: ("say", "halo, saya mau tambah daya"),
+    "caller_name": ("say", "Budi Santoso"),  # only when the CRM does not know the number
+    "nik_ready": ("key", "1"),
+    "customer_number": ("key", "532110000101#"),
+    "target_power_va": ("say", "dua ribu dua ratus"),
+    "tariff_confirmed": ("say", "iya betul"),
+    "stroom_awal_rp": ("say", "lima puluh ribu"),
+    "proceed": ("say", "ya lanjut"),
+    "applicant_role": ("key", "1"),
+    "kecamatan": ("say", "Coblong"),
+    "kelurahan": ("say", "Dago"),
+    "owner_nik": ("key", "3273011508850001#"),
+    "email": ("say", "budi titik santoso at gmail titik com"),
+    "caller_phone_usable": ("key", "1"),
+    "data_confirmed": ("say", "ya benar"),
+    "info_clear": ("say", "sudah jelas"),
+    "lit_tr_choice": ("say", "tidak, nanti saja"),  # the one-stop service declined
+    "more_help": ("say", "tidak ada, terima kasih"),
+}
+YES = ("say", "ya")
+MAX_ASKED = 3  # the same question asked more often: the call is stuck
 
 
-def play(caller: Caller, script: list[tuple[str, str]],
+def answer(caller: Caller, twiml: Twiml, answers: dict[str | None, tuple[str, str]],
+           asked: collections.Counter) -> Twiml:
+    """The caller's next step: a prompt that goes on is let go on (key 2 at a number's
+    offer, # otherwise); a question is answered from ``answers``."""
+    if twiml.goes_on:
+        return caller.key("2" if twiml.offers_number_again else "#")
+    question = caller.question()
+    asked[question] += 1
+    if asked[question] > MAX_ASKED:
+        raise AssertionError(f"asked {question!r} {asked[question]} times: {twiml.said}")
+    how, what = answers.get(question, YES)
+    return caller.key(what) if how == "key" else caller.say(what)
+
+
+def play(caller: Caller, answers: dict[str | None, tuple[str, str]] = BUDI_ANSWERS,
          timings: list[float] | None = None) -> list[Twiml]:
     """The call from dialling to hanging up; each prompt's TwiML, and (``timings``) each
     webhook's latency in seconds."""
     def timed(step):
         started = time.perf_counter()
-        answer = step()
+        heard = step()
         if timings is not None:
             timings.append(time.perf_counter() - started)
-        return answer
+        return heard
 
     prompts = [timed(caller.dial)]
-    for how, what in script:
-        step = caller.key if how == "key" else caller.say
-        prompts.append(timed(lambda step=step, what=what: step(what)))
-        if prompts[-1].hung_up:
-            break
+    asked: collections.Counter = collections.Counter()
+    while prompts[-1].gather is not None:
+        prompts.append(timed(lambda: answer(caller, prompts[-1], answers, asked)))
     caller.hang_up()
     return prompts
+
+
+def spoken_seconds(twiml: Twiml, wav: Path) -> float:
+    """How long espeak-ng's Indonesian voice takes to say the prompt, at 150 words a
+    minute, reading its SSML as SSML (``-m``); the speech is kept in ``wav``."""
+    subprocess.run(["espeak-ng", "-m", "-v", "id", "-s", "150", "-w", str(wav), twiml.ssml],
+                   check=True)
+    with wave.open(str(wav)) as speech:
+        return speech.getnframes() / speech.getframerate()
 
 
 @contextlib.contextmanager
@@ -142,5 +208,5 @@ def voice_stack():
     with tempfile.TemporaryDirectory(prefix="pln-voice-") as data, \
             running_stack(Path(data), settings=settings) as stack:
         if isinstance(stack, StackProblem):
-            raise RuntimeError(stack.reason)
+            raise RuntimeError(stack.message)
         yield stack

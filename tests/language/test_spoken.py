@@ -38,14 +38,14 @@ SPOKEN = [
     ("Rp 50.000,-", "lima puluh ribu rupiah"),
     ("total Rp4.363.600.", "total empat juta tiga ratus enam puluh tiga ribu enam ratus rupiah."),
     # power and tariffs
-    ("2.200 VA", "dua ribu dua ratus volt ampere"),
-    ("3.500 VA", "tiga ribu lima ratus volt ampere"),
-    ("197 kVA", "seratus sembilan puluh tujuh kilo volt ampere"),
-    ("3,5 kVA", "tiga koma lima kilo volt ampere"),
-    ("R1/1.300 VA", "R satu, seribu tiga ratus volt ampere"),
-    ("ke daya R1/2.200 VA dan", "ke daya R satu, dua ribu dua ratus volt ampere dan"),
-    ("B2/66.000 VA", "B dua, enam puluh enam ribu volt ampere"),
-    ("tarif R3 di atas 6.600 VA", "tarif R tiga di atas enam ribu enam ratus volt ampere"),
+    ("2.200 VA", "dua ribu dua ratus V A"),
+    ("3.500 VA", "tiga ribu lima ratus V A"),
+    ("197 kVA", "seratus sembilan puluh tujuh K V A"),
+    ("3,5 kVA", "tiga koma lima K V A"),
+    ("R1/1.300 VA", "R satu, seribu tiga ratus V A"),
+    ("ke daya R1/2.200 VA dan", "ke daya R satu, dua ribu dua ratus V A dan"),
+    ("B2/66.000 VA", "B dua, enam puluh enam ribu V A"),
+    ("tarif R3 di atas 6.600 VA", "tarif R tiga di atas enam ribu enam ratus V A"),
     ("pemakaian 120 kWh", "pemakaian seratus dua puluh kilowatt jam"),
     # identifiers, digit by digit in groups of four
     ("532110000101", "lima tiga dua satu, satu nol nol nol, nol satu nol satu"),
@@ -111,7 +111,7 @@ SPOKEN = [
     ("Apakah Bapak sudah mempersiapkan persyaratannya, yaitu NIK pemilik?",
      "Apakah Bapak sudah mempersiapkan persyaratannya, yaitu N I K pemilik?"),
     ("stroom awal Rp100.000 agar mencukupi", "stroom awal seratus ribu rupiah agar mencukupi"),
-    ("daya 900 VA ke 1.300 VA", "daya sembilan ratus volt ampere ke seribu tiga ratus volt ampere"),
+    ("daya 900 VA ke 1.300 VA", "daya sembilan ratus V A ke seribu tiga ratus V A"),
     ("", ""),
 ]
 
