@@ -33,8 +33,8 @@ PERSONAL = {"caller_phone": mask, "customer_address": mask_address, "owner_nik":
             "mobile_phone": mask}
 
 STEP_NAMES = {
-    1: "Salam pembuka", 2: "Nama penelepon", 3: "Persyaratan (NIK)", 4: "ID pelanggan",
-    5: "Daya dan tarif", 6: "Tunggakan", 7: "Notifikasi AP2T", 8: "Stroom awal",
+    1: "Salam pembuka", 2: "Nama penelepon", 3: "Persyaratan (NIK)", 4: "ID pelanggan, tunggakan",
+    5: "Daya dan tarif", 6: "Informasi peruntukan tarif", 7: "Notifikasi AP2T", 8: "Stroom awal",
     9: "Biaya", 10: "Waktu penyambungan", 11: "Dilanjutkan?", 12: "Pemilik / kuasa",
     13: "Nomor handphone", 14: "Verifikasi data", 15: "Simpan, nomor registrasi",
     16: "Dokumen", 17: "Pembayaran", 18: "Informasi jelas?", 19: "SLO / LIT TR",

@@ -106,3 +106,9 @@ def test_a_hand_back_asks_the_chosen_question_and_every_later_one_again():
     assert views.questions_from("mobile_phone") == ["mobile_phone", "data_confirmed"]
     assert views.questions_from("nonsense") == []
     assert ("owner_nik", "langkah 12: NIK pemilik") in views.hand_back_choices()
+
+
+def test_the_sop_audit_names_arrears_at_step_4_and_the_tariff_information_at_step_6():
+    audit = {a.step: a for a in views.sop_audit(EVENTS)}
+    assert "tunggakan" in audit[4].name.lower()
+    assert audit[6].name == "Informasi peruntukan tarif"
