@@ -1,5 +1,6 @@
 """``closing_form``: "Apakah informasinya sudah jelas?" (18, after a saved request) with
-the SLO advice (19a), the LIT TR choice of a one-stop (LSP) request (19c), then "Ada lagi
+the SLO advice (19a), the offer of Layanan Satu Pintu where the unit has it and, for a
+customer who wants it, the LIT TR choice (19c), then "Ada lagi
 yang bisa dibantu?" (20). When it stops, the rules say the campaign and closing (21) and
 the customer-intimacy phrase (22). Which questions apply is ``bot.sop.flow``'s."""
 
@@ -14,7 +15,15 @@ from actions.backoffice import backoffice
 from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
-from bot.sop.answers import choice, info_clear, more_help, not_now, proceed
+from bot.sop.answers import (
+    asks_for_lit_tr,
+    choice,
+    info_clear,
+    lsp_wanted,
+    more_help,
+    not_now,
+    proceed,
+)
 from bot.sop.flow import Ending
 
 FORM = "closing_form"
@@ -31,7 +40,8 @@ class ValidateClosingForm(SopFormValidationAction):
     def questions(self, tracker: Tracker) -> list[str]:
         return flow.closing_questions(
             saved=tracker.get_slot("sop_ending") == Ending.SAVED.value,
-            one_stop_service=bool(tracker.get_slot("one_stop_service")))
+            lsp_available=bool(tracker.get_slot("lsp_available")),
+            lsp_wanted=tracker.get_slot(flow.LSP_WANTED))
 
     def repeats(self, question: str) -> bool:
         # at "sudah jelas?" "maksudnya?" is "not clear"; at the LIT TR choice an ordinal
@@ -54,7 +64,7 @@ class ValidateClosingForm(SopFormValidationAction):
     async def check_info_clear(self, text: str, dispatcher: CollectingDispatcher,
                                tracker: Tracker) -> Verdict:
         if self._stops(tracker, text):
-            return Verdict.accept(True, lit_tr_choice="", more_help=False)
+            return Verdict.accept(True, lsp_wanted=False, lit_tr_choice="", more_help=False)
         verdict = self._off_topic(dispatcher, tracker)
         if verdict is not None:
             return verdict
@@ -67,6 +77,26 @@ class ValidateClosingForm(SopFormValidationAction):
             dispatcher.utter_message(response="utter_payment_places")
             return Verdict.refuse(penalised=False)
         dispatcher.utter_message(response="utter_slo_advice")  # step 19a
+        return Verdict.accept(True)
+
+    async def check_lsp_wanted(self, text: str, dispatcher: CollectingDispatcher,
+                               tracker: Tracker) -> Verdict:
+        """Step 19c: Layanan Satu Pintu offered; who wants it chooses an LIT TR next, who
+        does not goes on to "Ada lagi?" (asking for LIT TR data then is 19b's answer)."""
+        if self._stops(tracker, text):
+            return Verdict.accept(False, lit_tr_choice="", more_help=False)
+        wanted = lsp_wanted(answer_intent(tracker), text)
+        if wanted is None and asks_for_lit_tr(text):
+            dispatcher.utter_message(response="utter_lit_tr_esdm")  # step 19b
+            return Verdict.refuse(penalised=False)
+        if wanted is None:
+            wanted = self.yes_or_no(lsp_wanted, text, dispatcher, tracker)
+            if wanted is None:
+                return Verdict.refuse(penalised=False)
+        if not wanted:
+            if asks_for_lit_tr(text):
+                dispatcher.utter_message(response="utter_lit_tr_esdm")  # step 19b
+            return Verdict.accept(False, lit_tr_choice="")
         return Verdict.accept(True)
 
     async def check_lit_tr_choice(self, text: str, dispatcher: CollectingDispatcher,

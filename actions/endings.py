@@ -154,7 +154,7 @@ class ActionConcludeRequest(Action):
                 SlotSet("sop_ending", Ending.SAVED.value),
                 SlotSet("registration_number", registration.registration_number),
                 SlotSet("registration_expires", long_date(registration.expires_at)),
-                SlotSet("one_stop_service", registration.one_stop_service),
+                SlotSet("lsp_available", registration.lsp_available),
                 FollowupAction(CLOSING_FORM)]
 
     @staticmethod

@@ -154,8 +154,10 @@ class Registration(BaseModel):
     kelurahan: str
     conversation_id: str | None  # None for registrations saved without one
     super_wow: bool = False  # the "Super WOW" promotion applies (step 10)
-    # A one-stop (Layanan Satu Pintu) request: the customer chooses an LIT TR of the unit
-    # (step 19c); never for Super WOW.
+    # Layanan Satu Pintu can be offered (step 19c): the unit has LIT TR partners and the
+    # request is not Super WOW. It is a one-stop (LSP) request only once the customer who
+    # wants it has chosen an LIT TR of the unit.
+    lsp_available: bool = False
     one_stop_service: bool = False
     lit_tr_choice: str | None = None
     paid_at: dt.datetime | None = None  # when the connection fee was paid (POST .../payment)

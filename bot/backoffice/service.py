@@ -230,18 +230,20 @@ class Backoffice:
         return body
 
     def choose_lit_tr(self, number: str, name: str) -> str:
-        """Record the LIT TR a one-stop (LSP) request's customer chose (step 19c): one of
-        the unit's; the registration as JSON text."""
+        """Record the LIT TR a customer who wants Layanan Satu Pintu chose (step 19c): one
+        of the unit's; the registration is a one-stop (LSP) one from then on. The
+        registration as JSON text."""
         body = self.registration(number)
         registration = Registration.parse_raw(body)
-        if not registration.one_stop_service:
+        if not registration.lsp_available:
             raise invalid("not_one_stop_service",
                           "Permohonan ini bukan Layanan Satu Pintu (atau program Super WOW).")
         unit = self.unit_of(self.customer(registration.idpel))
         chosen = {lit.name.casefold(): lit.name for lit in unit.lit_tr}.get(name.strip().casefold())
         if chosen is None:
             raise invalid("unknown_lit_tr", "LIT TR tersebut tidak ada di daftar unit pelanggan.")
-        updated = registration.copy(update={"lit_tr_choice": chosen}).json()
+        updated = registration.copy(update={"lit_tr_choice": chosen,
+                                            "one_stop_service": True}).json()
         self.storage.update_registration(registration.registration_number, updated)
         return updated
 
@@ -296,7 +298,7 @@ class Backoffice:
         quote = self.quote(customer.idpel, request.target_va, request.stroom_awal_rp)
         level = rules.service_level(regulations, customer, request.target_va, created_at.date())
         super_wow = level.reason is rules.ServiceLevelReason.SUPER_WOW
-        one_stop_service = bool(self.unit_of(customer).lit_tr) and not super_wow
+        lsp_available = bool(self.unit_of(customer).lit_tr) and not super_wow
         applicant = request.applicant
         kecamatan, kelurahan = self._area(customer, applicant.kecamatan, applicant.kelurahan)
         owner_nik = self._nik(applicant.owner_nik, "NIK pemilik", created_at.date())
@@ -347,7 +349,8 @@ class Backoffice:
                 kelurahan=kelurahan,
                 conversation_id=request.conversation_id,
                 super_wow=super_wow,
-                one_stop_service=one_stop_service,
+                lsp_available=lsp_available,
+                one_stop_service=False,
                 lit_tr_choice=None,
             )
             return registration.json()

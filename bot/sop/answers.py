@@ -101,6 +101,17 @@ def asks_for_lit_tr(text: str) -> bool:
     return bool(_LIT_TR_DATA.search(text.lower()))
 
 
+def lsp_wanted(intent: str | None, text: str) -> bool | None:
+    """Step 19c, the offer of Layanan Satu Pintu: "nanti saja", "urus sendiri" or a "no"
+    decline it; otherwise a yes/no answer."""
+    if intent == "cancel" or _NOT_NOW.search(text.lower()) or _ON_MY_OWN.search(text.lower()):
+        return False
+    return yes_no(intent, text)
+
+
+_ON_MY_OWN = re.compile(r"\b(urus|cari|pilih)\s+sendiri\b")
+
+
 def proceed(intent: str | None, text: str) -> bool | None:
     """Step 11 "Apakah proses tambah daya akan dilanjutkan?": "nanti saja", "pikir-pikir
     dulu", "ga jadi deh" mean not now (no); otherwise a yes/no answer."""

@@ -50,8 +50,9 @@ SOP_STEP = {
 }
 
 # The closing questions (closing_form), outside the request's questions.
-INFO_CLEAR, LIT_TR_CHOICE, MORE_HELP = "info_clear", "lit_tr_choice", "more_help"
-CLOSING_STEP = {INFO_CLEAR: 18, LIT_TR_CHOICE: 19, MORE_HELP: 20}
+INFO_CLEAR, LSP_WANTED, LIT_TR_CHOICE, MORE_HELP = (
+    "info_clear", "lsp_wanted", "lit_tr_choice", "more_help")
+CLOSING_STEP = {INFO_CLEAR: 18, LSP_WANTED: 19, LIT_TR_CHOICE: 19, MORE_HELP: 20}
 
 # Steps that are no question of the form: the cost and service level told before
 # "dilanjutkan?", the save, the closing.
@@ -65,14 +66,18 @@ MAX_FAILED_ATTEMPTS = 2
 MAX_UNKNOWN_NUMBERS = 3
 
 
-def closing_questions(saved: bool, one_stop_service: bool) -> list[str]:
-    """Steps 18-20: "sudah jelas?" after a saved request, the LIT TR choice when the
-    request is a one-stop (LSP) one (step 19c, not for Super WOW), "ada lagi?"."""
+def closing_questions(saved: bool, lsp_available: bool,
+                      lsp_wanted: bool | None = None) -> list[str]:
+    """Steps 18-20: "sudah jelas?" after a saved request (its answer brings the SLO advice,
+    19a); where the unit offers Layanan Satu Pintu (LIT TR partners, not Super WOW) the
+    offer, and only for a customer who wants it the LIT TR choice (19c); "ada lagi?"."""
     questions = []
     if saved:
         questions.append(INFO_CLEAR)
-        if one_stop_service:
-            questions.append(LIT_TR_CHOICE)
+        if lsp_available:
+            questions.append(LSP_WANTED)
+            if lsp_wanted:
+                questions.append(LIT_TR_CHOICE)
     return [*questions, MORE_HELP]
 
 

@@ -196,15 +196,42 @@ async def saved(domain, dispatcher, sender):
 async def test_the_lit_tr_chosen_is_recorded_with_the_registration(client, domain, dispatcher,
                                                                     sync_client):
     events = await saved(domain, dispatcher, "conv-lsp")
-    assert events["one_stop_service"] is True
-    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "one_stop_service": True,
-             "registration_number": events["registration_number"]}
+    assert events["lsp_available"] is True
+    number = events["registration_number"]
+    assert sync_client.get(f"/ap2t/registrations/{number}").json()["one_stop_service"] is False
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "lsp_available": True,
+             "registration_number": number}
+    result = await validate(domain, dispatcher, slots, "boleh, mau", "lsp_wanted",
+                            intent="affirm", form_class=ValidateClosingForm, form="closing_form")
+    assert result["lsp_wanted"] is True
+    slots["lsp_wanted"] = True
     result = await validate(domain, dispatcher, slots, "yang kedua aja", "lit_tr_choice",
                             form_class=ValidateClosingForm, form="closing_form")
     assert result["lit_tr_choice"] == "CV Laik Operasi Parahyangan"
     assert texts(dispatcher)[-1] == "utter_lit_tr_chosen"
-    stored = sync_client.get(f"/ap2t/registrations/{events['registration_number']}").json()
+    stored = sync_client.get(f"/ap2t/registrations/{number}").json()
     assert stored["lit_tr_choice"] == "CV Laik Operasi Parahyangan"
+    assert stored["one_stop_service"] is True
+
+
+async def test_declining_layanan_satu_pintu_asks_no_lit_tr(client, domain, dispatcher):
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "lsp_available": True,
+             "registration_number": "x"}
+    result = await validate(domain, dispatcher, slots, "tidak usah", "lsp_wanted",
+                            intent="deny", form_class=ValidateClosingForm, form="closing_form")
+    assert result["lsp_wanted"] is False and result["lit_tr_choice"] == ""
+    assert "more_help" not in result  # "Ada lagi?" next
+
+
+async def test_lit_tr_data_without_layanan_satu_pintu_is_answered_by_esdm(client, domain,
+                                                                          dispatcher):
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "lsp_available": True,
+             "registration_number": "x"}
+    result = await validate(domain, dispatcher, slots, "nggak usah, LIT TR nya di mana saja?",
+                            "lsp_wanted", intent="deny",
+                            form_class=ValidateClosingForm, form="closing_form")
+    assert result["lsp_wanted"] is False
+    assert "utter_lit_tr_esdm" in texts(dispatcher)
 
 
 async def test_stop_at_the_closing_ends_it(client, domain, dispatcher):
@@ -212,7 +239,7 @@ async def test_stop_at_the_closing_ends_it(client, domain, dispatcher):
     result = await validate(domain, dispatcher, slots, "stop", "info_clear", intent="cancel",
                             form_class=ValidateClosingForm, form="closing_form")
     assert result["info_clear"] is True and result["more_help"] is False
-    assert result["lit_tr_choice"] == ""  # nothing more is asked: the closing follows
+    assert result["lit_tr_choice"] == "" and result["lsp_wanted"] is False  # the closing follows
 
 
 class BrokenDil:
@@ -290,8 +317,8 @@ async def test_a_slang_amount_in_a_correction_changes_the_stroom_awal(client, do
 
 
 async def test_not_now_at_the_lit_tr_choice_is_no_stop(client, domain, dispatcher):
-    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "one_stop_service": True,
-             "registration_number": "x"}
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "lsp_available": True,
+             "lsp_wanted": True, "registration_number": "x"}
     result = await validate(domain, dispatcher, slots, "nanti aja deh", "lit_tr_choice",
                             intent="cancel", form_class=ValidateClosingForm, form="closing_form")
     assert result["lit_tr_choice"] == "" and "more_help" not in result  # "Ada lagi?" next

@@ -38,7 +38,8 @@ def test_the_closing_forms_questions_are_the_sops_and_each_has_its_check():
     domain_questions = set(DOMAIN["forms"]["closing_form"]["required_slots"])
     assert domain_questions == set(flow.CLOSING_STEP)
     assert checks(ValidateClosingForm) == set(flow.CLOSING_STEP)
-    assert flow.closing_questions(saved=True, one_stop_service=True) == list(flow.CLOSING_STEP)
+    assert flow.closing_questions(saved=True, lsp_available=True,
+                                  lsp_wanted=True) == list(flow.CLOSING_STEP)
 
 
 def test_every_form_slot_ignores_the_same_questions_off_the_script():

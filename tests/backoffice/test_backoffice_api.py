@@ -430,15 +430,16 @@ def test_a_malformed_clock_is_refused_and_nothing_is_saved(api, header):
 # --- step 19c: the one-stop service (LSP) and Super WOW --------------------------------
 
 
-def test_a_one_stop_registration_records_the_chosen_lit_tr(api):
+def test_a_registration_is_one_stop_only_once_the_customer_chose_a_lit_tr(api):
     saved = api.post("/ap2t/registrations", json=registration_body(key="lsp")).json()
-    assert saved["one_stop_service"] is True and saved["super_wow"] is False
-    assert saved["lit_tr_choice"] is None
+    assert saved["lsp_available"] is True and saved["super_wow"] is False
+    assert saved["one_stop_service"] is False and saved["lit_tr_choice"] is None
     number = saved["registration_number"]
     chosen = api.put(f"/ap2t/registrations/{number}/lit-tr",
                      json={"lit_tr": "cv laik operasi parahyangan"})
     assert chosen.status_code == 200
     assert chosen.json()["lit_tr_choice"] == "CV Laik Operasi Parahyangan"
+    assert chosen.json()["one_stop_service"] is True
     assert api.get(f"/ap2t/registrations/{number}").json()["lit_tr_choice"] == \
         "CV Laik Operasi Parahyangan"
     unknown = api.put(f"/ap2t/registrations/{number}/lit-tr", json={"lit_tr": "PT Lain"})
@@ -452,7 +453,7 @@ def test_a_unit_without_lit_tr_partners_has_no_one_stop_service(api):
                              owner_nik="9171013012800008", kecamatan="Jayapura Utara",
                              kelurahan="Imbi", mobile_phone="082199800808")
     saved = api.post("/ap2t/registrations", json=body).json()
-    assert saved["one_stop_service"] is False
+    assert saved["one_stop_service"] is False and saved["lsp_available"] is False
     refused = api.put(f"/ap2t/registrations/{saved['registration_number']}/lit-tr",
                       json={"lit_tr": "PT Laik Operasi Celebes"})
     assert refused.json()["error"] == "not_one_stop_service"
@@ -480,12 +481,15 @@ def test_super_wow_takes_five_days_and_no_lit_tr_choice(super_wow_api):
     assert level == {"days": 5, "reason": "super_wow", "phase_change": False}
     saved = super_wow_api.post("/ap2t/registrations", json=registration_body(key="wow"),
                                headers=december).json()
-    assert saved["super_wow"] is True and saved["one_stop_service"] is False
+    assert saved["super_wow"] is True and saved["lsp_available"] is False
+    refused = super_wow_api.put(f"/ap2t/registrations/{saved['registration_number']}/lit-tr",
+                                json={"lit_tr": "CV Laik Operasi Parahyangan"}, headers=december)
+    assert refused.json()["error"] == "not_one_stop_service"
     # before the campaign: the regular service level, and the one-stop choice
     november = {"X-PLN-Now": "2026-11-27T09:00:00+07:00"}
     saved = super_wow_api.post("/ap2t/registrations", json=registration_body(key="nov"),
                                headers=november).json()
-    assert saved["super_wow"] is False and saved["one_stop_service"] is True
+    assert saved["super_wow"] is False and saved["lsp_available"] is True
     assert saved["service_level"]["reason"] == "no_phase_change"
 
 

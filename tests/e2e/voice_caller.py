@@ -150,7 +150,7 @@ BUDI_ANSWERS: dict[str | None, tuple[str, str]] = {
     "caller_phone_usable": ("key", "1"),
     "data_confirmed": ("say", "ya benar"),
     "info_clear": ("say", "sudah jelas"),
-    "lit_tr_choice": ("say", "tidak, nanti saja"),  # the one-stop service declined
+    "lsp_wanted": ("say", "tidak"),  # the one-stop service (LSP) declined
     "more_help": ("say", "tidak ada, terima kasih"),
 }
 YES = ("say", "ya")

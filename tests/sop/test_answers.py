@@ -190,3 +190,13 @@ def test_lit_tr_data_and_not_now():
     assert asks_for_lit_tr("LIT TR nya ada di mana saja?") and not asks_for_lit_tr(
         "SLO itu apa sih mbak?")
     assert not_now("nanti aja deh") and not not_now("stop")
+
+
+@pytest.mark.parametrize("text, intent, wanted", [
+    ("mau", "affirm", True), ("boleh, sekalian saja", "affirm", True),
+    ("tidak usah", "deny", False), ("nanti saja", "inform", False),
+    ("saya urus sendiri", "inform", False), ("ga usah deh", "affirm", False),
+])
+def test_the_offer_of_layanan_satu_pintu_is_taken_or_declined(text, intent, wanted):
+    from bot.sop.answers import lsp_wanted
+    assert lsp_wanted(intent, text) is wanted

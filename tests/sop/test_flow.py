@@ -189,3 +189,20 @@ def test_a_nik_not_the_owners_on_record_is_asked_once_more_then_a_cso():
     assert outcome.ending == Ending.CSO_HANDOFF and outcome.sop_step == 12
     assert outcome.handoff == HandoffReason.OWNER_NIK_MISMATCH
     assert "bukan pemilik terdaftar" in outcome.reason
+
+
+def test_layanan_satu_pintu_is_offered_and_the_lit_tr_chosen_only_by_who_wants_it():
+    from bot.sop.flow import closing_questions
+    assert closing_questions(saved=True, lsp_available=True) == [
+        "info_clear", "lsp_wanted", "more_help"]
+    assert closing_questions(saved=True, lsp_available=True, lsp_wanted=False) == [
+        "info_clear", "lsp_wanted", "more_help"]
+    assert closing_questions(saved=True, lsp_available=True, lsp_wanted=True) == [
+        "info_clear", "lsp_wanted", "lit_tr_choice", "more_help"]
+
+
+def test_no_layanan_satu_pintu_offer_without_lit_tr_partners_or_under_super_wow():
+    from bot.sop.flow import closing_questions
+    assert closing_questions(saved=True, lsp_available=False, lsp_wanted=True) == [
+        "info_clear", "more_help"]
+    assert closing_questions(saved=False, lsp_available=True) == ["more_help"]
