@@ -195,8 +195,9 @@ class ActionConcludeRequest(Action):
 
 
 class ActionHandOver(Action):
-    """A CSO takes over: ticket with reason, step and data, the customer is told, the
-    closing phrases are said, and the assistant pauses for this conversation."""
+    """A CSO takes over: ticket with reason, step and data, the customer is told, and the
+    assistant pauses for this conversation. No campaign, closing or goodbye: steps 20-22
+    are the CSO's, who carries on the conversation."""
 
     def name(self) -> str:
         return "action_hand_over"
@@ -220,8 +221,6 @@ class ActionHandOver(Action):
         number = await record_ticket(tracker, Ending.CSO_HANDOFF.value, reason or "", step,
                                      tracker.get_slot("outcome_details"))
         dispatcher.utter_message(response="utter_handoff", ticket_number=number or "")
-        dispatcher.utter_message(response="utter_closing")
-        dispatcher.utter_message(response="utter_intimacy")
         return events + [SlotSet("ticket_number", number), SlotSet("requested_slot", None),
                          ActiveLoop(None), ConversationPaused()]
 
