@@ -26,7 +26,7 @@ from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketReque
 from bot.channels.contract import CALLER_SILENT
 from bot.identifiers import mask
 from bot.notify.client import request_summary
-from bot.notify.summary import summary_text
+from bot.notify.summary import chat_summary_text
 from bot.redaction import PERSONAL_SLOTS, REDACT_SLOT
 from bot.sop import flow
 from bot.sop.flow import Ending, HandoffReason, Question
@@ -139,9 +139,10 @@ class ActionConcludeRequest(Action):
         info = await self._documents(dispatcher, tracker, client)
         dispatcher.utter_message(response="utter_payment_places")
         if info is not None and tracker.get_latest_input_channel() in CHAT_CHANNELS:
-            # a message the customer can keep: the e-mail's summary, in the chat
-            dispatcher.utter_message(response="utter_registration_summary", summary=summary_text(
-                registration, info, slot("customer_address"), slot("caller_title") or "Bapak/Ibu"))
+            # a message the customer can keep: the registration's facts, in the chat
+            summary = chat_summary_text(registration, info, slot("customer_address"),
+                                        slot("caller_title") or "Bapak/Ibu")
+            dispatcher.utter_message(response="utter_registration_summary", summary=summary)
         await self._update_dil_mobile(tracker, client, request.applicant.mobile_phone)
         # the summary by e-mail (and on Telegram/WhatsApp) from the notifier: the full
         # address travels with the request, never stored outside the back office

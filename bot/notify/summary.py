@@ -83,6 +83,23 @@ def summary_text(registration: Registration, info: ServiceInfo, address: str | N
     return "\n".join(body)
 
 
+PAYMENT_PLACES = "ATM, minimarket, Kantor Pos dan Giro, internet banking"
+_PASSIVE = {"Berlaku sampai"}  # the validity: in the e-mail, and told when asked (SOP)
+
+
+def chat_summary_text(registration: Registration, info: ServiceInfo, address: str | None,
+                      title: str = "Bapak/Ibu") -> str:
+    """The message a chat customer keeps after step 17: the registration's facts (number,
+    power, fees, where to pay). Not the validity (the SOP tells it only when asked) nor
+    the documents, payment and SLO sentences just said."""
+    rows = [row for row in lines(registration, info, address) if row[0] not in _PASSIVE]
+    rows.append(("Tempat pembayaran", PAYMENT_PLACES))
+    width = max(len(label) for label, _ in rows)
+    body = [f"Ringkasan permohonan tambah daya {title} {registration.applicant_name}:", ""]
+    body += [f"{label.ljust(width)} : {value}" for label, value in rows]
+    return "\n".join(body)
+
+
 def summary_html(registration: Registration, info: ServiceInfo, address: str | None,
                  title: str = "Bapak/Ibu") -> str:
     rows = "".join(f"<tr><th align=\"left\">{html.escape(label)}</th>"

@@ -222,3 +222,16 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
     (message,) = inbox.messages  # the queued one was sent before the notifier stopped
     assert registration["registration_number"] in message["Subject"]
     assert "Jl. Dago No. 12, Bandung" in message.get_body(("plain",)).get_content()
+
+
+def test_the_chat_summary_is_the_registrations_facts_without_the_validity_or_advice(simulator):
+    from bot.notify.summary import chat_summary_text
+
+    registration = saved(simulator)
+    info = ServiceInfo.parse_obj(simulator.get("/ap2t/info").json())
+    text = chat_summary_text(registration, info, "Jl. Dago No. 12, Bandung", "Bapak")
+    for figure in (registration.registration_number, "R1/2.200 VA", "Rp843.300", "Rp893.300",
+                   "ATM, minimarket, Kantor Pos dan Giro, internet banking"):
+        assert figure in text, f"{figure} missing"
+    for passive in ("berlaku", "27 Desember 2026", "SLO", "meterai Rp10.000", "SPJBTL"):
+        assert passive not in text, f"{passive} told unasked"
