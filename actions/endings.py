@@ -98,6 +98,10 @@ class ActionConcludeRequest(Action):
             number = await record_ticket(tracker, ending, tracker.get_slot("sop_reason") or "",
                                          int(tracker.get_slot("sop_step") or 1),
                                          tracker.get_slot("outcome_details"))
+            if ending == Ending.MBL.value:
+                if number is None:  # told to the unit only once it is: again next message
+                    raise BackofficeOutage("MBL escalation not recorded")
+                dispatcher.utter_message(response="utter_mbl_forwarded")
             return [SlotSet("ticket_number", number), FollowupAction(CLOSING_FORM)]
         if tracker.get_slot(Question.DATA_CONFIRMED.value) is True:
             return await self.save(dispatcher, tracker)

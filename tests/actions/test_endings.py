@@ -193,3 +193,35 @@ async def test_a_very_long_sender_id_still_saves_and_records(client, domain, dis
     assert reference.startswith("sha256:") and len(reference) <= 200
     saved = sync_client.get("/ap2t/registrations", params={"conversation_id": reference}).json()
     assert len(saved) == 1
+
+
+MBL = {"sop_ending": "mbl", "sop_reason": "Pelanggan tidak bersedia dengan alternatif produk AP2T",
+       "sop_step": 7, "idpel": "532110000101", "caller_title": "Bapak"}
+
+
+async def test_the_unit_is_said_to_have_the_request_once_the_mbl_ticket_exists(
+        client, domain, dispatcher, sync_client):
+    events = slot_events(await conclude(domain, dispatcher, MBL, "conv-mbl"))
+    assert events["ticket_number"]
+    assert texts(dispatcher) == ["utter_mbl_forwarded"]
+    (ticket,) = sync_client.get("/apkt/tickets", params={"conversation_id": "conv-mbl"}).json()
+    assert ticket["kind"] == "mbl" and ticket["sop_step"] == 7
+
+
+async def test_an_mbl_not_recorded_is_not_said_forwarded_and_runs_again(
+        client, domain, dispatcher, monkeypatch):
+    import actions.endings as endings
+    from actions.backoffice import BackofficeOutage
+    from bot.backoffice.client import Unavailable
+
+    class Down:
+        def at(self, _moment):
+            return self
+
+        async def create_ticket(self, _request):
+            raise Unavailable("APKT down")
+
+    monkeypatch.setattr(endings, "backoffice", lambda tracker=None: Down())
+    with pytest.raises(BackofficeOutage):
+        await conclude(domain, dispatcher, MBL, "conv-mbl-down")
+    assert "utter_mbl_forwarded" not in texts(dispatcher)
