@@ -149,6 +149,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             "prepaid": customer.payment == "prabayar",
             "unit_name": customer.unit.name,
             "unit_address": customer.unit.address,
+            "unit_timezone": customer.unit.timezone,  # the time-of-day words from now on
             "unknown_numbers": 0,
         }
         outcome = flow.after_arrears(arrears.amount_rp, arrears.months)

@@ -241,6 +241,7 @@ class Caller(BaseModel):
     name: str
     title: str
     idpel: str | None
+    timezone: str | None = None  # the zone of the customer's unit (with the IDPEL)
 
 
 __all__ = [

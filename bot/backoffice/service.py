@@ -427,5 +427,7 @@ class Backoffice:
         entry = self.reference.crm.get(phone.national)
         if entry is None:
             raise not_found("Nomor tidak dikenal di CRM.", kind=phone.kind.value)
+        zone = (self.unit_of(self.reference.customers[entry.idpel]).timezone
+                if entry.idpel in self.reference.customers else None)
         return Caller(phone=entry.phone, type=entry.type, name=entry.name, title=entry.title,
-                      idpel=entry.idpel)
+                      idpel=entry.idpel, timezone=zone)

@@ -55,3 +55,14 @@ def now(message_time: str | None = None) -> dt.datetime:
     if fixed:
         return parse_time(fixed, zone)
     return dt.datetime.now(zone)
+
+
+def in_zone(moment: dt.datetime, zone_name: str | None) -> dt.datetime:
+    """``moment`` read in the zone named (a unit's, e.g. "Asia/Jayapura"); unchanged when
+    none is named or the name is not a known zone."""
+    if not zone_name:
+        return moment
+    try:
+        return moment.astimezone(ZoneInfo(zone_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment

@@ -1,7 +1,9 @@
 """What every customer message refreshes: the clock's phrases, the assistant's name, the
 facts given before they were asked, and the caller.
 
-- ``day_part`` (steps 1 and 21) and ``intimacy`` (step 22) from the conversation's clock;
+- ``day_part`` (steps 1 and 21) and ``intimacy`` (step 22) from the conversation's clock,
+  read in the zone of the customer's unit once it is known (``unit_timezone``: from the
+  CRM's record of the caller, then from the IDPEL), the configured zone before;
 - ``assistant_name`` (step 1, ``PLN_ASSISTANT_NAME``);
 - ``noted_facts`` (``bot.sop.facts``);
 - the caller's number and, once per number, the CRM's name for it (step 2).
@@ -28,6 +30,8 @@ from bot.sop.phrases import assistant_name, day_part, intimacy
 
 logger = logging.getLogger(__name__)
 
+UNIT_ZONE_SLOT = "unit_timezone"
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -35,6 +39,7 @@ class Caller:
 
     name: str
     title: str
+    timezone: str | None = None  # the zone of the unit of the caller's customer record
 
 
 class CallerUnknown(Exception):
@@ -65,15 +70,15 @@ class Message:
 async def refreshed(message: Message, crm: CrmLookup) -> dict[str, Any]:
     """The slots this message changes."""
     now = clock.now(message.metadata.get("now"))
-    values: dict[str, Any] = {"day_part": day_part(now).value,
-                              "intimacy": intimacy(now).value,
-                              "assistant_name": assistant_name()}
+    values: dict[str, Any] = await _caller(message, now, crm)
+    local = clock.in_zone(now, values.get(UNIT_ZONE_SLOT) or message.slots.get(UNIT_ZONE_SLOT))
+    values.update(day_part=day_part(local).value, intimacy=intimacy(local).value,
+                  assistant_name=assistant_name())
     before = message.slots.get("noted_facts") or {}
     answers = {question.value: message.slots.get(question.value) for question in Question}
     noted = facts.note(before, message.entities, answers, message.intent, message.requested)
     if noted != before:
         values["noted_facts"] = noted
-    values.update(await _caller(message, now, crm))
     return {name: value for name, value in values.items() if message.slots.get(name) != value}
 
 
@@ -93,6 +98,8 @@ async def _caller(message: Message, now: dt.datetime, crm: CrmLookup) -> dict[st
     if not message.slots.get("caller_name"):
         slots.update(caller_known=True, caller_name=known.name, caller_title=known.title,
                      caller_display=addressed_as(known.title, known.name))
+    if known.timezone and not message.slots.get(UNIT_ZONE_SLOT):
+        slots[UNIT_ZONE_SLOT] = known.timezone
     return slots
 
 
@@ -105,6 +112,6 @@ def crm_of(client) -> CrmLookup:
             record = await client.at(now).caller(number)
         except NotFound:
             raise CallerUnknown(number) from None
-        return Caller(record.name, record.title)
+        return Caller(record.name, record.title, record.timezone)
 
     return lookup

@@ -58,7 +58,13 @@ def test_phone_forms_give_the_same_crm_record(read_only_api, form):
     response = read_only_api.get(f"/crm/callers/{form}")
     assert response.status_code == 200, response.text
     assert response.json() == {"phone": "081234500101", "type": "mobile", "name": "Budi Santoso",
-                               "title": "Bapak", "idpel": "532110000101"}
+                               "title": "Bapak", "idpel": "532110000101",
+                               "timezone": "Asia/Jakarta"}
+
+
+def test_the_crm_record_gives_the_zone_of_the_callers_unit(read_only_api):
+    assert read_only_api.get("/crm/callers/082199800808").json()["timezone"] == "Asia/Jayapura"
+    assert read_only_api.get("/crm/callers/04114660606").json()["timezone"] == "Asia/Makassar"
 
 
 def test_landline_caller(read_only_api):

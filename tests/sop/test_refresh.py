@@ -83,3 +83,22 @@ def test_rasas_process_fills_the_same_slots_as_the_action():
     assert message.entities[0]["value"] == "532110000101" and message.requested is None
     slots = run(message, Crm())
     assert slots["noted_facts"] == {"customer_number": "532110000101"}
+
+
+def test_a_caller_of_a_wit_unit_hears_the_time_of_day_of_the_unit():
+    """12:30 WIT is 10:30 WIB: "siang" in Jayapura, not the configured zone's "pagi"."""
+    crm = Crm({"081299900909": Caller("Rudi Wenda", "Bapak", "Asia/Jayapura")})
+    slots = run(Message({"caller_id": "081299900909", "now": "2026-11-27T10:30:00+07:00"},
+                        {}, {}), crm)
+    assert (slots["unit_timezone"], slots["day_part"]) == ("Asia/Jayapura", "siang")
+
+
+def test_the_unit_known_from_the_idpel_sets_the_zone_and_before_it_the_configured_one():
+    crm = Crm()
+    message = {"now": "2026-11-27T14:30:00+07:00"}  # 15:30 WITA
+    assert run(Message(message, {}, {}), crm)["day_part"] == "siang"
+    later = run(Message(message, {}, {"unit_timezone": "Asia/Makassar", "day_part": "siang"}),
+                crm)
+    assert later["day_part"] == "sore"
+    odd = run(Message(message, {}, {"unit_timezone": "Mars/Olympus"}), crm)
+    assert odd["day_part"] == "siang"  # an unknown zone name: the configured zone
