@@ -25,7 +25,7 @@ from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.channels.contract import CALLER_SILENT
 from bot.identifiers import mask
-from bot.notify.client import request_summary
+from bot.notify.client import request_information, request_summary
 from bot.notify.summary import chat_summary_text
 from bot.redaction import PERSONAL_SLOTS, REDACT_SLOT
 from bot.sop import flow
@@ -102,10 +102,26 @@ class ActionConcludeRequest(Action):
                 if number is None:  # told to the unit only once it is: again next message
                     raise BackofficeOutage("MBL escalation not recorded")
                 dispatcher.utter_message(response="utter_mbl_forwarded")
-            return [SlotSet("ticket_number", number), FollowupAction(CLOSING_FORM)]
+            return [*await self._information_mailed(tracker), SlotSet("ticket_number", number),
+                    FollowupAction(CLOSING_FORM)]
         if tracker.get_slot(Question.DATA_CONFIRMED.value) is True:
             return await self.save(dispatcher, tracker)
         return [FollowupAction(CLOSING_FORM)]  # nothing to record (should not happen)
+
+    @staticmethod
+    async def _information_mailed(tracker: Tracker) -> list[EventType]:
+        """Step 11b: the owner (or authorised) who did not go on and gave an e-mail gets
+        the fees quoted, the requirements and how to apply again from the notifier; the
+        address is kept no longer than that request (the stored events are redacted)."""
+        email = tracker.get_slot(Question.EMAIL.value)
+        if tracker.get_slot(Question.PROCEED.value) is not False or not email:
+            return []
+        stroom = tracker.get_slot(Question.STROOM_AWAL.value)
+        await request_information(tracker.get_slot("idpel"),
+                                  int(tracker.get_slot(Question.TARGET_POWER.value)),
+                                  int(stroom) if stroom is not None else None, email,
+                                  tracker.get_slot("caller_title"))
+        return [SlotSet(Question.EMAIL.value, None), SlotSet(REDACT_SLOT, True)]
 
     async def save(self, dispatcher: CollectingDispatcher,
                    tracker: Tracker) -> list[EventType]:

@@ -1,5 +1,6 @@
-"""How the action that saved a registration asks the notifier for its summary: one POST
-on loopback, bounded in time; a failure is logged and never reaches the conversation."""
+"""How the actions ask the notifier for an e-mail (a saved registration's summary, the
+information of step 11b): one POST on loopback, bounded in time; a failure is logged and
+never reaches the conversation."""
 
 from __future__ import annotations
 
@@ -14,21 +15,32 @@ logger = logging.getLogger(__name__)
 TIMEOUT_S = 3.0
 
 
-async def request_summary(registration_number: str, email: str | None, address: str | None,
-                          title: str | None) -> bool:
+async def _post(path: str, body: dict, what: str) -> bool:
     url, token = os.environ.get("PLN_NOTIFY_URL"), os.environ.get("PLN_NOTIFY_TOKEN", "")
     if not url:
         return False
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_S, trust_env=False) as client:
-            response = await client.post(f"{url.rstrip('/')}/summaries",
-                                         headers={"X-PLN-Token": token},
-                                         json={"registration_number": registration_number,
-                                               "email": email, "address": address,
-                                               "title": title})
+            response = await client.post(f"{url.rstrip('/')}{path}",
+                                         headers={"X-PLN-Token": token}, json=body)
         response.raise_for_status()
         return True
     except httpx.HTTPError as error:
-        logger.error("summary of %s not requested: %s", mask(registration_number),
-                     type(error).__name__)
+        logger.error("%s not requested: %s", what, type(error).__name__)
         return False
+
+
+async def request_information(idpel: str, target_va: int, stroom_awal_rp: int | None,
+                              email: str, title: str | None) -> bool:
+    """Step 11b: the fees, requirements and how to apply again, e-mailed by the notifier;
+    the address goes in this request only."""
+    return await _post("/information", {"idpel": idpel, "target_va": target_va,
+                                        "stroom_awal_rp": stroom_awal_rp, "email": email,
+                                        "title": title}, f"information for {mask(idpel)}")
+
+
+async def request_summary(registration_number: str, email: str | None, address: str | None,
+                          title: str | None) -> bool:
+    return await _post("/summaries", {"registration_number": registration_number,
+                                      "email": email, "address": address, "title": title},
+                       f"summary of {mask(registration_number)}")

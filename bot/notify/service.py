@@ -6,6 +6,10 @@ payment reminders.
   ``X-PLN-Token``): ``{registration_number, email, address, title}``; answered 202 at once,
   the e-mail sent in the background with retries (``mailer``). The full address travels
   in this request and lives in memory until the e-mail is sent: it is never stored here;
+- ``POST /information`` (step 11b, from the action that closes a request the customer did
+  not go on with; same guard): ``{idpel, target_va, stroom_awal_rp, email, title}``;
+  answered 202, the fees as AP2T quotes them now, the requirements and how to apply again
+  e-mailed in the background; the address lives in memory until the e-mail is sent;
 - every ``PLN_REMINDER_CHECK_S`` seconds (default 3600) the reminders due are sent
   (``reminders``), dated by the stack's clock (``PLN_NOW`` or the real time);
 - in development (``PLN_SMTP_SINK=1``, which ``make run`` sets unless ``PLN_SMTP_HOST`` is
@@ -32,7 +36,7 @@ from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
 from bot.notify.mailer import Mailer, SmtpSettings
 from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
-from bot.notify.summary import summary_email
+from bot.notify.summary import information_email, summary_email
 from bot.sop import clock
 
 logger = logging.getLogger(__name__)
@@ -92,15 +96,45 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/summaries", status_code=202)
-    async def summary(request: Request) -> Any:
+    async def guarded_body(request: Request) -> dict | JSONResponse:
         if not token or not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         try:
             body = await request.json()
         except ValueError:
             body = None
-        if not isinstance(body, dict) or not body.get("registration_number"):
+        return body if isinstance(body, dict) else JSONResponse(
+            {"error": "invalid_request"}, status_code=400)
+
+    @app.post("/information", status_code=202)
+    async def information(request: Request) -> Any:
+        body = await guarded_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        email, idpel, target = body.get("email"), body.get("idpel"), body.get("target_va")
+        stroom = body.get("stroom_awal_rp")
+        if not (isinstance(email, str) and "@" in email and len(email) <= 254
+                and isinstance(idpel, str) and isinstance(target, int)
+                and (stroom is None or isinstance(stroom, int))):
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        client = simulator.at(clock.now())
+        try:
+            quote, info = await client.quote(idpel, target, stroom), await client.info()
+        except NotFound:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        except BackofficeError:
+            return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
+        title = str(body.get("title") or "Bapak/Ibu")[:40]
+        mailer.send_later(information_email(quote, info, idpel, email, title))
+        logger.info("information for %s: e-mail queued", mask(idpel))
+        return {"email": "queued"}
+
+    @app.post("/summaries", status_code=202)
+    async def summary(request: Request) -> Any:
+        body = await guarded_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
         client = simulator.at(clock.now())

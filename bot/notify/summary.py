@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.backoffice.rules import Quote
 from bot.backoffice.schemas import Registration, ServiceInfo
 from bot.sop.formatting import long_date, percent, rupiah, tariff_and_power
 
@@ -44,7 +45,15 @@ def lines(registration: Registration, info: ServiceInfo, address: str | None) ->
     if address:
         rows.append(("Alamat", f"{address}, Kel. {registration.kelurahan}, "
                                 f"Kec. {registration.kecamatan}"))
-    rows.append(("Biaya penyambungan", rupiah(quote.bp_rp)))
+    rows += fee_rows(quote)
+    rows += [("Berlaku sampai", long_date(registration.expires_at)),
+             ("Waktu penyambungan", f"paling lama {registration.service_level.days} hari kalender")]
+    return rows
+
+
+def fee_rows(quote: Quote) -> list[tuple[str, str]]:
+    """Each fee of a quote (SOP step 9) and the total."""
+    rows = [("Biaya penyambungan", rupiah(quote.bp_rp))]
     if quote.ppn_rp:
         rows.append((f"PPN {percent(float(quote.ppn_rate))}", rupiah(quote.ppn_rp)))
     rows.append(("Biaya meterai", rupiah(quote.meterai_rp)))
@@ -52,9 +61,7 @@ def lines(registration: Registration, info: ServiceInfo, address: str | None) ->
         rows.append(("Stroom awal", f"{rupiah(quote.stroom_awal_rp)} (sudah termasuk PPJ "
                                     f"{percent(float(quote.ppj_rate))} sebesar "
                                     f"{rupiah(quote.ppj_rp)})"))
-    rows += [("Total biaya", rupiah(quote.total_rp)),
-             ("Berlaku sampai", long_date(registration.expires_at)),
-             ("Waktu penyambungan", f"paling lama {registration.service_level.days} hari kalender")]
+    rows.append(("Total biaya", rupiah(quote.total_rp)))
     return rows
 
 
@@ -125,4 +132,39 @@ def summary_email(registration: Registration, info: ServiceInfo, to: str,
                                        domain="pln123.example")
     message.set_content(summary_text(registration, info, address, title))
     message.add_alternative(summary_html(registration, info, address, title), subtype="html")
+    return message
+
+
+HOW_TO_APPLY_AGAIN = (
+    "Bila {title} ingin mengajukan tambah daya kembali, silakan hubungi PLN 123 (telepon "
+    "123, WhatsApp atau Telegram PLN 123) dan sampaikan \"mau tambah daya\" dengan ID "
+    "pelanggan {idpel}. Biaya di atas sesuai ketentuan hari ini dan dihitung ulang saat "
+    "permohonan diajukan.")
+
+
+def information_text(quote: Quote, info: ServiceInfo, idpel: str, title: str) -> str:
+    """Step 11b: what a customer who did not go on asked for by e-mail: the fees quoted,
+    the requirements, how to apply again."""
+    rows = [("ID pelanggan", idpel),
+            ("Daya", f"{quote.current_va:,} VA ke {quote.target_va:,} VA".replace(",", ".")),
+            *fee_rows(quote)]
+    width = max(len(label) for label, _ in rows)
+    body = [f"Yth. {title},", "",
+            "Terima kasih telah menghubungi PLN 123. Berikut informasi biaya dan persyaratan "
+            "tambah daya yang telah kami sampaikan:", ""]
+    body += [f"{label.ljust(width)} : {value}" for label, value in rows]
+    body += ["", said("utter_documents_info", stamps=str(info.spjbtl_stamps),
+                      stamp_value=rupiah(info.stamp_duty_rp)),
+             "", HOW_TO_APPLY_AGAIN.format(title=title, idpel=idpel), "", "Salam,", "PLN 123"]
+    return "\n".join(body)
+
+
+def information_email(quote: Quote, info: ServiceInfo, idpel: str, to: str,
+                      title: str = "Bapak/Ibu") -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"Informasi biaya dan persyaratan tambah daya - ID pelanggan {idpel}"
+    message["From"] = formataddr(SENDER)
+    message["To"] = to
+    message["Message-ID"] = make_msgid(idstring=idpel, domain="pln123.example")
+    message.set_content(information_text(quote, info, idpel, title))
     return message

@@ -225,3 +225,24 @@ async def test_an_mbl_not_recorded_is_not_said_forwarded_and_runs_again(
     with pytest.raises(BackofficeOutage):
         await conclude(domain, dispatcher, MBL, "conv-mbl-down")
     assert "utter_mbl_forwarded" not in texts(dispatcher)
+
+
+async def test_a_decliner_who_gave_an_email_is_sent_the_information_then_it_is_forgotten(
+        client, domain, dispatcher, sync_client, monkeypatch):
+    import actions.endings as endings
+
+    asked = []
+
+    async def request_information(*args):
+        asked.append(args)
+        return True
+
+    monkeypatch.setattr(endings, "request_information", request_information)
+    slots = {**BUDI_READY, "proceed": False, "decliner_is_owner": True,
+             "sop_ending": "issued_closed", "sop_step": 11,
+             "sop_reason": "Pelanggan tidak melanjutkan permohonan; informasi dikirim ke email"}
+    events = slot_events(await conclude(domain, dispatcher, slots, "conv-11b"))
+    assert asked == [("532110000101", 2200, 50000, "budi@gmail.com", "Bapak")]
+    assert events["email"] is None and events["personal_data_redacted"] is True
+    (ticket,) = sync_client.get("/apkt/tickets", params={"conversation_id": "conv-11b"}).json()
+    assert ticket["kind"] == "issued_closed" and ticket["sop_step"] == 11

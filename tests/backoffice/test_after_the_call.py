@@ -235,3 +235,32 @@ def test_the_chat_summary_is_the_registrations_facts_without_the_validity_or_adv
         assert figure in text, f"{figure} missing"
     for passive in ("berlaku", "27 Desember 2026", "SLO", "meterai Rp10.000", "SPJBTL"):
         assert passive not in text, f"{passive} told unasked"
+
+
+def test_the_notifier_mails_the_information_of_a_customer_who_did_not_go_on(tmp_path, smtp):
+    """Step 11b: the fees AP2T quotes, the requirements and how to apply again."""
+    from backoffice_helpers import RunningServer
+
+    from bot.notify.service import create_app as notifier
+
+    inbox, port = smtp
+    with RunningServer(sqlite_settings(tmp_path / "sim")) as simulator:
+        env = {"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": simulator.url,
+               "PLN_NOTIFY_TOKEN": "t0ken", "PLN_SMTP_PORT": str(port), "PLN_SMTP_SINK": "0",
+               "PLN_NOW": FIXED_NOW.isoformat()}
+        with TestClient(notifier(env)) as api:
+            asked = {"idpel": "532110000101", "target_va": 2200, "stroom_awal_rp": 50000,
+                     "email": "budi@example.com", "title": "Bapak"}
+            assert api.post("/information", json=asked).status_code == 403
+            assert api.post("/information", json={**asked, "target_va": "banyak"},
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/information", json={**asked, "email": None},
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            answer = api.post("/information", json=asked, headers={"X-PLN-Token": "t0ken"})
+            assert answer.status_code == 202 and answer.json() == {"email": "queued"}
+    (message,) = inbox.messages
+    assert message["To"] == "budi@example.com" and "532110000101" in message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    for figure in ("Rp843.300", "Rp50.000", "Rp893.300", "1.300 VA ke 2.200 VA",
+                   "Persyaratan tambah daya: NIK pemilik", "mengajukan tambah daya kembali"):
+        assert figure in text, f"{figure} missing"
