@@ -6,6 +6,9 @@ dashes, dots, parentheses or (between spoken digits) commas. A spoken digit that
 a quantity ("dua" in "dua ribu", "lima" in "dua puluh lima" or after "koma") is not a
 digit-string element, and neither is a written number next to a scale word ("3 rb 500").
 
+A number read in groups, as people read an IDPEL on the phone ("lima ratus sebelas, nol
+sepuluh, nol nol nol, tujuh ratus tujuh" = 511 010 000 707), is ``find_grouped_numbers``'.
+
 Which identifier a run is uses bot.identifiers (lengths, NIK check, parse_phone); see
 ``classify`` for the order of the rules and when the answer is "don't know".
 """
@@ -250,3 +253,73 @@ def classify(
     if want_nik and n in (NIK_LENGTH - 1, NIK_LENGTH + 1):
         return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
     return None
+
+
+# --- numbers read in groups -----------------------------------------------------------
+
+_GROUP_WORDS = frozenset(DIGIT_WORDS) | RATUS | PULUH | BELAS | frozenset(SE_TENS) | {SE_HUNDRED}
+_MULTIPLIERS = RATUS | PULUH | BELAS  # "tujuh ratus": the digit word belongs to them
+_PHRASE_WORDS = _MULTIPLIERS | frozenset(SE_TENS) | {SE_HUNDRED}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedNumber:
+    first: int  # atom indices, inclusive
+    last: int
+    digits: str
+
+
+def _group_digits(words: list[str]) -> str | None:
+    """One group: digit words each a digit ("nol nol nol" = "000"), then at most one number
+    below a thousand ("nol sepuluh" = "010", "tujuh ratus tujuh" = "707"); None when the
+    group is no such thing (a thousand or more, or digit words after a number)."""
+    from bot.language.numbers import words_to_number
+
+    k = 0
+    while k < len(words) and words[k] in DIGIT_WORDS and not (
+            k + 1 < len(words) and words[k + 1] in _MULTIPLIERS):
+        k += 1
+    head = "".join(str(DIGIT_WORDS[w]) for w in words[:k])
+    if k == len(words):
+        return head
+    value = words_to_number(" ".join(words[k:]))
+    if not isinstance(value, int) or not 0 <= value < 1000:
+        return None
+    return head + str(value)
+
+
+def _groups_from(s: Sentence, i: int) -> tuple[list[tuple[int, int, list[str]]], int]:
+    """The comma-separated groups of number words from atom ``i``; the atom after them."""
+    groups: list[tuple[int, int, list[str]]] = []
+    k = i
+    while k < len(s):
+        first, words = k, []
+        while s.word(k) in _GROUP_WORDS:
+            words.append(s.word(k))
+            k += 1
+        if not words:
+            break
+        groups.append((first, k - 1, words))
+        if not (s.free(k) and s.atoms[k].kind == SYM and s.atoms[k].text == ","):
+            break
+        k += 1
+    return groups, k
+
+
+def find_grouped_numbers(s: Sentence) -> list[GroupedNumber]:
+    """Numbers read in comma-separated groups, at least one of them a number phrase (not
+    digit words only: those are ordinary digit runs) and two or more in all. Any group
+    that cannot be read ("dua ribu") leaves the whole reading out: nothing is guessed."""
+    found: list[GroupedNumber] = []
+    i = 0
+    while i < len(s):
+        if s.word(i) not in _GROUP_WORDS or (i > 0 and s.word(i - 1) in _GROUP_WORDS):
+            i += 1
+            continue
+        groups, after = _groups_from(s, i)
+        phrased = any(any(w in _PHRASE_WORDS for w in words) for _, _, words in groups)
+        readings = [_group_digits(words) for _, _, words in groups]
+        if len(groups) >= 2 and phrased and all(r is not None for r in readings):
+            found.append(GroupedNumber(groups[0][0], groups[-1][1], "".join(readings)))
+        i = max(after, i + 1)
+    return found

@@ -20,6 +20,7 @@ from bot.language.digits import (
     IdentifierReading,
     classify,
     find_digit_runs,
+    find_grouped_numbers,
 )
 from bot.language.email import EmailMention, find_emails
 from bot.language.lexicon import (
@@ -174,6 +175,8 @@ def _read_digit_runs(
         mentions.append(_mention_for_span(s, first, last, MentionKind.DIGITS, digits=digits))
         s.claim(first, last)
 
+    for grouped in find_grouped_numbers(s):  # "lima ratus sebelas, nol sepuluh, ..."
+        identifier(grouped.first, grouped.last, grouped.digits, False)  # else: quantities
     runs: list[DigitRun] = find_digit_runs(s)
     for run in runs:
         several = len(run.elements) > 1 or run.elements[0].last > run.elements[0].first

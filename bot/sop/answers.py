@@ -195,17 +195,30 @@ def person_name(text: str) -> tuple[str | None, str | None]:
         if stripped == rest:
             break
         rest = stripped
-    rest = rest.strip(" .,!?")
+    rest = _ROLE.sub("", rest.partition(",")[0]).strip(" .,!?")  # "Wayan, pengelola villa"
     title = None
     first, _, remainder = rest.partition(" ")
     if first.lower().strip(".") in _TITLES and remainder:
         title, rest = _TITLES[first.lower().strip(".")], remainder.strip()
     if not rest or len(rest) > MAX_NAME_LENGTH or not _NAME_CHARS.match(rest):
         return title, None
-    if len(rest.replace(" ", "")) < 2:
-        return title, None
+    if len(rest.replace(" ", "")) < 2 or _answer_words_only(rest):
+        return title, None  # "sudah" answers a question; it is nobody's name
     return title, " ".join(part.upper() if part.lower() in _ACRONYMS else part.capitalize()
                            for part in rest.split())
+
+
+# What follows a name and says who the caller is: "Bu Ratna dari CV Sinar", "pak Bambang
+# selaku bendahara yayasan" (after a comma anything is: "saya Wayan, pengelola villa").
+_ROLE = re.compile(r"\s+(dari|selaku|sebagai|mewakili|bagian|pengelola|pengurus|bendahara|"
+                   r"sekretaris|ketua|direktur|manajer|manager|staf|staff|admin|karyawan|"
+                   r"pegawai|penjaga|pemilik|penyewa|anak|istri|suami)\b.*$", re.IGNORECASE)
+
+
+def _answer_words_only(text: str) -> bool:
+    """"Sudah", "iya", "tidak": an answer to a yes/no question, never a name."""
+    words = _WORD.findall(text.lower())
+    return bool(words) and all(w in _YES_WORDS | _NO_WORDS | _FILLERS for w in words)
 
 
 _ORGANISATION = re.compile(

@@ -186,3 +186,33 @@ def test_15_digits_without_nik_context_is_no_nik():
 def test_spoken_digit_strings(text, digits):
     (mention,) = extract(text).numbers
     assert (mention.kind, mention.digits) == (MentionKind.DIGITS, digits)
+
+
+# --- numbers read in groups, as on the phone ------------------------------------------
+
+
+@pytest.mark.parametrize("text, idpel", [
+    ("lima ratus sebelas, nol sepuluh, nol nol nol, tujuh ratus tujuh", "511010000707"),
+    ("idpel saya lima ratus sebelas, nol sepuluh, nol nol nol, tujuh ratus tujuh",
+     "511010000707"),
+    ("lima ratus tiga puluh dua, seratus sepuluh, nol nol nol, seratus satu", "532110000101"),
+    ("lima tiga dua, satu satu nol, nol nol nol, seratus satu", "532110000101"),
+])
+def test_an_idpel_read_in_groups(text, idpel):
+    assert parse_customer_number(text).value == idpel
+
+
+@pytest.mark.parametrize("text", [
+    "lima ratus sebelas nol sepuluh nol nol nol tujuh ratus tujuh",  # no groups: 511+10+707?
+    "lima ratus sebelas, nol sepuluh, dua ribu, tujuh ratus tujuh",  # a group of thousands
+    "lima ratus sebelas, nol sepuluh",  # too short for any identifier
+])
+def test_what_is_truly_ambiguous_in_groups_is_still_refused(text):
+    assert parse_customer_number(text) is None
+
+
+def test_quantities_in_a_list_are_not_read_as_groups():
+    from bot.language import parse_power
+
+    assert parse_power("tiga ribu lima ratus, dua ribu dua ratus") is None
+    assert parse_power("dua ribu dua ratus, ya") == 2200

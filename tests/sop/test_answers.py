@@ -57,6 +57,13 @@ def test_applicant_role(intent, text, expected):
     ("Joko", None, "Joko"), ("saya pak rina marlina", "Bapak", "Rina Marlina"),
     ("nama saya ibu Rina Marlina.", "Ibu", "Rina Marlina"), ("a.n. Joko Prasetyo", None, "Joko Prasetyo"),
     ("532110000101", None, None), ("😀😀", None, None), ("x" * 80, None, None),
+    # a title and a role or an organisation, as people give them
+    ("Bu Ratna dari CV Sinar", "Ibu", "Ratna"),
+    ("dengan pak Bambang, bendahara yayasan", "Bapak", "Bambang"),
+    ("saya Wayan, pengelola villa", None, "Wayan"),
+    ("saya Putu selaku pengurus pura", None, "Putu"),
+    # a yes or no word answers a question; it is nobody's name
+    ("sudah", None, None), ("iya sudah", None, None), ("belum", None, None),
 ])
 def test_person_name(text, title, name):
     assert person_name(text) == (title, name)
