@@ -14,12 +14,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-# What outlives a request: who is calling (step 2 is about the caller), the clock, the
-# earlier registration (for "sampai kapan berlakunya?"), and Rasa's own bookkeeping.
+# What outlives a request: who is calling (step 2 is about the caller), the clock and its
+# zone, the earlier registration (for "sampai kapan berlakunya?"), and Rasa's own bookkeeping.
 KEPT = frozenset({
     "caller_name", "caller_title", "caller_display", "caller_known", "caller_phone",
     "caller_phone_kind", "day_part", "intimacy", "registration_number",
     "registration_expires", "requested_slot", "session_started_metadata",
+    "unit_timezone",  # the caller's unit (CRM) until an IDPEL says another
 })
 
 

@@ -17,8 +17,10 @@ from actions.conversation import latest_intent, latest_text
 from bot.backoffice.client import BackofficeError
 from bot.sop import flow
 from bot.sop.answers import (
+    about_the_arrears,
     asks_for_lit_tr,
     choice,
+    nik_ready,
     not_now,
     not_now_despite_a_question,
     yes_no,
@@ -44,10 +46,26 @@ class ActionNotUnderstood(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
+        if told_the_arrears(dispatcher, tracker, text):
+            return []
         if not_now(text) or yes_no(None, text) is False:
             return [FollowupAction("closing_form")]
         dispatcher.utter_message(response="utter_default")
         return []
+
+
+def told_the_arrears(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                     asked: bool = False) -> bool:
+    """After the arrears stop (step 4), a question about them ("tunggakannya berapa?",
+    "bisa dilunasi lewat apa?") is answered with the amount and where to pay. ``asked``:
+    the NLU already took it for a cost or payment question."""
+    details = tracker.get_slot("outcome_details") or {}
+    amount = details.get("arrears_rp") if isinstance(details, dict) else None
+    if not amount or not (asked or about_the_arrears(text)):
+        return False
+    dispatcher.utter_message(response="utter_arrears_answer", amount=rupiah(int(amount)),
+                             months=details.get("arrears_months") or "")
+    return True
 
 
 class ActionAnswerQuestion(Action):
@@ -60,13 +78,19 @@ class ActionAnswerQuestion(Action):
         requested = tracker.get_slot("requested_slot")
         if not_now_despite_a_question(requested, text):
             return [SlotSet(requested, False)]  # the form asks owner-or-authorised (11b)
+        if requested == flow.Question.NIK_READY.value and nik_ready(None, text):
+            # "KTP-nya sudah saya pegang" reads like a question about documents: a yes
+            return [SlotSet(requested, True)]
+        intent = latest_intent(tracker)
+        if told_the_arrears(dispatcher, tracker, text,
+                            asked=intent in ("ask_cost", "ask_payment_places")):
+            return []
         if (requested == flow.LIT_TR_CHOICE
                 and choice(text, await lit_tr_names(tracker)) is not None):
             # "PT Inspeksi Listrik Nusantara" at the LIT TR choice reads like a question
             # about LIT TR: a name of the list is the answer
             chosen = await choose_lit_tr(text, dispatcher, tracker)
             return [SlotSet(flow.LIT_TR_CHOICE, chosen.value)]
-        intent = latest_intent(tracker)
         slot = tracker.get_slot
         if intent == "ask_cost":
             if slot("total_text"):

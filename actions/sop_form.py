@@ -33,6 +33,7 @@ from bot.sop.answers import (
     alternative_accepted,
     applicant_role,
     caller_display,
+    nik_ready,
     person_name,
     takes_the_advice,
     yes_no,
@@ -105,7 +106,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     async def check_nik_ready(self, text: str, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        ready = self.yes_or_no(yes_no, text, dispatcher, tracker)
+        ready = self.yes_or_no(nik_ready, text, dispatcher, tracker)
         if ready is None:
             return Verdict.refuse()
         if not ready:

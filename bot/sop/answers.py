@@ -101,6 +101,31 @@ def asks_for_lit_tr(text: str) -> bool:
     return bool(_LIT_TR_DATA.search(text.lower()))
 
 
+_READY = re.compile(r"\b(ada|lengkap|beres|siap|pegang|punya|sudah|udah|sdh|ready)\b")
+_UNREADY = re.compile(r"\b(belum|blm|tidak|tdk|nggak|ngga|gak|ga|enggak|engga|lupa|hilang|"
+                      r"ketinggalan|nanti|cari)\b")
+
+
+def nik_ready(intent: str | None, text: str) -> bool | None:
+    """Step 3 "sudah disiapkan?": readiness in the customer's words ("KTP-nya sudah saya
+    pegang", "ada, lengkap", "beres semua") is a yes, whatever the NLU made of it; a
+    question or any "belum"/"lupa" is read as a yes/no answer."""
+    lowered = text.lower()
+    if "?" not in text and not _UNREADY.search(lowered) and _READY.search(lowered):
+        return True
+    return yes_no(intent, text)
+
+
+_ARREARS = re.compile(r"\b(tunggak\w*|lunas\w*|dilunasi|melunasi|pelunasan|kewajiban|"
+                      r"bayar\w*|tagihan\w*)\b")
+
+
+def about_the_arrears(text: str) -> bool:
+    """"Tunggakannya berapa?", "kok masih ada, saya kira sudah lunas?", "bisa dilunasi
+    lewat apa?": a question about arrears just mentioned."""
+    return bool(_ARREARS.search(text.lower()))
+
+
 def lsp_wanted(intent: str | None, text: str) -> bool | None:
     """Step 19c, the offer of Layanan Satu Pintu: "nanti saja", "urus sendiri" or a "no"
     decline it; otherwise a yes/no answer."""

@@ -343,3 +343,30 @@ async def test_nanti_dulu_read_as_a_cost_question_at_dilanjutkan_is_no(domain, d
                            "ask_cost", form=FORM)
     events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"proceed": False} and dispatcher.messages == []
+
+
+async def test_ktp_in_hand_read_as_a_documents_question_at_step_3_is_a_yes(domain, dispatcher):
+    from actions.questions import ActionAnswerQuestion
+
+    tracker = make_tracker({"requested_slot": "nik_ready"}, "KTP-nya sudah saya pegang",
+                           "ask_documents", form=FORM)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"nik_ready": True} and dispatcher.messages == []
+
+
+ARREARS_TOLD = {"sop_ending": "issued_closed", "sop_step": 4,
+                "outcome_details": {"arrears_rp": 250000, "arrears_months": 2}}
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("tunggakannya berapa ya?", "ask_cost"), ("bisa dilunasi lewat apa?", "ask_payment_places"),
+    ("saya kira sudah lunas, kok masih ada?", "nlu_fallback"),
+])
+async def test_questions_after_the_arrears_stop_get_the_amount_and_where_to_pay(
+        domain, dispatcher, text, intent):
+    from actions.questions import ActionAnswerQuestion, ActionNotUnderstood
+
+    action = ActionNotUnderstood() if intent == "nlu_fallback" else ActionAnswerQuestion()
+    await action.run(dispatcher, make_tracker(ARREARS_TOLD, text, intent), domain)
+    (told,) = dispatcher.messages
+    assert told["response"] == "utter_arrears_answer" and told["amount"] == "Rp250.000"

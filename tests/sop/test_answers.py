@@ -207,3 +207,23 @@ def test_lit_tr_data_and_not_now():
 def test_the_offer_of_layanan_satu_pintu_is_taken_or_declined(text, intent, wanted):
     from bot.sop.answers import lsp_wanted
     assert lsp_wanted(intent, text) is wanted
+
+
+@pytest.mark.parametrize("text, intent, ready", [
+    ("KTP-nya sudah saya pegang", "not_ready", True), ("ada, lengkap", "affirm", True),
+    ("beres semua", "affirm", True), ("sudah siap", "affirm", True),
+    ("belum ada", "not_ready", False), ("KTP-nya ketinggalan", "not_ready", False),
+    ("ktp itu apa?", "ask_documents", None),
+])
+def test_readiness_in_the_customers_words_at_step_3(text, intent, ready):
+    from bot.sop.answers import nik_ready
+    assert nik_ready(intent, text) is ready
+
+
+@pytest.mark.parametrize("text, about", [
+    ("tunggakannya berapa ya?", True), ("saya kira sudah lunas, kok masih ada?", True),
+    ("bisa dilunasi lewat apa?", True), ("mau tambah daya", False),
+])
+def test_questions_about_the_arrears(text, about):
+    from bot.sop.answers import about_the_arrears
+    assert about_the_arrears(text) is about
