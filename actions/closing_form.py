@@ -94,6 +94,7 @@ class ValidateClosingForm(SopFormValidationAction):
             if wanted is None:
                 return Verdict.refuse(penalised=False)
         if not wanted:
+            dispatcher.utter_message(response="utter_lsp_declined")
             if asks_for_lit_tr(text):
                 dispatcher.utter_message(response="utter_lit_tr_esdm")  # step 19b
             return Verdict.accept(False, lit_tr_choice="")
