@@ -151,3 +151,38 @@ def test_the_owner_received_the_registration_by_e_mail(e2e_stack, e2e_client):
                                              DEFAULT_SEED_FILE)).customers}
     for message in messages():
         assert not any(nik in message.as_string() for nik in niks)
+
+
+@pytest.mark.e2e
+def test_the_customer_who_did_not_go_on_received_the_information_by_e_mail(e2e_stack,
+                                                                           e2e_client):
+    """Step 11b: the owner who declined and gave an e-mail
+    (decline_11b_owner_email_information_sent) finds the fees quoted, the requirements and
+    how to apply again in the local SMTP sink; the conversation keeps no address."""
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    import email
+    from email import policy
+
+    script = next(path for path in SCRIPTS
+                  if path.stem == "decline_11b_owner_email_information_sent")
+    sender = played(script, e2e_stack, e2e_client, "informed")
+    folder = Path(e2e_stack.env["PLN_DATA_DIR"]) / "mail"
+
+    def informed():
+        found = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                 for p in sorted(folder.glob("*.eml"))]
+        return [m for m in found if m["To"] == "info.budi@example.com"]
+
+    deadline = time.monotonic() + 30  # sent in the background, with retries
+    while not informed():
+        assert time.monotonic() < deadline, f"no information e-mail in {folder}"
+        time.sleep(0.2)
+    plain = informed()[0].get_body(("plain",)).get_content()
+    for said in ("Rp843.300", "Rp893.300", "1.300 VA ke 2.200 VA",
+                 "Persyaratan tambah daya: NIK pemilik", "mengajukan tambah daya kembali"):
+        assert said in plain, f"{said} missing"
+    stored = e2e_client.get(
+        f"{e2e_stack.endpoints.rasa_url}/conversations/{sender}/tracker",
+        params={"token": e2e_stack.endpoints.token, "include_events": "ALL"}).text
+    assert "info.budi@example.com" not in stored
