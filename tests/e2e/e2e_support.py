@@ -39,7 +39,7 @@ BUDI_METADATA = {"caller_id": "081234500101", "now": "2026-11-27T09:00:00+07:00"
 HAPPY_PATH = [
     "halo", "mau tambah daya", "sudah", "532110000101", "2200 va", "iya betul", "50rb",
     "ya lanjut", "saya pemiliknya", "coblong", "dago", "3273011508850001",
-    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "yang pertama",
+    "budi at gmail titik com", "bisa", "iya benar", "sudah jelas", "boleh", "yang pertama",
     "tidak, cukup",
 ]
 

@@ -107,7 +107,9 @@ def test_budi_registers_by_phone_with_speech_keypad_spoken_menus_and_repeats(sta
     assert "Mohon segera bayar biaya penyambungan dengan nomor ini" in said
     assert "fotokopi K T P" in said and "internet banking" in said
     assert asked.said.startswith("Apakah informasinya sudah jelas")
-    said, menu = through(caller, caller.say("sudah jelas"))
+    said, offer = through(caller, caller.say("sudah jelas"))
+    assert "Layanan Satu Pintu" in offer.said  # step 19c: offered; Budi wants it
+    said, menu = through(caller, caller.say("ya"))
     assert "Tekan satu untuk P T Inspeksi Listrik Nusantara, dua untuk" in menu.said
     assert "Andi" not in said  # no PIC before a choice
     assert caller.key("*").said == menu.said  # a menu again: the star key
