@@ -20,6 +20,7 @@ from bot.sop.answers import (
     about_the_arrears,
     asks_for_lit_tr,
     choice,
+    lsp_wanted,
     nik_ready,
     not_now,
     not_now_despite_a_question,
@@ -81,6 +82,12 @@ class ActionAnswerQuestion(Action):
         if requested == flow.Question.NIK_READY.value and nik_ready(None, text):
             # "KTP-nya sudah saya pegang" reads like a question about documents: a yes
             return [SlotSet(requested, True)]
+        if requested == flow.LSP_WANTED and lsp_wanted(None, text) is False:
+            # "nggak usah, LIT TR nya di mana?": LSP declined, and 19b for the LIT TR data
+            dispatcher.utter_message(response="utter_lsp_declined")
+            if asks_for_lit_tr(text):
+                dispatcher.utter_message(response="utter_lit_tr_esdm")
+            return [SlotSet(requested, False), SlotSet(flow.LIT_TR_CHOICE, "")]
         intent = latest_intent(tracker)
         if told_the_arrears(dispatcher, tracker, text,
                             asked=intent in ("ask_cost", "ask_payment_places")):

@@ -370,3 +370,13 @@ async def test_questions_after_the_arrears_stop_get_the_amount_and_where_to_pay(
     await action.run(dispatcher, make_tracker(ARREARS_TOLD, text, intent), domain)
     (told,) = dispatcher.messages
     assert told["response"] == "utter_arrears_answer" and told["amount"] == "Rp250.000"
+
+
+async def test_no_lsp_with_a_lit_tr_question_is_declined_and_answered_by_esdm(domain, dispatcher):
+    from actions.questions import ActionAnswerQuestion
+
+    tracker = make_tracker({"requested_slot": "lsp_wanted"}, "nggak usah, LIT TR nya di mana?",
+                           "ask_slo", form="closing_form")
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert slot_events(events) == {"lsp_wanted": False, "lit_tr_choice": ""}
+    assert texts(dispatcher) == ["utter_lsp_declined", "utter_lit_tr_esdm"]
