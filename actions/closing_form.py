@@ -86,6 +86,10 @@ class ValidateClosingForm(SopFormValidationAction):
         if self._stops(tracker, text):
             return Verdict.accept(False, lit_tr_choice="", more_help=False)
         wanted = lsp_wanted(answer_intent(tracker), text)
+        if wanted is None and choice(text, await lit_tr_names(tracker)) is not None:
+            # "yang pertama" at the offer: LSP wanted, and that LIT TR chosen
+            chosen = await choose_lit_tr(text, dispatcher, tracker)
+            return Verdict.accept(True, lit_tr_choice=chosen.value)
         if wanted is None and asks_for_lit_tr(text):
             dispatcher.utter_message(response="utter_lit_tr_esdm")  # step 19b
             return Verdict.refuse(penalised=False)

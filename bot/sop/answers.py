@@ -131,6 +131,8 @@ def lsp_wanted(intent: str | None, text: str) -> bool | None:
     decline it; otherwise a yes/no answer."""
     if intent == "cancel" or _NOT_NOW.search(text.lower()) or _ON_MY_OWN.search(text.lower()):
         return False
+    if more_help(intent, text) is False:  # "cukup", "sudah itu saja": nothing more wanted
+        return False
     return yes_no(intent, text)
 
 

@@ -380,3 +380,18 @@ async def test_no_lsp_with_a_lit_tr_question_is_declined_and_answered_by_esdm(do
     events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
     assert slot_events(events) == {"lsp_wanted": False, "lit_tr_choice": ""}
     assert texts(dispatcher) == ["utter_lsp_declined", "utter_lit_tr_esdm"]
+
+
+async def test_a_lit_tr_named_at_the_lsp_offer_takes_lsp_and_records_it(client, domain,
+                                                                         dispatcher, sync_client):
+    events = await saved(domain, dispatcher, "conv-lsp-first")
+    number = events["registration_number"]
+    slots = {**BUDI_READY, "sop_ending": "saved", "info_clear": True, "lsp_available": True,
+             "registration_number": number}
+    result = await validate(domain, dispatcher, slots, "yang pertama", "lsp_wanted",
+                            intent="nlu_fallback", form_class=ValidateClosingForm,
+                            form="closing_form")
+    assert result["lsp_wanted"] is True
+    assert result["lit_tr_choice"] == "PT Inspeksi Listrik Nusantara"
+    stored = sync_client.get(f"/ap2t/registrations/{number}").json()
+    assert stored["one_stop_service"] is True

@@ -227,3 +227,9 @@ def test_readiness_in_the_customers_words_at_step_3(text, intent, ready):
 def test_questions_about_the_arrears(text, about):
     from bot.sop.answers import about_the_arrears
     assert about_the_arrears(text) is about
+
+
+@pytest.mark.parametrize("text, intent", [("cukup", "goodbye"), ("sudah itu saja", "inform")])
+def test_enough_at_the_lsp_offer_declines_it(text, intent):
+    from bot.sop.answers import lsp_wanted
+    assert lsp_wanted(intent, text) is False
