@@ -13,6 +13,8 @@ from conversation_harness import simulator_registrations, simulator_tickets
 from e2e_support import VOICE_PUBLIC_URL, StackProblem
 from voice_caller import BUDI_ANSWERS, Caller, Twiml, play, spoken_seconds
 
+from tests.twilio_payloads import voice_request
+
 pytestmark = pytest.mark.e2e
 BUDI = "+6281234500101"  # the CRM knows the number: Budi Santoso
 
@@ -198,10 +200,10 @@ def test_hanging_up_mid_request_records_it_for_a_call_back(stack, e2e_client):
 def test_a_request_without_twilios_valid_signature_is_refused(stack, e2e_client, signature):
     caller = Caller(stack.env, e2e_client, "+6281234599999")
     url = f"{VOICE_PUBLIC_URL}/webhooks/voice/call"
-    form = caller._form(CallStatus="ringing")
+    form = voice_request(caller.call_sid, caller.number)
     if signature == "other-url":  # signed, but for another address
         signature = caller.validator.compute_signature("https://evil.example/webhooks/voice/call",
-                                                       form)
+                                                       dict(form))
     response = caller.post(url, form, signature=signature)
     assert response.status_code == 403
     assert simulator_tickets(e2e_client, stack.endpoints, "voice:+6281234599999") == []
