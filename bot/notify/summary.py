@@ -7,8 +7,9 @@ responses (one place for each)."""
 from __future__ import annotations
 
 import html
+import secrets
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from bot.backoffice.schemas import Registration, ServiceInfo
 from bot.sop.formatting import long_date, percent, rupiah, tariff_and_power
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
-SENDER = ("PLN 123", "noreply@pln123.example")
+MAIL_DOMAIN = "pln123.example"
+SENDER = ("PLN 123", f"noreply@{MAIL_DOMAIN}")
 
 
 @lru_cache(maxsize=1)
@@ -100,12 +102,15 @@ def summary_html(registration: Registration, info: ServiceInfo, address: str | N
 def summary_email(registration: Registration, info: ServiceInfo, to: str,
                   address: str | None, title: str = "Bapak/Ibu") -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = (f"Permohonan tambah daya PLN {registration.registration_number} "
+    # Subject and Message-ID fit on their own line with their name (Python's folding moves a
+    # longer value whole onto a continuation line, where a mail client writes it on the first)
+    message["Subject"] = (f"Tambah daya PLN {registration.registration_number} "
                           f"- ID pelanggan {registration.idpel}")
     message["From"] = formataddr(SENDER)
     message["To"] = to
-    message["Message-ID"] = make_msgid(idstring=registration.registration_number,
-                                       domain="pln123.example")
+    message["Date"] = format_datetime(registration.created_at)  # with the unit's offset
+    unique = f"{registration.registration_number}.{secrets.token_hex(8)}"
+    message["Message-ID"] = f"<{unique}@{MAIL_DOMAIN}>"
     message.set_content(summary_text(registration, info, address, title))
     message.add_alternative(summary_html(registration, info, address, title), subtype="html")
     return message

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import email.policy
 from email import policy
 
 import httpx
@@ -80,7 +81,7 @@ def parts(message) -> tuple[str, str]:
 
 def test_budis_summary_has_every_figure_in_both_parts_and_no_nik(simulator, smtp):
     registration, message = mailed(simulator, smtp, "Jl. Dago No. 12, Bandung")
-    assert message["Subject"].strip() == (f"Permohonan tambah daya PLN {registration.registration_number}"
+    assert message["Subject"] == (f"Tambah daya PLN {registration.registration_number}"
                                   " - ID pelanggan 532110000101")
     assert message["To"] == "budi@example.com" and "pln123" in message["From"]
     assert message["Message-ID"] and message.get_content_type() == "multipart/alternative"
@@ -222,3 +223,23 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
     (message,) = inbox.messages  # the queued one was sent before the notifier stopped
     assert registration["registration_number"] in message["Subject"]
     assert "Jl. Dago No. 12, Bandung" in message.get_body(("plain",)).get_content()
+
+
+def test_the_summary_has_the_headers_a_mail_client_writes_under_the_strict_policy(simulator,
+                                                                                   smtp):
+    """RFC 5322: ``Date`` (the registration's time with its zone) and ``Message-ID``; every
+    header on its own line as written (Subject's value on the Subject line), parsed by the
+    standard library's strict policy without a defect."""
+    registration, received = mailed(simulator, smtp, "Jl. Dago No. 12, Bandung")
+    raw = received.as_bytes()
+    strict = email.message_from_bytes(raw, policy=email.policy.strict)
+    assert strict["Date"].datetime == registration.created_at
+    assert strict["Date"].datetime.utcoffset() == registration.created_at.utcoffset()
+    assert strict["Date"].datetime.utcoffset() is not None
+    assert strict["Message-ID"].startswith("<") and strict["Message-ID"].endswith(">")
+    headers = raw.split(b"\n\n", 1)[0].replace(b"\r", b"").split(b"\n")
+    subject = [line for line in headers if line.startswith(b"Subject:")]
+    assert subject == [b"Subject: Tambah daya PLN " + registration.registration_number.encode()
+                       + b" - ID pelanggan 532110000101"]
+    assert all(len(line) <= 78 for line in headers)
+    assert not strict.defects and all(not part.defects for part in strict.walk())
