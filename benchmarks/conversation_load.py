@@ -100,7 +100,7 @@ async def converse(client: httpx.AsyncClient, urls: tuple[str, str], sender: str
     if conversation.error is None:
         try:
             response = await client.get(f"{simulator_url}/ap2t/registrations",
-                                        params={"conversation_id": sender})
+                                        params={"conversation_id": f"rest:{sender}"})
             response.raise_for_status()
             conversation.saved = [r["registration_number"] for r in response.json()]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:

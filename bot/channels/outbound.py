@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.channels.contract import channel_and_address
 from bot.channels.telegram import TelegramChannel, TelegramSettings
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings
 
@@ -40,7 +41,7 @@ class CustomerChannels:
 
     @staticmethod
     def kind(conversation: str) -> str:
-        return conversation.split(":", 1)[0] if ":" in conversation else "rest"
+        return channel_and_address(conversation)[0]
 
     async def send(self, conversation: str, messages: list[dict[str, Any]],
                    last_message_at: float | None = None,
@@ -48,7 +49,7 @@ class CustomerChannels:
         """Deliver Rasa-style ``messages`` (text, buttons) to the customer; how. WhatsApp
         outside its 24-hour window sends the approved template with
         ``template_parameters`` (by default the text itself)."""
-        kind, _, address = conversation.partition(":")
+        kind, address = channel_and_address(conversation)
         if kind == "telegram" and self.telegram is not None:
             self.telegram.deliver(int(address), messages)
             await self.telegram.outbox.idle()

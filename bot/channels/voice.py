@@ -50,6 +50,7 @@ from bot.channels.contract import (
     Process,
     RecentReplies,
     Refused,
+    conversation_id,
     inbound,
 )
 from bot.channels.replies import Button, Reply, replies_of
@@ -206,7 +207,7 @@ class VoiceChannel:
         call_sid = form.get("CallSid") or ""
         number = (form.get("From") or "").strip()
         caller_id = number if number.lstrip("+").isdigit() else None
-        sender = f"{CHANNEL}:{caller_id or call_sid}"
+        sender = conversation_id(CHANNEL, caller_id or call_sid)
         call = self._remember(call_sid, Call(sender, caller_id))
         try:
             await process(self._inbound(call, RESTART, f"{call_sid}:restart"))

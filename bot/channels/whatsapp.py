@@ -38,10 +38,18 @@ from typing import Any
 
 import httpx
 
-from bot.channels.contract import TURN_FAILED, Process, RecentReplies, Refused, inbound
+from bot.channels.contract import (
+    TURN_FAILED,
+    Process,
+    RecentReplies,
+    Refused,
+    conversation_id,
+    inbound,
+)
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.identifiers import mask
+from bot.untrusted import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -109,14 +117,13 @@ def signature_matches(app_secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):])
+    return same_secret(header[len("sha256="):], expected)
 
 
 def verification_challenge(params: Mapping[str, str], verify_token: str) -> str | None:
     """The webhook's verification: the challenge to echo, or None (refused)."""
     token = params.get("hub.verify_token") or ""
-    if params.get("hub.mode") == "subscribe" and token and hmac.compare_digest(
-            token.encode(), verify_token.encode()):
+    if params.get("hub.mode") == "subscribe" and same_secret(token, verify_token):
         return params.get("hub.challenge") or ""
     return None
 
@@ -310,7 +317,7 @@ class WhatsAppChannel:
 
     @staticmethod
     def _sender(wa_id: str) -> str:
-        return f"{CHANNEL}:{wa_id}"
+        return conversation_id(CHANNEL, wa_id)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         with contextlib.suppress(asyncio.TimeoutError):

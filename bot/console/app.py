@@ -32,6 +32,7 @@ from bot.console import views
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
 from bot.console.upstream import Rasa, last_message_at, waiting_minutes
 from bot.sop.flow import Question
+from bot.untrusted import NotJson, json_object, same_secret
 
 HERE = Path(__file__).resolve().parent
 COOKIE, LOGIN_CSRF = "pln_console", "pln_console_login"
@@ -77,6 +78,10 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    @app.exception_handler(NotJson)
+    async def not_json(_request: Request, error: NotJson):
+        return JSONResponse({"error": "invalid_json", "message": str(error)}, status_code=400)
+
     @app.exception_handler(Unauthorised)
     async def unauthorised(request: Request, _error: Unauthorised):
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
@@ -88,17 +93,13 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         session = store.session(request.cookies.get(COOKIE))
         if session is None:
             raise Unauthorised()
-        if change and not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""),
-                                                 session.csrf):
+        if change and not same_secret(request.headers.get("X-CSRF-Token"), session.csrf):
             raise Unauthorised()
         return session
 
     async def body_json(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            body = None
-        return body if isinstance(body, dict) else {}
+        """The body as a JSON object (an empty body is ``{}``); ``NotJson`` is a 400."""
+        return json_object(await request.body() or b"{}")
 
     async def queue() -> list[dict[str, Any]]:
         cases = store.cases()
@@ -154,7 +155,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         except ValueError:
             form = {}
         expected = request.cookies.get(LOGIN_CSRF, "")
-        if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+        if not same_secret(form.get("csrf"), expected):
             return RedirectResponse("/login?failed=1", status_code=303)
         session = await asyncio.to_thread(store.sign_in, form.get("name", ""),
                                           form.get("password", ""))

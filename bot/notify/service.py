@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from bot.notify.mailer import Mailer, SmtpSettings
 from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
 from bot.notify.summary import summary_email
 from bot.sop import clock
+from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-PLN-Token"
@@ -94,13 +94,13 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     @app.post("/summaries", status_code=202)
     async def summary(request: Request) -> Any:
-        if not token or not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+        if not same_secret(request.headers.get(TOKEN_HEADER), token):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not body.get("registration_number"):
+            body = json_object(await request.body())
+        except NotJson:
+            body = {}
+        if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
         client = simulator.at(clock.now())

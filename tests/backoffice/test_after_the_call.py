@@ -212,6 +212,10 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
                             headers={"X-PLN-Token": "t0ken"}).status_code == 400
             assert api.post("/summaries", content=b"{not json",
                             headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", content=b"[" * 100_000,
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", json=asked,  # a non-ASCII token: refused, no 500
+                            headers={"X-PLN-Token": "t\u00f6ken".encode()}).status_code == 403
             unknown = api.post("/summaries", json={**asked, "registration_number": "999"},
                                headers={"X-PLN-Token": "t0ken"})
             assert unknown.status_code == 404

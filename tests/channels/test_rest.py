@@ -28,7 +28,7 @@ APP.blueprint(RestInput(trusted_caller_id=True).blueprint(Rasa.on_new_message),
 _started = False
 
 
-def post(behaviour, body) -> httpx.Response:
+def post(behaviour, body, raw: bytes | None = None) -> httpx.Response:
     Rasa.behaviour = behaviour
 
     async def scenario():
@@ -38,6 +38,9 @@ def post(behaviour, body) -> httpx.Response:
             _started = True
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP),
                                      base_url="http://rest.test") as client:
+            if raw is not None:
+                return await client.post("/webhooks/rest/webhook", content=raw,
+                                         headers={"Content-Type": "application/json"})
             return await client.post("/webhooks/rest/webhook", json=body)
 
     return asyncio.run(scenario())
@@ -75,4 +78,46 @@ def test_a_body_that_is_not_a_message_is_refused_before_rasa_is_asked():
 
     for body in ([1, 2], {"message": "halo"}, {"sender": "s1", "message": 7}):
         assert post(recording, body).status_code == 400
+    assert asked == []
+
+
+def test_a_rest_sender_is_a_conversation_of_the_rest_namespace_answered_by_its_own_name():
+    seen = []
+
+    async def recording(message):
+        seen.append(message.sender_id)
+        await greeting(message)
+
+    answer = post(recording, {"sender": "web-chat_7.a", "message": "halo"})
+    assert answer.status_code == 200
+    assert seen == ["rest:web-chat_7.a"]
+    assert answer.json() == [{"recipient_id": "web-chat_7.a", "text": "Selamat siang"}]
+
+
+def test_a_sender_naming_another_channel_or_a_path_is_refused_before_rasa_is_asked():
+    asked = []
+
+    async def recording(message):
+        asked.append(message)
+
+    for sender in ("whatsapp:6281234500101", "voice:+6281234500101", "telegram:5550101",
+                   "rest:s1", "a/../b?x=1", "a b", "", "x" * 65, "nomor\u00e9", 12, True):
+        answer = post(recording, {"sender": sender, "message": "halo"})
+        assert answer.status_code == 400, sender
+        assert answer.json()["error"] == "invalid_sender", sender
+    assert asked == []
+    assert post(recording, {"sender": "x" * 64, "message": "halo"}).status_code == 200
+
+
+def test_deeply_nested_json_is_a_400_not_a_server_error():
+    asked = []
+
+    async def recording(message):
+        asked.append(message)
+
+    for raw in (b"[" * 100_000, b'{"a":' * 50_000, b'{"sender": "s1", "message": "halo", "x": '
+                + b"[" * 5_000 + b"]" * 5_000 + b"}"):
+        answer = post(recording, None, raw=raw)
+        assert answer.status_code == 400
+        assert answer.json()["error"] == "invalid_json"
     assert asked == []

@@ -30,6 +30,9 @@ from pydantic import (
     validator,
 )
 
+from bot.channels.contract import conversation_id
+from bot.untrusted import path_segment
+
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 REPLY_FLAGS = re.IGNORECASE
 ZONE = ZoneInfo("Asia/Jakarta")  # the stack's default PLN_TIMEZONE, and the fixture's WIB units
@@ -365,6 +368,11 @@ class Transcript:
     sender: str
     exchanges: list[Exchange] = field(default_factory=list)
 
+    @property
+    def conversation(self) -> str:
+        """The conversation the REST channel keeps for this sender."""
+        return conversation_id("rest", self.sender)
+
     def render(self) -> str:
         lines = [f"--- transcript of {self.source} ({self.script.name!r}), sender "
                  f"{self.sender} ---"]
@@ -441,7 +449,8 @@ def simulator_registrations(client: httpx.Client, endpoints: Endpoints,
 
 
 def rasa_tracker(client: httpx.Client, endpoints: Endpoints, conversation_id: str) -> dict:
-    response = client.get(f"{endpoints.rasa_url}/conversations/{conversation_id}/tracker",
+    response = client.get(f"{endpoints.rasa_url}/conversations/{path_segment(conversation_id)}"
+                          "/tracker",
                           params={"token": endpoints.token, "include_events": "NONE"})
     response.raise_for_status()
     return response.json()
@@ -477,13 +486,15 @@ def check_after(after: After, client: httpx.Client, endpoints: Endpoints,
     problems: list[str] = []
     try:
         if after.tickets or after.no_tickets:
-            tickets = simulator_tickets(client, endpoints, transcript.sender)
-            problems += check_tickets(after, tickets, transcript.sender)
+            tickets = simulator_tickets(client, endpoints, transcript.conversation)
+            problems += check_tickets(after, tickets, transcript.conversation)
         if after.registration is not None:
-            registrations = simulator_registrations(client, endpoints, transcript.sender)
-            problems += check_registration(after, registrations, transcript.sender)
+            registrations = simulator_registrations(client, endpoints,
+                                                    transcript.conversation)
+            problems += check_registration(after, registrations, transcript.conversation)
         if after.paused is not None:
-            problems += check_paused(after, rasa_tracker(client, endpoints, transcript.sender))
+            problems += check_paused(after, rasa_tracker(client, endpoints,
+                                                         transcript.conversation))
     except httpx.HTTPError as error:
         raise ConversationFailed(transcript, "after the last turn",
                                  [f"reading the state afterwards: {error}"],

@@ -194,6 +194,8 @@ def test_a_case_held_by_one_cso_cannot_be_taken_by_another(
     assert sari.request.post(f"{console}/cases/NOPE/take",
                              headers={"X-CSRF-Token": csrf}).status == 404
     assert post("reply", {"text": "x" * 20_000}).status == 413  # over the body limit
+    nested = post("reveal", b"[" * 10_000)  # under the limit, nested deeper than any body
+    assert nested.status == 400 and nested.json()["error"] == "invalid_json"
     assert sari.request.get(f"{console}/cases/{ticket}/audit").json() == []
     refused = take(joko)
     assert refused.status == 409 and "sari" in refused.json()["message"]
