@@ -289,17 +289,33 @@ def answers(url: str) -> bool:
         return False
 
 
+# Everything a service writes (databases, mail, logs, pid files) is its user's alone: the
+# data directory holds NIKs, phone numbers and addresses (UU PDP 27/2022).
+PRIVATE_UMASK = 0o077
+
+
+def make_data_private(env: dict[str, str]) -> None:
+    """The data directory 0700 and everything in it its owner's alone (0700 directories,
+    0600 files), whatever an earlier run or an operator left."""
+    data = Path(env["PLN_DATA_DIR"])
+    data.mkdir(parents=True, exist_ok=True)
+    for path in [data, *data.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def start(service: Service, env: dict[str, str]) -> None:
     log = service.log_path(env)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         service.process = subprocess.Popen(
             service.command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, start_new_session=True, umask=PRIVATE_UMASK)
     service.started_at = time.monotonic()
     pid = service.pid_path(env)
-    pid.parent.mkdir(parents=True, exist_ok=True)
-    pid.write_text(f"{service.process.pid}\n")
+    pid.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(pid, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(f"{service.process.pid}\n")
 
 
 @dataclass
@@ -417,6 +433,7 @@ def bring_up(wanted: list[Service], env: dict[str, str],
     ``together``: start them all at once, then poll all health checks (the first that dies
     fails at once). The e2e tests use it: no service needs another one to start, so the
     slowest, Rasa, overlaps the others' start-up."""
+    make_data_private(env)
     busy = [s for s in wanted if not port_is_free(env["PLN_HOST"], s.port)]
     if busy:
         names = ", ".join(f"{s.name} ({s.port})" for s in busy)
@@ -511,6 +528,7 @@ def telegram_status(env: dict[str, str]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    os.umask(PRIVATE_UMASK)  # the launcher's own files (rendered settings, pid files)
     mode = argv[0] if argv else "run"
     if mode not in ("run", "shell"):
         print("usage: python -m bot.stack [run|shell]", file=sys.stderr)
