@@ -426,6 +426,17 @@ def tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
+def refuse_unsafe_settings(env: dict[str, str]) -> None:
+    """``RuntimeError`` with the reason when the settings are refused before anything
+    starts (mail in clear with a login, the mail sink in production)."""
+    from bot.notify.mailer import MailSettingsError, SmtpSettings
+
+    try:
+        SmtpSettings.from_env(env)
+    except MailSettingsError as error:
+        raise RuntimeError(str(error)) from None
+
+
 def bring_up(wanted: list[Service], env: dict[str, str],
              together: bool = False) -> list[Service]:
     """Start each service in order, waiting for its health check; all or nothing.
@@ -433,6 +444,7 @@ def bring_up(wanted: list[Service], env: dict[str, str],
     ``together``: start them all at once, then poll all health checks (the first that dies
     fails at once). The e2e tests use it: no service needs another one to start, so the
     slowest, Rasa, overlaps the others' start-up."""
+    refuse_unsafe_settings(env)
     make_data_private(env)
     busy = [s for s in wanted if not port_is_free(env["PLN_HOST"], s.port)]
     if busy:

@@ -67,7 +67,7 @@ def mailed(simulator, smtp, address: str, **body):
     info = ServiceInfo.parse_obj(simulator.get("/ap2t/info").json())
     message = summary_email(registration, info, body.get("email", "budi@example.com"), address,
                             "Bapak")
-    mailer = Mailer(SmtpSettings(port=port))
+    mailer = Mailer(SmtpSettings(port=port, tls="none"))
     assert asyncio.run(mailer.send(message)) is True
     (received,) = inbox.messages
     return registration, received
@@ -115,7 +115,7 @@ def test_a_send_that_keeps_failing_is_retried_then_recorded_never_raised():
     async def no_wait(seconds):
         sleeps.append(seconds)
 
-    mailer = Mailer(SmtpSettings(port=free_port()), sleep=no_wait)  # nobody listens
+    mailer = Mailer(SmtpSettings(port=free_port(), tls="none"), sleep=no_wait)  # nobody listens
     message = email.message.EmailMessage()
     message["To"], message["Subject"], message["Message-ID"] = "a@b.co", "x", "<1@x>"
     message.set_content("x")
@@ -198,6 +198,7 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
                                     headers=AT).json()
         env = {"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": simulator.url,
                "PLN_NOTIFY_TOKEN": "t0ken", "PLN_SMTP_PORT": str(port), "PLN_SMTP_SINK": "0",
+               "PLN_SMTP_TLS": "none",
                "PLN_NOW": FIXED_NOW.isoformat()}
         with TestClient(notifier(env)) as api:
             asked = {"registration_number": registration["registration_number"],

@@ -46,6 +46,12 @@ HAPPY_PATH = [
 TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in seconds
 
 
+# Production refuses the development mail sink: a stack started as production sends to an
+# SMTP server over STARTTLS, here one that does not answer (its summaries are retried and
+# given up, logged; the tests that read mail use the development stack's sink).
+PRODUCTION_MAIL = {"PLN_SMTP_HOST": "127.0.0.1", "PLN_SMTP_PORT": "9", "PLN_SMTP_TLS": "starttls"}
+
+
 @dataclass
 class StackProblem:
     """Why there is no stack; every conversation test fails with this message."""

@@ -52,7 +52,7 @@ def texts(calls) -> str:
 @pytest.fixture()
 def stack(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     return e2e_stack
 
 

@@ -32,7 +32,7 @@ CHAT_ID = 770001
 @pytest.fixture(scope="module")
 def console(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     env = {**os.environ, **e2e_stack.env}
     for name in ("sari", "joko"):
         done = subprocess.run([sys.executable, "-m", "bot.console", "add-user", name],
