@@ -46,6 +46,7 @@ import asyncio
 import itertools
 import json
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -123,6 +124,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             OrderedDict())
         # sender id -> how many events of the tracker last handed out are stored
         self._stored: OrderedDict[str, int] = OrderedDict()
+        if self.retention_s > 0:
+            threading.Thread(target=self._purge_every_hour, name="tracker-retention",
+                             daemon=True).start()
 
     async def _in_database(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` on the database threads (here on SQLite)."""
@@ -250,6 +254,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if busy:
             logger.warning("the tracker's write-ahead log could not be emptied (busy): "
                            "it is at the next redaction")
+
+    def _purge_every_hour(self) -> None:
+        """The retention on a timer, with or without traffic (a quiet night included)."""
+        while True:
+            time.sleep(PURGE_EVERY_S)
+            self._purged_at = time.monotonic()
+            try:
+                self.purge_silent_conversations()
+            except Exception:  # noqa: BLE001 - a database down now is retried next hour
+                logger.exception("the tracker's retention purge failed; retried in an hour")
 
     def purge_silent_conversations(self, now: float | None = None) -> int:
         """Delete the conversations whose last event is older than the retention; how
