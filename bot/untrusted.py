@@ -68,9 +68,14 @@ def json_object(body: bytes | str | None) -> dict[str, Any]:
     return document
 
 
+# RFC 3986's pchar: what a path segment holds as it is. ":" and "+" stay (conversation ids
+# are "voice:+62..."), since Rasa's server (Sanic) matches ids without decoding them.
+SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
 def path_segment(value: object) -> str:
-    """``value`` escaped as one URL path segment."""
-    return quote(str(value), safe="")
+    """``value`` escaped as one URL path segment ("/", "?", "#", "%", spaces escaped)."""
+    return quote(str(value), safe=SEGMENT_SAFE)
 
 
 def _as_bytes(value: str | bytes) -> bytes:

@@ -47,5 +47,7 @@ def test_secrets_are_compared_as_bytes_so_any_header_is_a_plain_no():
 
 
 def test_an_id_is_one_path_segment_whatever_it_holds():
-    assert path_segment("a/../b?x=1#f") == "a%2F..%2Fb%3Fx%3D1%23f"
-    assert path_segment("voice:+6281234500101") == "voice%3A%2B6281234500101"
+    assert path_segment("a/../b?x=1#f") == "a%2F..%2Fb%3Fx=1%23f"
+    assert path_segment("50%") == "50%25" and path_segment("a b") == "a%20b"
+    # as Rasa's server matches it (it does not decode ids): a conversation id unchanged
+    assert path_segment("voice:+6281234500101") == "voice:+6281234500101"

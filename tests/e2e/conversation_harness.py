@@ -213,8 +213,9 @@ def script_paths(directory: Path = SCRIPTS_DIR) -> list[Path]:
 
 
 def sender_id(path: Path) -> str:
-    """Unique per run, so that scripts never share a tracker or simulator records."""
-    return f"e2e-{Path(path).stem}-{uuid.uuid4().hex[:10]}"
+    """Unique per run, so that scripts never share a tracker or simulator records; within
+    the REST channel's 64 characters."""
+    return f"e2e-{Path(path).stem[:40]}-{uuid.uuid4().hex[:10]}"
 
 
 def turn_metadata(script: Script, turn: Turn) -> dict[str, Any]:

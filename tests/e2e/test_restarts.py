@@ -151,7 +151,7 @@ def test_the_action_server_killed_mid_conversation_is_restarted_and_nothing_is_l
     assert "Rp893.300" in reply and "Kel. Dago, Kec. Coblong" in reply
     assert "nomor registrasinya: 53211261127" in say(supervised, me, "ya")
     tickets = httpx.get(f"{supervised.env['PLN_SIM_URL']}/apkt/tickets",
-                        params={"conversation_id": me}, trust_env=False).json()
+                        params={"conversation_id": f"rest:{me}"}, trust_env=False).json()
     assert [(t["kind"], t["sop_step"]) for t in tickets] == [("cso_handoff", 12)]
 
 
@@ -179,14 +179,14 @@ def test_a_registration_whose_save_failed_is_saved_at_the_next_message(supervise
         supervised.proxy.failing = set()
     assert "sistem kami sedang mengalami gangguan" in reply and "registrasi" not in reply
     simulator = supervised.env["PLN_SIM_URL"]
-    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": me},
+    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": f"rest:{me}"},
                       trust_env=False).json()
     assert saved == []
     reply = say(supervised, me, "halo, jadi gimana?")  # any message: the save runs first
     assert "nomor registrasinya: 53211261127" in reply and "sudah jelas" in reply
-    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": me},
+    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": f"rest:{me}"},
                       trust_env=False).json()
     assert len(saved) == 1
-    tickets = httpx.get(f"{simulator}/apkt/tickets", params={"conversation_id": me},
+    tickets = httpx.get(f"{simulator}/apkt/tickets", params={"conversation_id": f"rest:{me}"},
                         trust_env=False).json()
     assert [(t["kind"], t["sop_step"]) for t in tickets] == [("cso_handoff", 15)]
