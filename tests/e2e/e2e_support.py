@@ -49,7 +49,8 @@ TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in sec
 # Production refuses the development mail sink: a stack started as production sends to an
 # SMTP server over STARTTLS, here one that does not answer (its summaries are retried and
 # given up, logged; the tests that read mail use the development stack's sink).
-PRODUCTION_MAIL = {"PLN_SMTP_HOST": "127.0.0.1", "PLN_SMTP_PORT": "9", "PLN_SMTP_TLS": "starttls"}
+PRODUCTION_MAIL = {"PLN_SMTP_HOST": "127.0.0.1", "PLN_SMTP_PORT": "9", "PLN_SMTP_TLS": "starttls",
+                   "PLN_SMTP_SINK": "0"}
 
 
 @dataclass
