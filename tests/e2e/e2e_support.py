@@ -119,6 +119,11 @@ def e2e_environment(data_dir: Path, ports: list[int],
         "PLN_NOTIFY_PORT": str(free_ports(1)[0]),
         "PLN_SMTP_PORT": str(free_ports(1)[0]),
         "PLN_RASA_TOKEN": TOKEN,
+        # The conversation scripts share one simulator and give Budi's IDPEL wrong NIKs on
+        # purpose, on the same days: AP2T's daily limit of failed checks (tests/backoffice,
+        # tests/security) would hold their later checks. A stack that tests the limit
+        # sets its own.
+        "PLN_NIK_CHECK_FAILURES_PER_DAY": "1000000",
     })
     return stack.settings_from_env(base)
 
