@@ -8,6 +8,8 @@ Two classes with the same methods and results:
 
 Construct with ``BackofficeClient()`` (base URL from $PLN_SIM_URL, default
 http://127.0.0.1:5070) or ``BackofficeClient("http://host:port", timeout=2.0, retries=2)``.
+Every call carries the simulator's token (``X-PLN-Token``): ``token=``, else
+$PLN_SIM_TOKEN or the file $PLN_SIM_TOKEN_FILE names.
 Results are the pydantic models of ``bot.backoffice.schemas``. Failures raise subclasses
 of ``BackofficeError``:
 
@@ -42,6 +44,7 @@ from typing import Any
 import httpx
 from pydantic import parse_obj_as
 
+from bot import deployment
 from bot.untrusted import path_segment
 
 from .schemas import (
@@ -71,6 +74,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 DEFAULT_BASE_URL = "http://127.0.0.1:5070"
 CLOCK_HEADER = "X-PLN-Now"  # the conversation's "now" (ISO 8601 with offset)
 BASE_URL_ENV = "PLN_SIM_URL"
+TOKEN_ENV = "PLN_SIM_TOKEN"
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_RETRIES = 2
 BACKOFF_S = 0.1  # doubled at each retry
@@ -173,6 +177,12 @@ class _Calls:
                                lambda data: bool(OwnerNikVerdict.parse_obj(data).match),
                                json={"nik": nik}, idempotent=True))
 
+    def owner_nik_check(self, idpel: str, nik: str):
+        """The same check -> OwnerNikVerdict: ``match``, or ``held`` when the IDPEL's
+        failed checks of the day are used up (an officer serves)."""
+        return self._run(_Call("POST", f"/ap2t/customers/{path_segment(idpel)}/owner-nik-check",
+                               OwnerNikVerdict.parse_obj, json={"nik": nik}))
+
     def arrears(self, idpel: str):
         return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/arrears",
                                Arrears.parse_obj))
@@ -267,13 +277,20 @@ def _base_url(base_url: str | None) -> str:
     return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
 
 
+def _token_headers(token: str | None) -> dict[str, str]:
+    token = token or deployment.secret(os.environ, TOKEN_ENV)
+    return {deployment.TOKEN_HEADER: token} if token else {}
+
+
 class BackofficeClient(_Calls):
     """Synchronous client (see the module docstring)."""
 
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-                 retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None):
+                 retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None,
+                 token: str | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
+        self._headers = _token_headers(token)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -305,9 +322,10 @@ class AsyncBackofficeClient(_Calls):
 
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  retries: int = DEFAULT_RETRIES,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, token: str | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
+        self._headers = _token_headers(token)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                        transport=transport)
 

@@ -67,6 +67,13 @@ dil_mobile_table = Table(
     Column("mobile", String(16), nullable=False),
     Column("updated_at", String(40), nullable=False),
 )
+# Failed owner-NIK checks per IDPEL and day: guesses are counted across conversations.
+nik_check_failures_table = Table(
+    "nik_check_failures", metadata,
+    Column("idpel", String(12), primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date in the configured zone
+    Column("failures", Integer, nullable=False),
+)
 registrations_table = Table(
     "registrations", metadata,
     Column("number", String(32), primary_key=True),
@@ -251,6 +258,26 @@ class Storage:
                 connection, dil_mobile_table, {"idpel": idpel},
                 {"mobile": mobile, "updated_at": updated_at},
             )
+
+    # --- owner-NIK checks -------------------------------------------------------------
+
+    def nik_check_failures(self, idpel: str, day: str) -> int:
+        table = nik_check_failures_table
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table.c.failures).where(
+                table.c.idpel == idpel, table.c.day == day)).scalar()
+        return int(found or 0)
+
+    def add_nik_check_failure(self, idpel: str, day: str) -> int:
+        """One more failed check of ``idpel`` on ``day``; the count after it."""
+        table = nik_check_failures_table
+        with self._writing() as connection:
+            condition = (table.c.idpel == idpel, table.c.day == day)
+            updated = connection.execute(table.update().where(*condition).values(
+                failures=table.c.failures + 1))
+            if updated.rowcount == 0:
+                connection.execute(table.insert().values(idpel=idpel, day=day, failures=1))
+            return int(connection.execute(select(table.c.failures).where(*condition)).scalar())
 
     # --- registrations and tickets ---------------------------------------------------
 

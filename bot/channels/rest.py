@@ -21,7 +21,9 @@ as Rasa's own REST channel gives them. What differs, and why:
 - ``metadata.caller_id`` is read only when the channel is trusted with it
   (``trusted_caller_id``: local development and tests, which ``make run`` sets); otherwise
   it is a claim anyone can make, and is dropped;
-- with a ``token``, every request needs ``Authorization: Bearer <token>`` (401 otherwise).
+- with a ``token``, every request needs ``Authorization: Bearer <token>`` (401 otherwise);
+- messages are limited per sender and per client address (``rate_limit``: 429 with
+  ``Retry-After``), loopback exempt by default.
 
 ``bot.stack`` writes its settings: development (``PLN_ENV``, the default) trusted and
 open on loopback; production off unless ``PLN_REST_TOKEN`` is set, and then untrusted.
@@ -49,6 +51,7 @@ from bot.channels.contract import (
     inbound,
 )
 from bot.channels.rasa_assistant import assistant
+from bot.channels.rate_limit import RestLimits, retry_after
 from bot.identifiers import mask
 from bot.untrusted import NotJson, json_object, same_secret
 
@@ -103,6 +106,7 @@ class RestInput(InputChannel):
         self.recent = RecentReplies()
         self.trusted_caller_id = trusted_caller_id
         self.token = token or None
+        self.limits = RestLimits.from_env()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -114,6 +118,20 @@ class RestInput(InputChannel):
         if self.token is None:
             return True
         return same_secret(request.headers.get("Authorization", ""), f"Bearer {self.token}")
+
+    def limited(self, request: Request, sender: str | None = None) -> HTTPResponse | None:
+        """A 429 when this client address (or, given, this sender) is over its limit."""
+        address = request.remote_addr or request.ip
+        wait = (self.limits.address_wait(address) if sender is None
+                else self.limits.sender_wait(address, sender))
+        if not wait:
+            return None
+        logger.warning("REST message refused: %s over its limit",
+                       "a client address" if sender is None else mask(sender))
+        return response.json({"error": "rate_limited",
+                              "message": "too many messages; try again after Retry-After "
+                                         "seconds"},
+                             status=429, headers={"Retry-After": retry_after(wait)})
 
     def claims(self, metadata: Any) -> Any:
         """The metadata without ``caller_id`` unless this REST channel is trusted: over
@@ -136,6 +154,9 @@ class RestInput(InputChannel):
             if not self.authorised(request):
                 return _error(401, "unauthorized", "a valid Authorization: Bearer token is "
                                                    "required")
+            refused = self.limited(request)
+            if refused is not None:
+                return refused
             try:
                 body = json_object(request.body)
             except NotJson:
@@ -145,6 +166,9 @@ class RestInput(InputChannel):
                                   body.get("message"), self.claims(body.get("metadata")))
             except Refused as refusal:
                 return response.json(refusal.body(), status=refusal.status)
+            refused = self.limited(request, message.sender_id)
+            if refused is not None:
+                return refused
             try:
                 replies = await self.recent.once(message, lambda: process(message))
             except CancelledError:

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import StreamingResponse
 from starlette.templating import Jinja2Templates
 
+from bot import deployment
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
@@ -55,8 +56,9 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
     rasa = Rasa(env.get("PLN_RASA_URL") or
                 f"http://{env.get('PLN_HOST', '127.0.0.1')}:{env.get('PLN_RASA_PORT', '5005')}",
-                env.get("PLN_RASA_TOKEN", ""), http)
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+                deployment.secret(env, "PLN_RASA_TOKEN") or "", http)
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
+                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
     channels = CustomerChannels(env)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)

@@ -8,6 +8,7 @@ import os
 
 import httpx
 
+from bot import deployment
 from bot.identifiers import mask
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ TIMEOUT_S = 3.0
 
 async def request_summary(registration_number: str, email: str | None, address: str | None,
                           title: str | None) -> bool:
-    url, token = os.environ.get("PLN_NOTIFY_URL"), os.environ.get("PLN_NOTIFY_TOKEN", "")
+    url = os.environ.get("PLN_NOTIFY_URL")
+    token = deployment.secret(os.environ, "PLN_NOTIFY_TOKEN") or ""
     if not url:
         return False
     try:

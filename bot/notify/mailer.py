@@ -27,6 +27,7 @@ from typing import Any
 
 import aiosmtplib
 
+from bot import deployment
 from bot.identifiers import mask_email
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class SmtpSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
         env = os.environ if environ is None else environ
         sink = env.get("PLN_SMTP_SINK") == "1"
-        if sink and env.get("PLN_ENV", "development") == "production":
+        if sink and deployment.is_production(env):
             raise MailSettingsError(
                 "the local mail sink is for development: in production the summaries must "
                 "reach the customers (set PLN_SMTP_HOST, PLN_SMTP_PORT and PLN_SMTP_TLS)")

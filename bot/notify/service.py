@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bot import deployment
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
@@ -42,8 +43,9 @@ TOKEN_HEADER = "X-PLN-Token"
 def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     env = dict(os.environ if environ is None else environ)
     data = Path(env.get("PLN_DATA_DIR", "var"))
-    token = env.get("PLN_NOTIFY_TOKEN", "")
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+    token = deployment.secret(env, "PLN_NOTIFY_TOKEN") or ""
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
+                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
     channels = CustomerChannels(env)
     mailer = Mailer(SmtpSettings.from_env(env))
     log = ReminderLog(data / "reminders.sqlite3")

@@ -9,6 +9,7 @@ import httpx
 from sanic import Sanic
 
 from bot.channels.contract import TURN_FAILED
+from bot.channels.rate_limit import RestLimits
 from bot.channels.rest import RestInput
 
 
@@ -22,13 +23,22 @@ class Rasa:
         await cls.behaviour(message)
 
 
+class LimitedRest(RestInput):
+    """The channel with small limits (its own blueprint name), on ``/webhooks/limited``."""
+
+
 APP = Sanic("rest_channel_test")  # one app per process: Sanic keeps a registry
 APP.blueprint(RestInput(trusted_caller_id=True).blueprint(Rasa.on_new_message),
               url_prefix="/webhooks/rest")
+LIMITED = LimitedRest()
+LIMITED.limits = RestLimits.from_env({"PLN_REST_SENDER_BURST": "2",
+                                      "PLN_REST_SENDER_PER_MINUTE": "1"})
+APP.blueprint(LIMITED.blueprint(Rasa.on_new_message), url_prefix="/webhooks/limited")
 _started = False
 
 
-def post(behaviour, body, raw: bytes | None = None) -> httpx.Response:
+def post(behaviour, body, path: str = "/webhooks/rest/webhook",
+         client: tuple[str, int] = ("127.0.0.1", 123), raw: bytes | None = None) -> httpx.Response:
     Rasa.behaviour = behaviour
 
     async def scenario():
@@ -36,12 +46,12 @@ def post(behaviour, body, raw: bytes | None = None) -> httpx.Response:
         if not _started:
             await APP._startup()  # what Sanic's ASGI lifespan does first
             _started = True
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP),
-                                     base_url="http://rest.test") as client:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=APP, client=client),
+                                     base_url="http://rest.test") as http:
             if raw is not None:
-                return await client.post("/webhooks/rest/webhook", content=raw,
-                                         headers={"Content-Type": "application/json"})
-            return await client.post("/webhooks/rest/webhook", json=body)
+                return await http.post(path, content=raw,
+                                       headers={"Content-Type": "application/json"})
+            return await http.post(path, json=body)
 
     return asyncio.run(scenario())
 
@@ -121,3 +131,23 @@ def test_deeply_nested_json_is_a_400_not_a_server_error():
         assert answer.status_code == 400
         assert answer.json()["error"] == "invalid_json"
     assert asked == []
+
+
+def test_a_sender_over_its_limit_gets_a_429_with_retry_after_before_rasa_is_asked():
+    away = ("203.0.113.5", 40000)  # not loopback: limited
+    answers = [post(greeting, {"sender": sender, "message": "halo"}, "/webhooks/limited/webhook",
+                    away) for sender in ("flood", "flood", "flood", "other")]
+    assert [a.status_code for a in answers] == [200, 200, 429, 200]
+    assert answers[2].headers["Retry-After"] == "60"
+    assert answers[2].json()["error"] == "rate_limited"
+    asked = []
+
+    async def counting(message):
+        asked.append(message)
+
+    assert post(counting, {"sender": "flood", "message": "halo"}, "/webhooks/limited/webhook",
+                away).status_code == 429
+    assert asked == []
+    # loopback (the tests, the benchmarks) is exempt
+    assert all(post(greeting, {"sender": "flood", "message": "halo"},
+                    "/webhooks/limited/webhook").status_code == 200 for _ in range(4))

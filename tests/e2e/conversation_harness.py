@@ -415,6 +415,11 @@ class Endpoints:
     token: str
     diagnose: Any = None  # () -> str: e.g. dead services and log tails, added to failures
     stack_now: str | None = None  # the stack's PLN_NOW, when its clock is fixed
+    simulator_token: str = ""  # the simulator answers only callers with its token
+
+    @property
+    def simulator_headers(self) -> dict[str, str]:
+        return {"X-PLN-Token": self.simulator_token}
 
 
 def _diagnosis(endpoints: Endpoints) -> str:
@@ -434,7 +439,8 @@ def send(client: httpx.Client, endpoints: Endpoints, sender: str, text: str,
 
 def simulator_tickets(client: httpx.Client, endpoints: Endpoints, conversation_id: str):
     response = client.get(f"{endpoints.simulator_url}/apkt/tickets",
-                          params={"conversation_id": conversation_id})
+                          params={"conversation_id": conversation_id},
+                          headers=endpoints.simulator_headers)
     response.raise_for_status()
     return response.json()
 
@@ -444,7 +450,8 @@ def simulator_registrations(client: httpx.Client, endpoints: Endpoints,
     """The registrations the simulator saved with this conversation id (the sender id the
     bot passes on), newest first: whatever the bot did or did not say about them."""
     response = client.get(f"{endpoints.simulator_url}/ap2t/registrations",
-                          params={"conversation_id": conversation_id})
+                          params={"conversation_id": conversation_id},
+                          headers=endpoints.simulator_headers)
     response.raise_for_status()
     return response.json()
 

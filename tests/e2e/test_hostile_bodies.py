@@ -8,6 +8,8 @@ import pytest
 from e2e_support import TELEGRAM_SECRET, StackProblem
 from fake_graph import sign
 
+from bot.deployment import TOKEN_HEADER
+
 pytestmark = pytest.mark.e2e
 
 NESTED = b"[" * 100_000
@@ -21,8 +23,12 @@ def stack(e2e_stack):
     return e2e_stack
 
 
+INTERNAL = ("PLN_SIM_PORT", "PLN_ACTIONS_PORT", "PLN_NOTIFY_PORT")
+
+
 def _url(stack, port_key: str, path: str) -> str:
-    return f"http://{stack.env['PLN_HOST']}:{stack.env[port_key]}{path}"
+    host = stack.env["PLN_INTERNAL_HOST" if port_key in INTERNAL else "PLN_HOST"]
+    return f"http://{host}:{stack.env[port_key]}{path}"
 
 
 def test_nested_json_is_a_400_on_every_service_that_reads_json(stack, e2e_client):
@@ -36,10 +42,11 @@ def test_nested_json_is_a_400_on_every_service_that_reads_json(stack, e2e_client
         "WhatsApp": (_url(stack, "PLN_RASA_PORT", "/webhooks/whatsapp/webhook"),
                      {**json_type, "X-Hub-Signature-256": sign(NESTED)}),
         "notifier": (_url(stack, "PLN_NOTIFY_PORT", "/summaries"),
-                     {**json_type, "X-PLN-Token": env["PLN_NOTIFY_TOKEN"]}),
-        "simulator": (_url(stack, "PLN_SIM_PORT", "/ap2t/registrations"), json_type,
-                      NESTED_UNDER_64_KIB),
-        "action server": (_url(stack, "PLN_ACTIONS_PORT", "/webhook"), json_type),
+                     {**json_type, TOKEN_HEADER: env["PLN_NOTIFY_TOKEN"]}),
+        "simulator": (_url(stack, "PLN_SIM_PORT", "/ap2t/registrations"),
+                      {**json_type, TOKEN_HEADER: env["PLN_SIM_TOKEN"]}, NESTED_UNDER_64_KIB),
+        "action server": (_url(stack, "PLN_ACTIONS_PORT", "/webhook"),
+                          {**json_type, TOKEN_HEADER: env["PLN_ACTIONS_TOKEN"]}),
     }
     answers = {name: e2e_client.post(url, content=body[0] if body else NESTED, headers=headers)
                for name, (url, headers, *body) in posts.items()}
