@@ -1,6 +1,7 @@
 """``python -m bot.console serve``: the CSO console (PLN_CONSOLE_PORT, default 5080);
-``python -m bot.console add-user NAME``: a CSO account, the password asked (or read from
-standard input when it is not a terminal)."""
+``python -m bot.console add-user NAME``: a CSO account, or a new password for one (which
+ends every session of the account), the password asked (or read from standard input when
+it is not a terminal)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import getpass
 import logging
 import os
 import sys
-from pathlib import Path
 
 from bot import log_privacy
 
 
 def add_user(name: str) -> int:
+    from bot.console.settings import ConsoleSettings
     from bot.console.store import ConsoleStore
 
     if sys.stdin.isatty():
@@ -23,9 +24,10 @@ def add_user(name: str) -> int:
             return 1
     else:
         password = sys.stdin.readline().rstrip("\n")
-    store = ConsoleStore(Path(os.environ.get("PLN_DATA_DIR", "var")) / "console.sqlite3")
+    settings = ConsoleSettings.from_env()
+    store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     try:
-        store.add_user(name, password)
+        store.add_user(name, password)  # and ends every session of the account
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1

@@ -29,6 +29,7 @@ from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.console import views
+from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
 from bot.console.upstream import Rasa, last_message_at, waiting_minutes
 from bot.sop.flow import Question
@@ -38,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 COOKIE, LOGIN_CSRF = "pln_console", "pln_console_login"
 MAX_BODY = 16 * 1024
 MAX_REPLY_CHARS = 2000
+STREAM_TICK_S = 1.0
 CLOSING_OUTCOMES = {TicketKind.ISSUED_CLOSED.value: "Issued Closed", TicketKind.MBL.value: "MBL"}
 HAND_BACK_NOTE = "Baik, percakapan kami lanjutkan kembali bersama asisten virtual."
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -50,8 +52,8 @@ class Unauthorised(Exception):
 
 def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     env = dict(os.environ if environ is None else environ)
-    data = Path(env.get("PLN_DATA_DIR", "var"))
-    store = ConsoleStore(data / "console.sqlite3")
+    settings = ConsoleSettings.from_env(env)
+    store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
     rasa = Rasa(env.get("PLN_RASA_URL") or
                 f"http://{env.get('PLN_HOST', '127.0.0.1')}:{env.get('PLN_RASA_PORT', '5005')}",
@@ -163,7 +165,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
             return RedirectResponse("/login?failed=1", status_code=303)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
-                            max_age=12 * 3600)
+                            max_age=int(settings.lifetime_s))
         response.delete_cookie(LOGIN_CSRF)
         return response
 
@@ -190,11 +192,16 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     @app.get("/queue/stream")
     async def queue_stream(request: Request):
-        signed_in(request)
+        token = signed_in(request).token
+
+        def live() -> bool:
+            """The session still stands (not signed out, revoked or expired); watching the
+            queue is not activity, so it does not keep the session awake."""
+            return store.session(token, touch=False) is not None
 
         async def events():
             last = None
-            while not await request.is_disconnected():
+            while live() and not await request.is_disconnected():
                 try:
                     snapshot = json.dumps(await queue())
                 except BackofficeError:
@@ -202,7 +209,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                 if snapshot != last:
                     last = snapshot
                     yield f"data: {snapshot}\n\n"
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(STREAM_TICK_S)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})

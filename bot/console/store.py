@@ -1,29 +1,38 @@
 """The console's own records (SQLite): CSO accounts with bcrypt-hashed passwords, sign-in
 sessions with their CSRF token, who holds which case and in what state, and the audit
-log of every revealed field."""
+log of every revealed field.
+
+A session is stored by the SHA-256 of its token, never the token: reading the database
+does not let anyone sign in as a CSO. A session ends 12 hours after sign-in, after an idle
+spell (30 minutes unless configured), at sign-out, and when its user's password is set."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
 
-SESSION_TTL_S = 12 * 3600.0
+from bot.console.settings import ConsoleSettings
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (token TEXT PRIMARY KEY, user TEXT NOT NULL,
-    csrf TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL,
+    csrf TEXT NOT NULL, created REAL NOT NULL, seen REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS cases (ticket TEXT PRIMARY KEY, holder TEXT, state TEXT NOT NULL,
     updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
     user TEXT NOT NULL, ticket TEXT NOT NULL, conversation TEXT NOT NULL,
     action TEXT NOT NULL, field TEXT);
 """
+DEFAULTS = ConsoleSettings()
 OPEN, TAKEN, HANDED_BACK, CLOSED = "open", "taken", "handed_back", "closed"
 
 
@@ -38,14 +47,44 @@ class Session:
     csrf: str
 
 
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class ConsoleStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, settings: ConsoleSettings = DEFAULTS,
+                 clock: Callable[[], float] = time.time):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        self.settings, self.clock = settings, clock
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # what is deleted is overwritten
+            self._end_clear_sessions()
             self._db.executescript(SCHEMA)
+        # an unknown name is checked against this, so that it costs one bcrypt run too
+        self._no_such_user = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _end_clear_sessions(self) -> None:
+        """Sessions kept by their token in clear (an older schema) may have been read
+        already: they end, and their CSOs sign in again."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+        if "token" in columns:
+            self._db.execute("DROP TABLE sessions")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --- accounts and sessions -----------------------------------------------------------
 
@@ -53,38 +92,47 @@ class ConsoleStore:
         if not name.strip() or len(password) < 8:
             raise ValueError("a CSO needs a name and a password of at least 8 characters")
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt())
-        with self._lock:
+        with self._transaction():  # a new password ends every session of the account
             self._db.execute("INSERT INTO users VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
                              "SET password_hash = excluded.password_hash", (name.strip(), hashed))
+            self._db.execute("DELETE FROM sessions WHERE user = ?", (name.strip(),))
 
     def sign_in(self, name: str, password: str) -> Session | None:
         with self._lock:
             row = self._db.execute("SELECT password_hash FROM users WHERE name = ?",
                                    (name.strip(),)).fetchone()
-        if row is None:
-            bcrypt.checkpw(b"x", bcrypt.hashpw(b"y", bcrypt.gensalt()))  # same time either way
-            return None
-        if not bcrypt.checkpw(password.encode(), row[0]):
+        # one bcrypt run whether or not the name exists
+        known = bcrypt.checkpw(password.encode(), row[0] if row else self._no_such_user)
+        if row is None or not known:
             return None
         session = Session(secrets.token_urlsafe(32), name.strip(), secrets.token_urlsafe(32))
+        now = self.clock()
         with self._lock:
-            self._db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                             (session.token, session.user, session.csrf, time.time()))
+            self._db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                             (token_hash(session.token), session.user, session.csrf, now, now))
         return session
 
-    def session(self, token: str | None) -> Session | None:
+    def session(self, token: str | None, touch: bool = True) -> Session | None:
+        """The live session of ``token``; ``touch`` counts this as activity (a request
+        of the CSO's, not the queue's live stream)."""
         if not token:
             return None
+        key, now = token_hash(token), self.clock()
         with self._lock:
-            row = self._db.execute("SELECT user, csrf, created FROM sessions WHERE token = ?",
-                                   (token,)).fetchone()
-        if row is None or time.time() - row[2] > SESSION_TTL_S:
-            return None
+            row = self._db.execute("SELECT user, csrf, created, seen FROM sessions "
+                                   "WHERE token_hash = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            if now - row[2] > self.settings.lifetime_s or now - row[3] > self.settings.idle_s:
+                self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
+                return None
+            if touch:
+                self._db.execute("UPDATE sessions SET seen = ? WHERE token_hash = ?", (now, key))
         return Session(token, row[0], row[1])
 
     def sign_out(self, token: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM sessions WHERE token = ?", (token,))
+            self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
     # --- cases ---------------------------------------------------------------------------
 
@@ -97,21 +145,15 @@ class ConsoleStore:
     def take(self, ticket: str, user: str) -> None:
         """The case is ``user``'s, and no one else's; ``Conflict`` when another holds it or
         it is over."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute("SELECT holder, state FROM cases WHERE ticket = ?",
-                                       (ticket,)).fetchone()
-                if row is not None and (row[1] in (HANDED_BACK, CLOSED) or
-                                        (row[1] == TAKEN and row[0] != user)):
-                    raise Conflict(f"case {ticket} is {row[1]} by {row[0]}")
-                self._db.execute("INSERT INTO cases VALUES (?, ?, ?, ?) ON CONFLICT (ticket) "
-                                 "DO UPDATE SET holder = excluded.holder, state = excluded.state,"
-                                 " updated = excluded.updated", (ticket, user, TAKEN, time.time()))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._transaction():
+            row = self._db.execute("SELECT holder, state FROM cases WHERE ticket = ?",
+                                   (ticket,)).fetchone()
+            if row is not None and (row[1] in (HANDED_BACK, CLOSED) or
+                                    (row[1] == TAKEN and row[0] != user)):
+                raise Conflict(f"case {ticket} is {row[1]} by {row[0]}")
+            self._db.execute("INSERT INTO cases VALUES (?, ?, ?, ?) ON CONFLICT (ticket) "
+                             "DO UPDATE SET holder = excluded.holder, state = excluded.state,"
+                             " updated = excluded.updated", (ticket, user, TAKEN, self.clock()))
 
     def holder(self, ticket: str) -> str | None:
         holder, state = self.cases().get(ticket, (None, OPEN))
@@ -122,7 +164,7 @@ class ConsoleStore:
             raise Conflict(f"case {ticket} is not held by {user}")
         with self._lock:
             self._db.execute("UPDATE cases SET state = ?, updated = ? WHERE ticket = ?",
-                             (state, time.time(), ticket))
+                             (state, self.clock(), ticket))
 
     # --- audit ---------------------------------------------------------------------------
 
@@ -131,7 +173,7 @@ class ConsoleStore:
         with self._lock:
             self._db.execute("INSERT INTO audit (at, user, ticket, conversation, action, field)"
                              " VALUES (?, ?, ?, ?, ?, ?)",
-                             (time.time(), user, ticket, conversation, action, field))
+                             (self.clock(), user, ticket, conversation, action, field))
 
     def audit_log(self, ticket: str | None = None) -> list[dict]:
         query = "SELECT at, user, ticket, conversation, action, field FROM audit"
