@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import secrets
 import time
@@ -141,28 +142,35 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     # --- signing in and out -------------------------------------------------------------
 
-    @app.get("/login", response_class=HTMLResponse)
-    async def login_page(request: Request, failed: int = 0):
+    def sign_in_page(request: Request, failed: bool = False, wait_s: float = 0.0):
         token = secrets.token_urlsafe(24)
-        response = templates.TemplateResponse(request, "login.html",
-                                              {"csrf": token, "failed": bool(failed)})
+        response = templates.TemplateResponse(
+            request, "login.html", {"csrf": token, "failed": failed,
+                                    "wait_min": math.ceil(wait_s / 60)},
+            status_code=429 if wait_s else 200)
+        if wait_s:
+            response.headers["Retry-After"] = str(math.ceil(wait_s))
         response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict")
         return response
 
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_page(request: Request, failed: int = 0):
+        return sign_in_page(request, failed=bool(failed))
+
     @app.post("/login")
     async def login(request: Request):
-        try:
-            form = {k: v[0] for k, v in parse_qs(
-                (await request.body()).decode(errors="replace"), max_num_fields=5).items()}
-        except ValueError:
-            form = {}
+        form = await login_form(request)
         expected = request.cookies.get(LOGIN_CSRF, "")
         if not same_secret(form.get("csrf"), expected):
             return RedirectResponse("/login?failed=1", status_code=303)
-        session = await asyncio.to_thread(store.sign_in, form.get("name", ""),
-                                          form.get("password", ""))
+        name, address = form.get("name", "").strip(), client_address(request)
+        wait_s = store.begin_attempt(name, address)
+        if wait_s:
+            return sign_in_page(request, wait_s=wait_s)
+        session = await asyncio.to_thread(store.sign_in, name, form.get("password", ""))
         if session is None:
             return RedirectResponse("/login?failed=1", status_code=303)
+        store.attempt_succeeded(name, address)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
                             max_age=int(settings.lifetime_s))
@@ -327,6 +335,19 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 ASK_ACTIONS = {question.value: f"action_ask_{question.value}" for question in (
     Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
     Question.DATA_CONFIRMED)}
+
+
+async def login_form(request: Request) -> dict[str, str]:
+    try:
+        return {k: v[0] for k, v in parse_qs(
+            (await request.body()).decode(errors="replace"), max_num_fields=5).items()}
+    except ValueError:
+        return {}
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind the trusted reverse proxy, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
 
 
 def ask_action(question: str) -> str:

@@ -26,6 +26,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL,
     csrf TEXT NOT NULL, created REAL NOT NULL, seen REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
 CREATE TABLE IF NOT EXISTS cases (ticket TEXT PRIMARY KEY, holder TEXT, state TEXT NOT NULL,
     updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
@@ -50,6 +53,12 @@ class Session:
 def token_hash(token: str) -> str:
     """What the database keeps of a session token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def attempt_keys(name: str, address: str) -> tuple[str, str]:
+    """What the attempts table keeps of a name as typed and an address: hashes."""
+    return (hashlib.sha256(f"account:{name.strip().casefold()}".encode()).hexdigest(),
+            hashlib.sha256(f"address:{address}".encode()).hexdigest())
 
 
 class ConsoleStore:
@@ -133,6 +142,40 @@ class ConsoleStore:
     def sign_out(self, token: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
+
+    # --- throttling sign-ins --------------------------------------------------------------
+
+    def begin_attempt(self, name: str, address: str) -> float:
+        """Count a sign-in attempt against the account (the name as typed, known or not)
+        and the client's address; the seconds to wait instead when either has had its
+        share of attempts in the window (nothing is counted then, and no password checked).
+        """
+        keys = attempt_keys(name, address)
+        limits = (self.settings.failures_per_account, self.settings.failures_per_address)
+        now = self.clock()
+        start = now - self.settings.failure_window_s
+        with self._transaction():
+            self._db.execute("DELETE FROM attempts WHERE at <= ?", (start,))
+            waits = [self._wait(key, limit, start) for key, limit in zip(keys, limits, strict=True)]
+            if any(waits):
+                return max(waits)
+            self._db.executemany("INSERT INTO attempts (key, at) VALUES (?, ?)",
+                                 [(key, now) for key in keys])
+        return 0.0
+
+    def _wait(self, key: str, limit: int, start: float) -> float:
+        count, oldest = self._db.execute("SELECT count(*), min(at) FROM attempts WHERE key = ?",
+                                         (key,)).fetchone()
+        return 0.0 if count < limit else oldest - start
+
+    def attempt_succeeded(self, name: str, address: str) -> None:
+        """A sign-in that worked: that account's count starts again (no other's), and this
+        attempt no longer counts against the address."""
+        account, by_address = attempt_keys(name, address)
+        with self._transaction():
+            self._db.execute("DELETE FROM attempts WHERE key = ?", (account,))
+            self._db.execute("DELETE FROM attempts WHERE id = (SELECT max(id) FROM attempts "
+                             "WHERE key = ?)", (by_address,))
 
     # --- cases ---------------------------------------------------------------------------
 
