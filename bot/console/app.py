@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import StreamingResponse
 from starlette.templating import Jinja2Templates
 
+from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
@@ -43,8 +44,10 @@ MAX_REPLY_CHARS = 2000
 STREAM_TICK_S = 1.0
 CLOSING_OUTCOMES = {TicketKind.ISSUED_CLOSED.value: "Issued Closed", TicketKind.MBL.value: "MBL"}
 HAND_BACK_NOTE = "Baik, percakapan kami lanjutkan kembali bersama asisten virtual."
+# on every answer: pages and JSON show personal data, which no cache may keep
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-store"}
 
 
 class Unauthorised(Exception):
@@ -72,11 +75,11 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         await simulator.aclose()
         await http.aclose()
 
+    # bodies are counted while they are read (chunked ones too), inside the guard below
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY)
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        length = int(request.headers.get("content-length") or 0)
-        if length > MAX_BODY:
-            return JSONResponse({"error": "too_large"}, status_code=413)
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
