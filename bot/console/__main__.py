@@ -1,7 +1,8 @@
 """``python -m bot.console serve``: the CSO console (PLN_CONSOLE_PORT, default 5080);
 ``python -m bot.console add-user NAME``: a CSO account, or a new password for one (which
 ends every session of the account), the password asked (or read from standard input when
-it is not a terminal)."""
+it is not a terminal); ``python -m bot.console verify-audit``: the audit log's hash chain
+checked, the first broken entry named (exit status 1)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ def add_user(name: str) -> int:
     return 0
 
 
+def verify_audit() -> int:
+    from bot.console.settings import ConsoleSettings
+    from bot.console.store import ConsoleStore
+
+    settings = ConsoleSettings.from_env()
+    check = ConsoleStore(settings.data_dir / "console.sqlite3", settings).verify_audit()
+    if check.broken is not None:
+        print(f"audit log BROKEN at entry {check.broken} (of {check.entries}): it or the "
+              f"entry before it was changed or removed; last good hash {check.head}")
+        return 1
+    print(f"audit log intact: {check.entries} entries, last hash {check.head}")
+    return 0
+
+
 def serve() -> int:
     import uvicorn
 
@@ -57,6 +72,8 @@ def main(argv: list[str]) -> int:
         return serve()
     if argv[:1] == ["add-user"] and len(argv) == 2:
         return add_user(argv[1])
+    if argv == ["verify-audit"]:
+        return verify_audit()
     print(__doc__, file=sys.stderr)
     return 2
 

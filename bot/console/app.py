@@ -169,11 +169,14 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         name, address = form.get("name", "").strip(), client_address(request)
         wait_s = store.begin_attempt(name, address)
         if wait_s:
+            store.audit_sign_in(name, address, "sign_in_refused")
             return sign_in_page(request, wait_s=wait_s)
         session = await asyncio.to_thread(store.sign_in, name, form.get("password", ""))
         if session is None:
+            store.audit_sign_in(name, address, "sign_in_failed")
             return RedirectResponse("/login?failed=1", status_code=303)
         store.attempt_succeeded(name, address)
+        store.audit_sign_in(name, address, "sign_in")
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
                             max_age=int(settings.lifetime_s))
@@ -184,6 +187,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     async def logout(request: Request):
         session = signed_in(request, change=True)
         store.sign_out(session.token)
+        store.audit(session.user, "", "", "sign_out")
         response = JSONResponse({"ok": True})
         response.delete_cookie(COOKIE)
         return response
@@ -228,9 +232,11 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     @app.post("/cases/{ticket}/take")
     async def take(ticket: str, request: Request):
         session = signed_in(request, change=True)
-        if not any(t.ticket_number == ticket for t in await simulator.tickets()):
+        found = [t for t in await simulator.tickets() if t.ticket_number == ticket]
+        if not found:
             raise LookupError(ticket)
         store.take(ticket, session.user)
+        store.audit(session.user, ticket, found[0].conversation_id, "take")
         return {"ticket": ticket, "holder": session.user}
 
     # --- a case -------------------------------------------------------------------------
@@ -240,6 +246,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         session = signed_in(request)
         found = await case(ticket, session)
         events = await rasa.events(found.conversation_id)
+        store.audit(session.user, ticket, found.conversation_id, "view")
         return templates.TemplateResponse(request, "case.html", {
             "user": session.user, "csrf": session.csrf, "ticket": found,
             "channel": CustomerChannels.kind(found.conversation_id),

@@ -1,6 +1,8 @@
 """The console's own records (SQLite): CSO accounts with bcrypt-hashed passwords, sign-in
 sessions with their CSRF token, who holds which case and in what state, and the audit
-log of every revealed field.
+log: sign-ins (failed ones too), cases taken, opened and revealed fields, replies, hand
+backs and closings, each entry chained to the one before by SHA-256, so that an edited or
+removed entry shows (``verify_audit``, ``python -m bot.console verify-audit``).
 
 A session is stored by the SHA-256 of its token, never the token: reading the database
 does not let anyone sign in as a CSO. A session ends 12 hours after sign-in, after an idle
@@ -9,6 +11,8 @@ spell (30 minutes unless configured), at sign-out, and when its user's password 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import secrets
 import sqlite3
 import threading
@@ -33,9 +37,12 @@ CREATE TABLE IF NOT EXISTS cases (ticket TEXT PRIMARY KEY, holder TEXT, state TE
     updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
     user TEXT NOT NULL, ticket TEXT NOT NULL, conversation TEXT NOT NULL,
-    action TEXT NOT NULL, field TEXT);
+    action TEXT NOT NULL, field TEXT, hash TEXT);
 """
 DEFAULTS = ConsoleSettings()
+AUDIT_FIELDS = ("at", "user", "ticket", "conversation", "action", "field")
+GENESIS = "0" * 64  # what the first audit entry is chained to
+UNKNOWN_NAME = "(tidak dikenal)"  # a failed sign-in's name that is no CSO's
 OPEN, TAKEN, HANDED_BACK, CLOSED = "open", "taken", "handed_back", "closed"
 
 
@@ -73,6 +80,7 @@ class ConsoleStore:
             self._db.execute("PRAGMA secure_delete=ON")  # what is deleted is overwritten
             self._end_clear_sessions()
             self._db.executescript(SCHEMA)
+            self._chain_audit()
         # an unknown name is checked against this, so that it costs one bcrypt run too
         self._no_such_user = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
 
@@ -213,17 +221,75 @@ class ConsoleStore:
 
     def audit(self, user: str, ticket: str, conversation: str, action: str,
               field: str | None = None) -> None:
+        with self._transaction():
+            self._append_audit((self.clock(), user, ticket, conversation, action, field))
+
+    def audit_sign_in(self, name: str, address: str, action: str) -> None:
+        """A sign-in, failed sign-in or refused one, from ``address``: the name as typed is
+        kept only when it is a CSO's (it may be anything, a password typed there too)."""
+        with self._transaction():
+            known = self._db.execute("SELECT 1 FROM users WHERE name = ?",
+                                     (name.strip(),)).fetchone()
+            self._append_audit((self.clock(), name.strip() if known else UNKNOWN_NAME, "", "",
+                                action, address))
+
+    def _append_audit(self, values: tuple) -> None:
+        """Inside a transaction: the entry, chained to the one before it."""
+        last = self._db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        entry = self._db.execute(f"INSERT INTO audit ({', '.join(AUDIT_FIELDS)}) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)", values).lastrowid
+        self._db.execute("UPDATE audit SET hash = ? WHERE id = ?",
+                         (audit_hash(last[0] if last else GENESIS, entry, values), entry))
+
+    def _chain_audit(self) -> None:
+        """An audit log from before the chain: its entries are chained as they stand."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(audit)")}
+        if "hash" in columns:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("ALTER TABLE audit ADD COLUMN hash TEXT")
+        previous = GENESIS
+        for entry, *values in self._db.execute(
+                f"SELECT id, {', '.join(AUDIT_FIELDS)} FROM audit ORDER BY id").fetchall():
+            previous = audit_hash(previous, entry, tuple(values))
+            self._db.execute("UPDATE audit SET hash = ? WHERE id = ?", (previous, entry))
+        self._db.execute("COMMIT")
+
+    def verify_audit(self) -> AuditCheck:
+        """Every entry's hash recomputed from the one before it and its own content."""
         with self._lock:
-            self._db.execute("INSERT INTO audit (at, user, ticket, conversation, action, field)"
-                             " VALUES (?, ?, ?, ?, ?, ?)",
-                             (self.clock(), user, ticket, conversation, action, field))
+            rows = self._db.execute(f"SELECT id, hash, {', '.join(AUDIT_FIELDS)} FROM audit "
+                                    "ORDER BY id").fetchall()
+        previous = GENESIS
+        for entry, stored, *values in rows:
+            expected = audit_hash(previous, entry, tuple(values))
+            if not same_hash(stored, expected):
+                return AuditCheck(len(rows), entry, previous)
+            previous = expected
+        return AuditCheck(len(rows), None, previous)
 
     def audit_log(self, ticket: str | None = None) -> list[dict]:
-        query = "SELECT at, user, ticket, conversation, action, field FROM audit"
+        query = f"SELECT {', '.join(AUDIT_FIELDS)} FROM audit"
         args: tuple = ()
         if ticket:
             query, args = query + " WHERE ticket = ?", (ticket,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
-        keys = ("at", "user", "ticket", "conversation", "action", "field")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [dict(zip(AUDIT_FIELDS, row, strict=True)) for row in rows]
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    entries: int
+    broken: int | None  # the first entry whose hash does not follow
+    head: str  # the last good hash: worth keeping elsewhere, it also shows a cut tail
+
+
+def audit_hash(previous: str, entry: int, values: tuple) -> str:
+    """SHA-256 of the previous entry's hash and this entry's id and content."""
+    content = json.dumps([entry, *values], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((previous + content).encode()).hexdigest()
+
+
+def same_hash(stored: object, expected: str) -> bool:
+    return isinstance(stored, str) and hmac.compare_digest(stored, expected)
