@@ -1,7 +1,7 @@
 """The CSO console's web application (FastAPI, like the simulator): ``create_app``.
 
 Every page and API is behind a signed-in session (cookie ``pln_console``: HttpOnly,
-SameSite=Strict); every change (POST) needs the session's CSRF token
+SameSite=Strict; ``__Host-pln_console`` and Secure over https, see ``Cookies``); every change (POST) needs the session's CSRF token
 (``X-CSRF-Token``; the sign-in form a double-submitted one). Pages: ``/login``, ``/``
 (the queue, live by server-sent events from ``/queue/stream``), ``/cases/{ticket}`` (the
 conversation). APIs: take, reveal (audited), reply, hand back, close.
@@ -23,7 +23,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 
 from bot.backoffice.app import BodySizeLimit
@@ -39,6 +39,7 @@ from bot.untrusted import NotJson, json_object, same_secret
 
 HERE = Path(__file__).resolve().parent
 COOKIE, LOGIN_CSRF = "pln_console", "pln_console_login"
+HSTS = "max-age=31536000"
 MAX_BODY = 16 * 1024
 MAX_REPLY_CHARS = 2000
 STREAM_TICK_S = 1.0
@@ -68,6 +69,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = store
+    cookies = Cookies(settings.https)
 
     @app.on_event("shutdown")
     async def close() -> None:
@@ -82,6 +84,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     async def guard(request: Request, call_next):
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if settings.https:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
 
     @app.exception_handler(NotJson)
@@ -96,7 +100,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                             status_code=401)
 
     def signed_in(request: Request, change: bool = False) -> Session:
-        session = store.session(request.cookies.get(COOKIE))
+        session = store.session(request.cookies.get(cookies.session))
         if session is None:
             raise Unauthorised()
         if change and not same_secret(request.headers.get("X-CSRF-Token"), session.csrf):
@@ -153,7 +157,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
             status_code=429 if wait_s else 200)
         if wait_s:
             response.headers["Retry-After"] = str(math.ceil(wait_s))
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict")
+        cookies.set(response, cookies.login, token)
         return response
 
     @app.get("/login", response_class=HTMLResponse)
@@ -163,7 +167,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     @app.post("/login")
     async def login(request: Request):
         form = await login_form(request)
-        expected = request.cookies.get(LOGIN_CSRF, "")
+        expected = request.cookies.get(cookies.login, "")
         if not same_secret(form.get("csrf"), expected):
             return RedirectResponse("/login?failed=1", status_code=303)
         name, address = form.get("name", "").strip(), client_address(request)
@@ -178,9 +182,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         store.attempt_succeeded(name, address)
         store.audit_sign_in(name, address, "sign_in")
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
-                            max_age=int(settings.lifetime_s))
-        response.delete_cookie(LOGIN_CSRF)
+        cookies.set(response, cookies.session, session.token, int(settings.lifetime_s))
+        cookies.drop(response, cookies.login)
         return response
 
     @app.post("/logout")
@@ -189,7 +192,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         store.sign_out(session.token)
         store.audit(session.user, "", "", "sign_out")
         response = JSONResponse({"ok": True})
-        response.delete_cookie(COOKIE)
+        cookies.drop(response, cookies.session)
         return response
 
     # --- the queue ----------------------------------------------------------------------
@@ -345,6 +348,25 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 ASK_ACTIONS = {question.value: f"action_ask_{question.value}" for question in (
     Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
     Question.DATA_CONFIRMED)}
+
+
+class Cookies:
+    """The session's and the sign-in form's cookies: HttpOnly, SameSite=Strict, and when
+    the console is served over https (``PLN_CONSOLE_PUBLIC_URL``) Secure and ``__Host-``
+    prefixed (so no other host or plain-http page can set or read them)."""
+
+    def __init__(self, https: bool):
+        self.https = https
+        prefix = "__Host-" if https else ""
+        self.session, self.login = prefix + COOKIE, prefix + LOGIN_CSRF
+
+    def set(self, response: Response, name: str, value: str, max_age: int | None = None):
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.https,
+                            httponly=True, samesite="strict")
+
+    def drop(self, response: Response, name: str) -> None:
+        response.delete_cookie(name, path="/", secure=self.https, httponly=True,
+                               samesite="strict")
 
 
 async def login_form(request: Request) -> dict[str, str]:

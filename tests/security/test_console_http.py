@@ -68,3 +68,33 @@ def test_no_page_or_answer_is_cached(app):
     assert [a.status_code for a in answers] == [200, 401, 404, 200, 303, 303, 200, 200, 404]
     assert all(a.headers.get("Cache-Control") == "no-store" for a in answers), [
         (a.request.url.path, a.headers.get("Cache-Control")) for a in answers]
+
+
+def set_cookies(response) -> dict[str, str]:
+    return {line.split("=", 1)[0]: line for line in response.headers.get_list("set-cookie")}
+
+
+def test_over_https_the_cookies_are_secure_and_host_prefixed(tmp_path, monkeypatch):
+    monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    app = make_app(tmp_path, PLN_CONSOLE_PUBLIC_URL="https://console.pln123.example")
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    form = set_cookies(browser.get("/login"))["__Host-pln_console_login"]
+    signed = sign_in(browser)
+    session = set_cookies(signed)["__Host-pln_console"]
+    for cookie in (form, session):
+        attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+        assert {"secure", "httponly", "path=/", "samesite=strict"} <= set(attributes)
+        assert not any(a.startswith("domain") for a in attributes)
+    assert signed.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert browser.get("/queue").status_code == 200  # the browser sends it back over https
+    # a cookie without the prefix (set by another host, or over plain http) is no session
+    token = browser.cookies.get("__Host-pln_console")
+    stranger = TestClient(app, base_url="https://testserver", cookies={"pln_console": token})
+    assert stranger.get("/queue").status_code == 401
+
+
+def test_over_plain_http_on_loopback_the_cookie_is_not_secure(app):
+    browser = TestClient(app, follow_redirects=False)
+    session = set_cookies(sign_in(browser))["pln_console"]
+    assert "secure" not in session.lower()
+    assert browser.get("/queue").status_code == 200
