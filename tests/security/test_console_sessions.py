@@ -44,7 +44,9 @@ def database_bytes(tmp_path) -> bytes:
     return b"".join(path.read_bytes() for path in tmp_path.glob("console.sqlite3*"))
 
 
-def test_reading_the_database_does_not_give_a_session(store, tmp_path):
+def test_reading_the_database_does_not_give_a_session(tmp_path):
+    store = ConsoleStore(tmp_path / "console.sqlite3")
+    store.add_user("sari", PASSWORD)
     session = store.sign_in("sari", PASSWORD)
     assert session.token.encode() not in database_bytes(tmp_path)
     rows = sqlite3.connect(tmp_path / "console.sqlite3").execute(

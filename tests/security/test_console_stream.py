@@ -22,7 +22,7 @@ async def no_tickets(_self):
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
-    monkeypatch.setattr(console_app, "STREAM_TICK_S", 0.01)
+    monkeypatch.setattr(console_app, "STREAM_TICK_S", 0.01, raising=False)
     made = create_app({"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": "http://127.0.0.1:9"})
     made.state.store.add_user("sari", PASSWORD)
     return made
