@@ -60,7 +60,7 @@ def serve() -> int:
     logging.basicConfig(level="INFO", format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = ConsoleSettings.from_env()
     # X-Forwarded-For/-Proto are believed from the configured reverse proxy only
-    uvicorn.run(create_app(), host=os.environ.get("PLN_HOST", "127.0.0.1"),
+    uvicorn.run(create_app(settings=settings), host=os.environ.get("PLN_HOST", "127.0.0.1"),
                 port=int(os.environ.get("PLN_CONSOLE_PORT", "5080")), access_log=False,
                 ws="none", log_level="info", proxy_headers=bool(settings.trusted_proxy),
                 forwarded_allow_ips=settings.trusted_proxy or None)

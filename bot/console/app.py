@@ -55,9 +55,10 @@ class Unauthorised(Exception):
     pass
 
 
-def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+def create_app(environ: dict[str, str] | None = None,
+               settings: ConsoleSettings | None = None) -> FastAPI:
     env = dict(os.environ if environ is None else environ)
-    settings = ConsoleSettings.from_env(env)
+    settings = settings or ConsoleSettings.from_env(env)
     store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
     rasa = Rasa(env.get("PLN_RASA_URL") or

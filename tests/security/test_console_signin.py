@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from bot.console.app import create_app
 from bot.console.settings import ConsoleSettings
-from bot.console.store import ConsoleStore
+from bot.console.store import UNKNOWN_NAME, ConsoleStore
 
 PASSWORD = "sandi-rahasia-123"
 
@@ -90,6 +90,10 @@ def test_wrong_passwords_for_one_account_are_throttled(app, hash_runs):
     # another account signs in from the same address, and that resets nobody else's count
     assert signed_in(sign_in(guesser, "joko", PASSWORD))
     assert sign_in(guesser, "sari", PASSWORD).status_code == 429
+    actions = [(e["user"], e["action"]) for e in app.state.store.audit_log()]
+    assert actions == [("sari", "sign_in_failed")] * 5 + [
+        ("sari", "sign_in_refused"), (UNKNOWN_NAME, "sign_in_refused"),  # "SARI " is no CSO
+        ("joko", "sign_in"), ("sari", "sign_in_refused")]
 
 
 def test_many_names_from_one_address_are_throttled(app):
