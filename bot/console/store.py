@@ -81,6 +81,7 @@ class ConsoleStore:
             self._end_clear_sessions()
             self._db.executescript(SCHEMA)
             self._chain_audit()
+        self.end_expired_sessions()
         # an unknown name is checked against this, so that it costs one bcrypt run too
         self._no_such_user = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
 
@@ -123,6 +124,7 @@ class ConsoleStore:
         if row is None or not known:
             return None
         session = Session(secrets.token_urlsafe(32), name.strip(), secrets.token_urlsafe(32))
+        self.end_expired_sessions()
         now = self.clock()
         with self._lock:
             self._db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
@@ -146,6 +148,15 @@ class ConsoleStore:
             if touch:
                 self._db.execute("UPDATE sessions SET seen = ? WHERE token_hash = ?", (now, key))
         return Session(token, row[0], row[1])
+
+    def end_expired_sessions(self) -> int:
+        """Delete every session past its lifetime or idle time (the console opens, and at
+        every sign-in): none is kept longer than it can be used; how many went."""
+        now = self.clock()
+        with self._lock:
+            return self._db.execute(
+                "DELETE FROM sessions WHERE ? - created > ? OR ? - seen > ?",
+                (now, self.settings.lifetime_s, now, self.settings.idle_s)).rowcount
 
     def sign_out(self, token: str) -> None:
         with self._lock:

@@ -52,3 +52,31 @@ def test_the_tracker_deletes_silent_conversations_on_its_timer_without_traffic(
 def _wal(db) -> bytes:
     wal = db.with_name(db.name + "-wal")
     return wal.read_bytes() if wal.exists() else b""
+
+
+def test_expired_console_sessions_are_deleted_not_only_refused(tmp_path):
+    from bot.console.store import ConsoleStore
+
+    now = [1_000_000.0]
+    store = ConsoleStore(tmp_path / "console.sqlite3", clock=lambda: now[0])
+    store.add_user("sari", "kata-sandi-panjang")
+    left = store.sign_in("sari", "kata-sandi-panjang")
+    now[0] += store.settings.idle_s + 1  # left idle, never used again
+    store.sign_in("sari", "kata-sandi-panjang")  # anyone's later sign-in clears it
+    rows = store._db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    assert rows == 1 and store.session(left.token) is None
+
+
+def test_the_development_mail_sink_keeps_messages_only_days(tmp_path):
+    import os
+
+    from bot.notify.sink import SaveToFolder
+
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    old, new = folder / "old.eml", folder / "new.eml"
+    for path in (old, new):
+        path.write_text("To: budi@example.com\n\nJl. Dago No. 12")
+    os.utime(old, (time.time() - 8 * 86400,) * 2)
+    SaveToFolder(folder, keep_days=7)
+    assert not old.exists() and new.exists()
