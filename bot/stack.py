@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from bot import deployment
+from bot.pseudonyms import KEY_FILE_NAME, KEY_FILE_SETTING, ensure_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,6 +69,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     if not data_dir.is_absolute():
         data_dir = ROOT / data_dir
     env["PLN_DATA_DIR"] = str(data_dir)
+    env.setdefault(KEY_FILE_SETTING, str(data_dir / KEY_FILE_NAME))
     host, internal = env["PLN_HOST"], env["PLN_INTERNAL_HOST"]
     env.setdefault("PLN_SIM_HOST", internal)
     env.setdefault("PLN_SIM_URL", f"http://{internal}:{env['PLN_SIM_PORT']}")
@@ -195,7 +197,8 @@ def voice_credentials(env: dict[str, str]) -> dict[str, str] | None:
     (where Twilio reaches Rasa; it signs that URL) are set."""
     if not (env.get("TWILIO_AUTH_TOKEN") and env.get("VOICE_PUBLIC_URL")):
         return None
-    credentials = {"auth_token": env["TWILIO_AUTH_TOKEN"], "public_url": env["VOICE_PUBLIC_URL"]}
+    credentials = {"auth_token": env["TWILIO_AUTH_TOKEN"], "public_url": env["VOICE_PUBLIC_URL"],
+                   "pseudonym_key_file": env[KEY_FILE_SETTING]}
     for key in ("voice", "language", "cso_queue", "cso_number"):
         if env.get(f"VOICE_{key.upper()}"):
             credentials[key] = env[f"VOICE_{key.upper()}"]
@@ -229,8 +232,10 @@ def whatsapp_credentials(env: dict[str, str]) -> dict[str, str] | None:
     if not all(env.get(f"WHATSAPP_{key.upper()}") for key in WHATSAPP_REQUIRED):
         return None
     keys = (*WHATSAPP_REQUIRED, "api_url", "reminder_template", "template_language")
-    return {key: env[f"WHATSAPP_{key.upper()}"] for key in keys
-            if env.get(f"WHATSAPP_{key.upper()}")}
+    return {**{key: env[f"WHATSAPP_{key.upper()}"] for key in keys
+               if env.get(f"WHATSAPP_{key.upper()}")},
+            "pseudonym_key_file": env[KEY_FILE_SETTING],
+            "addresses_db": str(Path(env["PLN_DATA_DIR"]) / "channels.sqlite3")}
 
 
 def effective_credentials(env: dict[str, str]) -> str:
@@ -469,6 +474,8 @@ def bring_up(wanted: list[Service], env: dict[str, str],
     slowest, Rasa, overlaps the others' start-up."""
     refuse_unsafe_settings(env)
     make_data_private(env)
+    if env[KEY_FILE_SETTING] == str(Path(env["PLN_DATA_DIR"]) / KEY_FILE_NAME):
+        ensure_key_file(env["PLN_DATA_DIR"])  # once: kept across runs
     busy = [s for s in wanted if not port_is_free(s.host or env["PLN_HOST"], s.port)]
     if busy:
         names = ", ".join(f"{s.name} ({s.port})" for s in busy)

@@ -223,7 +223,8 @@ def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
     rendered = yaml.safe_load(open(stack.effective_credentials(env)))
     assert rendered[stack.VOICE_INPUT] == {"auth_token": "tok",
                                            "public_url": "https://ivr.example.id",
-                                           "cso_number": "+62221234567"}
+                                           "cso_number": "+62221234567",
+                                           "pseudonym_key_file": str(tmp_path / "pseudonym.key")}
     assert "https://ivr.example.id/webhooks/voice/call" in stack.how_to_talk(env)
 
 
@@ -239,7 +240,9 @@ def test_whatsapp_starts_only_with_its_four_settings(tmp_path):
                                    "WHATSAPP_API_URL": "http://127.0.0.1:9/v21.0"})
     rendered = yaml.safe_load(open(stack.effective_credentials(env)))[stack.WHATSAPP_INPUT]
     assert rendered == {"access_token": "EAAG", "app_secret": "s", "verify_token": "v",
-                        "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0"}
+                        "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0",
+                        "pseudonym_key_file": str(tmp_path / "pseudonym.key"),
+                        "addresses_db": str(tmp_path / "channels.sqlite3")}
     assert "WhatsApp: on" in stack.how_to_talk(env)
 
 

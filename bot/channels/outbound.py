@@ -12,6 +12,7 @@ from typing import Any
 from bot.channels.contract import channel_and_address
 from bot.channels.telegram import TelegramChannel, TelegramSettings
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings
+from bot.pseudonyms import KEY_FILE_SETTING
 
 
 class Unreachable(Exception):
@@ -37,7 +38,9 @@ class CustomerChannels:
             optional = {key.lower(): env[f"WHATSAPP_{key}"] for key in (
                 "API_URL", "REMINDER_TEMPLATE", "TEMPLATE_LANGUAGE") if env.get(f"WHATSAPP_{key}")}
             self.whatsapp = WhatsAppChannel(WhatsAppSettings(
-                **{key.lower(): env[f"WHATSAPP_{key}"] for key in required}, **optional))
+                **{key.lower(): env[f"WHATSAPP_{key}"] for key in required}, **optional,
+                pseudonym_key_file=env.get(KEY_FILE_SETTING, ""),
+                addresses_db=str(data / "channels.sqlite3")))
 
     @staticmethod
     def kind(conversation: str) -> str:
@@ -55,7 +58,10 @@ class CustomerChannels:
             await self.telegram.outbox.idle()
             return "telegram"
         if kind == "whatsapp" and self.whatsapp is not None:
-            how = self.whatsapp.deliver(address, messages, last_message_at or 0.0,
+            wa_id = self.whatsapp.address_of(address)
+            if wa_id is None:
+                raise Unreachable("nomor WhatsApp pelanggan ini tidak lagi tersimpan")
+            how = self.whatsapp.deliver(wa_id, messages, last_message_at or 0.0,
                                         template_parameters)
             await self.whatsapp.outbox.idle()
             return f"whatsapp ({how})"

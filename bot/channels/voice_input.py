@@ -16,6 +16,7 @@ Credentials (``bot.stack`` writes them from the environment): ``auth_token``,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,7 +34,7 @@ from bot.channels.voice import CHANNEL, VoiceChannel, VoiceSettings
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-SETTINGS = ("auth_token", "public_url", "voice", "language", "cso_queue", "cso_number")
+SETTINGS = frozenset(field.name for field in dataclasses.fields(VoiceSettings))
 
 
 def posted_form(body: bytes | None) -> RequestParameters:

@@ -15,6 +15,7 @@ Credentials (``bot.stack`` writes them from the environment): ``access_token``,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,8 +38,7 @@ from bot.untrusted import NotJson, json_object
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-SETTINGS = ("access_token", "app_secret", "verify_token", "phone_number_id", "api_url",
-            "reminder_template", "template_language")
+SETTINGS = frozenset(field.name for field in dataclasses.fields(WhatsAppSettings))
 
 
 class WhatsAppInput(InputChannel):

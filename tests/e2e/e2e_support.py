@@ -54,6 +54,14 @@ PRODUCTION_MAIL = {"PLN_SMTP_HOST": "127.0.0.1", "PLN_SMTP_PORT": "9", "PLN_SMTP
                    "PLN_SMTP_SINK": "0"}
 
 
+def conversation_of(env: dict[str, str], channel: str, number: str) -> str:
+    """The conversation a stack names a phone customer's by: their pseudonym under the
+    stack's key (bot.pseudonyms), never the number."""
+    from bot.pseudonyms import load_key, pseudonym
+
+    return f"{channel}:{pseudonym(load_key(env['PLN_PSEUDONYM_KEY_FILE']), number)}"
+
+
 @dataclass
 class StackProblem:
     """Why there is no stack; every conversation test fails with this message."""

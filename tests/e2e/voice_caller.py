@@ -19,7 +19,13 @@ from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
-from e2e_support import TWILIO_AUTH_TOKEN, VOICE_PUBLIC_URL, StackProblem, running_stack
+from e2e_support import (
+    TWILIO_AUTH_TOKEN,
+    VOICE_PUBLIC_URL,
+    StackProblem,
+    conversation_of,
+    running_stack,
+)
 from twilio.request_validator import RequestValidator
 
 from tests.twilio_payloads import (
@@ -78,6 +84,7 @@ class Caller:
 
     def __init__(self, env: dict[str, str], client: httpx.Client, number: str):
         self.base = f"http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
+        self.env = env
         self.token = env["PLN_RASA_TOKEN"]
         self.exchanged: list[tuple[str, str]] = []  # (what was posted, the TwiML answer)
         self.client, self.number = client, number
@@ -128,7 +135,8 @@ class Caller:
     def question(self) -> str | None:
         """The question the conversation has open (the form's requested slot), from Rasa's
         tracker: what a person on the line knows from what was asked."""
-        response = self.client.get(f"{self.base}/conversations/voice:{self.number}/tracker",
+        conversation = conversation_of(self.env, "voice", self.number)
+        response = self.client.get(f"{self.base}/conversations/{conversation}/tracker",
                                    params={"token": self.token})
         response.raise_for_status()
         return (response.json().get("slots") or {}).get("requested_slot")
