@@ -54,6 +54,7 @@ access_log = logging.getLogger("simulator.access")
 
 # Bounds of query parameters: anything outside is refused before the rules see it.
 MAX_QUERY_VA = 10_000_000
+TICKET_PURGE_EVERY_S = 3600.0
 MAX_QUERY_RP = 1_000_000_000_000
 
 
@@ -242,6 +243,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.backoffice = backoffice
     app.state.storage = storage
     app.add_event_handler("shutdown", storage.close)
+    retention = dt.timedelta(days=settings.ticket_retention_days)
+
+    storage.forget_tickets_before(settings.now() - retention)  # before serving
+
+    async def forget_old_tickets() -> None:
+        """The tickets' retention, hourly, with or without traffic."""
+        while True:
+            await asyncio.sleep(TICKET_PURGE_EVERY_S)
+            gone = await asyncio.to_thread(storage.forget_tickets_before,
+                                           settings.now() - retention)
+            if gone:
+                log.info("%d ticket(s) past their retention deleted", gone)
+
+    tasks: list[asyncio.Task] = []
+    app.add_event_handler("startup", lambda: tasks.append(
+        asyncio.get_running_loop().create_task(forget_old_tickets())))
+    app.add_event_handler("shutdown", lambda: [task.cancel() for task in tasks])
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError):

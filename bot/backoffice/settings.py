@@ -55,6 +55,11 @@ def parse_now(text: str | None) -> dt.datetime | None:
     return moment
 
 
+# APKT tickets (the collected data masked, the conversation's pseudonymous id) are kept a
+# year: long enough for a complaint about the request to be traced.
+DEFAULT_TICKET_RETENTION_DAYS = 365.0
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -69,6 +74,7 @@ class Settings:
     token: str | None = None
     production: bool = False  # no /docs; the caller's X-PLN-Now ignored
     nik_check_failures_per_day: int = DEFAULT_NIK_CHECK_FAILURES_PER_DAY
+    ticket_retention_days: float = DEFAULT_TICKET_RETENTION_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -83,6 +89,8 @@ class Settings:
             token=deployment.required_secret(env, "PLN_SIM_TOKEN", "the simulator"),
             production=deployment.is_production(env),
             nik_check_failures_per_day=failures,
+            ticket_retention_days=float(env.get("PLN_TICKET_RETENTION_DAYS")
+                                        or DEFAULT_TICKET_RETENTION_DAYS),
             database_url=env.get("PLN_SIM_DATABASE_URL") or DEFAULT_DATABASE_URL,
             seed_file=Path(env.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE),
             regulations_file=Path(regulations) if regulations else None,

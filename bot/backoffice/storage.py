@@ -8,6 +8,7 @@ stored at most once: a unique constraint decides, the loser reads the winner bac
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -340,6 +341,19 @@ class Storage:
             tickets_table, key, request_hash(payload), build, new_number,
             {"conversation_id": conversation_id, "created_at": created_at},
         )
+
+    def forget_tickets_before(self, moment: dt.datetime) -> int:
+        """Delete the tickets created before ``moment`` (their retention is over); how
+        many went."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(tickets_table.c.id, tickets_table.c.created_at))
+            old = [ticket_id for ticket_id, created in rows
+                   if dt.datetime.fromisoformat(created.replace("Z", "+00:00")) < moment]
+        for chunk in range(0, len(old), 500):
+            with self.engine.begin() as connection:
+                connection.execute(tickets_table.delete().where(
+                    tickets_table.c.id.in_(old[chunk:chunk + 500])))
+        return len(old)
 
     def tickets(self, conversation_id: str | None = None) -> list[dict]:
         return [json.loads(body) for body in self.tickets_json(conversation_id)]

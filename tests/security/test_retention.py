@@ -80,3 +80,21 @@ def test_the_development_mail_sink_keeps_messages_only_days(tmp_path):
     os.utime(old, (time.time() - 8 * 86400,) * 2)
     SaveToFolder(folder, keep_days=7)
     assert not old.exists() and new.exists()
+
+
+def test_apkt_tickets_are_deleted_after_their_retention(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from bot.backoffice.app import create_app
+    from tests.backoffice.backoffice_helpers import sqlite_settings
+
+    ticket = {"kind": "cso_handoff", "reason": "Pelanggan minta CS", "sop_step": 5,
+              "conversation_id": "whatsapp:p-0123456789abcdef01234567", "data": {}}
+    created = dt.datetime(2025, 11, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    settings = sqlite_settings(tmp_path, fixed_now=created)
+    with TestClient(create_app(settings)) as api:
+        assert api.post("/apkt/tickets", json=ticket).status_code == 201
+    a_year_later = sqlite_settings(tmp_path, fixed_now=created + dt.timedelta(days=366))
+    with TestClient(create_app(a_year_later)) as api:  # the purge runs before it serves
+        assert api.get("/apkt/tickets", params={"conversation_id":
+                                                ticket["conversation_id"]}).json() == []
