@@ -378,11 +378,13 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         if not verdict.accepted:
             return verdict
         try:
-            matches = await backoffice(tracker).owner_nik_matches(tracker.get_slot("idpel"),
-                                                                   verdict.value)
+            checked = await backoffice(tracker).owner_nik_check(tracker.get_slot("idpel"),
+                                                                verdict.value)
         except BackofficeError:
             return unavailable(tracker)
-        if matches:
+        if checked.held:
+            return Verdict.end(flow.after_owner_nik_held(), None, owner_nik_verified=False)
+        if checked.match:
             return Verdict.accept(verdict.value, owner_nik_verified=True)
         mismatches = int(tracker.get_slot("owner_nik_mismatches") or 0) + 1
         outcome = flow.after_owner_nik_mismatch(mismatches)

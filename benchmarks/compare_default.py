@@ -104,9 +104,9 @@ class Variant:
     first_turns_s: list[float] = field(default_factory=list)
     rows: dict[int, dict[str, float]] = field(default_factory=dict)
 
-    def urls(self) -> tuple[str, str]:
+    def urls(self) -> tuple[str, str, str]:
         return (f"http://{self.env['PLN_HOST']}:{self.env['PLN_RASA_PORT']}",
-                self.env["PLN_SIM_URL"])
+                self.env["PLN_SIM_URL"], self.env["PLN_SIM_TOKEN"])
 
     def rss_mb(self) -> float:
         return sum(rss_mb(s.process.pid) for s in self.running if s.process)

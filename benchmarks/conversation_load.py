@@ -77,10 +77,10 @@ class Conversation:
         return f"never told {' and '.join(missing)}; last reply: {last!r}"
 
 
-async def converse(client: httpx.AsyncClient, urls: tuple[str, str], sender: str,
+async def converse(client: httpx.AsyncClient, urls: tuple[str, str, str], sender: str,
                    stop_at: float) -> Conversation:
     """The happy path, then (not timed) the simulator's registrations for the sender."""
-    rasa_url, simulator_url = urls
+    rasa_url, simulator_url, simulator_token = urls
     conversation = Conversation(sender)
     for number, text in enumerate(HAPPY_PATH, 1):
         if time.monotonic() > stop_at:
@@ -100,7 +100,8 @@ async def converse(client: httpx.AsyncClient, urls: tuple[str, str], sender: str
     if conversation.error is None:
         try:
             response = await client.get(f"{simulator_url}/ap2t/registrations",
-                                        params={"conversation_id": sender})
+                                        params={"conversation_id": f"rest:{sender}"},
+                                        headers={"X-PLN-Token": simulator_token})
             response.raise_for_status()
             conversation.saved = [r["registration_number"] for r in response.json()]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
@@ -113,7 +114,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-async def run_level(urls: tuple[str, str], level: int, customers: int, turn_timeout: float,
+async def run_level(urls: tuple[str, str, str], level: int, customers: int, turn_timeout: float,
                     stop_at: float) -> tuple[list[Conversation], float]:
     limits = httpx.Limits(max_connections=level, max_keepalive_connections=level)
     timeout = httpx.Timeout(turn_timeout, connect=5.0)
@@ -147,7 +148,7 @@ def report(level: int, conversations: list[Conversation], elapsed: float) -> Non
             print(f"    failed {conversation.sender}: {conversation.why_not()}", flush=True)
 
 
-async def benchmark(urls: tuple[str, str], levels: list[int], rounds: int, turn_timeout: float,
+async def benchmark(urls: tuple[str, str, str], levels: list[int], rounds: int, turn_timeout: float,
                     deadline_s: float) -> int:
     stop_at = time.monotonic() + deadline_s
     warm, elapsed = await run_level(urls, 1, 1, turn_timeout, stop_at)
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"stack up in {time.monotonic() - started:.1f} s "
                   f"(model {args.model.name}, data in {data_dir})", flush=True)
             try:
-                urls = (stack.endpoints.rasa_url, stack.endpoints.simulator_url)
+                urls = (stack.endpoints.rasa_url, stack.endpoints.simulator_url,
+                        stack.endpoints.simulator_token)
                 failed = asyncio.run(benchmark(urls, levels, args.rounds,
                                                args.turn_timeout, args.deadline))
             except KeyboardInterrupt:

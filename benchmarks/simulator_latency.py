@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GOAL_P95_MS = 20.0
+TOKEN = secrets.token_hex(16)  # the simulator answers only callers with it
 _counter = itertools.count()
 
 
@@ -72,8 +74,9 @@ ENDPOINTS = [
 class Connection:
     """One keep-alive HTTP/1.1 connection."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, token: str):
         self.port = port
+        self.token = token
         self.reader = self.writer = None
 
     async def open(self) -> None:
@@ -81,6 +84,7 @@ class Connection:
 
     async def request(self, method: str, path: str, body: bytes = b"") -> int:
         head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"X-PLN-Token: {self.token}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
         self.writer.write(head.encode() + body)
         await self.writer.drain()
@@ -103,7 +107,7 @@ class Connection:
 
 async def measure(port: int, method: str, path: str, make_body, clients: int,
                   total: int) -> list[float]:
-    connections = [Connection(port) for _ in range(clients)]
+    connections = [Connection(port, TOKEN) for _ in range(clients)]
     await asyncio.gather(*(c.open() for c in connections))
     timings: list[float] = []
     per_client = max(1, total // clients)
@@ -135,7 +139,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def start_server(port: int, directory: Path, log_level: str) -> subprocess.Popen:
     env = dict(os.environ, PLN_SIM_PORT=str(port), PLN_SIM_HOST="127.0.0.1",
                PLN_SIM_DATABASE_URL=f"sqlite:///{directory / 'bench.sqlite3'}",
-               PLN_SIM_LOG_LEVEL=log_level)
+               PLN_SIM_LOG_LEVEL=log_level, PLN_SIM_TOKEN=TOKEN)
     # The log goes to a file: an unread pipe would fill up and block the server.
     log = (directory / "simulator.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "bot.backoffice"], cwd=REPO_ROOT, env=env,

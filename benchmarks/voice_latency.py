@@ -25,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests" / "e2e")]
 
 from conversation_harness import simulator_registrations  # noqa: E402
+from e2e_support import conversation_of  # noqa: E402
 from voice_caller import BUDI_ANSWERS, Caller, play, voice_stack  # noqa: E402
 
 
@@ -56,8 +57,8 @@ def main() -> int:
             results = list(pool.map(caller, range(args.callers)))
         elapsed = time.perf_counter() - started
         with httpx.Client(timeout=30, trust_env=False) as client:
-            saved = sum(len(simulator_registrations(client, stack.endpoints, f"voice:{n}"))
-                        for n in numbers)
+            saved = sum(len(simulator_registrations(
+                client, stack.endpoints, conversation_of(stack.env, "voice", n))) for n in numbers)
     timings = [t for worker, _ in results for t in worker]
     completed = sum(done for _, done in results)
     ms = [t * 1000 for t in timings]

@@ -6,11 +6,20 @@ for Rasa: 650 MB resident and 4 s more at start for nothing. Marking those modul
 absent before rasa-sdk loads the actions makes ``thinc`` find them missing, as on a
 machine without them (160 MB). Run as ``python -m bot.action_server --actions actions``
 (rasa-sdk's own arguments).
+
+Only Rasa may call it: every request but ``/health`` needs the header ``X-PLN-Token``
+with the token of ``PLN_ACTIONS_TOKEN`` (or the file ``PLN_ACTIONS_TOKEN_FILE`` names);
+without one configured it does not start. Anyone else could run any action on a forged
+tracker (a registration filed, the summary e-mail sent with the notifier's token).
 """
 
 from __future__ import annotations
 
+import hmac
+import os
 import sys
+
+import pluggy
 
 UNUSED = ("tensorflow", "jax", "torch", "mxnet")
 
@@ -29,8 +38,62 @@ def prepare() -> None:
     log_privacy.install()
 
 
+OPEN_PATHS = ("/health",)
+
+
+def token_check(token: str):
+    """A Sanic request middleware: 401 with a JSON error unless the request carries
+    ``token`` (compared in constant time)."""
+    from sanic import response
+
+    from bot.deployment import TOKEN_HEADER
+
+    expected = token.encode()
+
+    async def check(request):
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.headers.get(TOKEN_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return response.json({"error": "unauthorized",
+                                  "message": f"a valid {TOKEN_HEADER} header is required"},
+                                 status=401)
+        return None
+
+    return check
+
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+
+class TokenPlugin:
+    """rasa-sdk's hook for extending its Sanic app: the token check on every request."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    @hookimpl
+    def attach_sanic_app_extensions(self, app) -> None:
+        app.register_middleware(token_check(self.token), "request")
+
+
+def require_token() -> None:
+    """The token from the environment, checked on every request from now on; exits with
+    a message when none is configured."""
+    from rasa_sdk.plugin import plugin_manager
+
+    from bot.deployment import DeploymentError, required_secret
+
+    try:
+        token = required_secret(os.environ, "PLN_ACTIONS_TOKEN", "the action server")
+    except DeploymentError as error:
+        sys.exit(f"error: {error}")
+    plugin_manager().register(TokenPlugin(token))
+
+
 def main() -> None:
     prepare()
+    require_token()
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
     rasa_sdk_main()

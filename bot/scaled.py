@@ -148,7 +148,7 @@ def error_page(status: int) -> bytes:
 
 
 def haproxy_config(env: dict[str, str], count: int) -> str:
-    host = env["PLN_HOST"]
+    host, internal = env["PLN_HOST"], env.get("PLN_INTERNAL_HOST", env["PLN_HOST"])
     pages = Path(env["PLN_DATA_DIR"]) / "haproxy"
     pages.mkdir(parents=True, exist_ok=True)
     for status in ERROR_STATUSES:
@@ -156,9 +156,9 @@ def haproxy_config(env: dict[str, str], count: int) -> str:
     errorfiles = "\n".join(f"    errorfile {status} {pages / f'{status}.http'}"
                            for status in ERROR_STATUSES)
 
-    def servers(name: str, offset: int) -> str:
+    def servers(name: str, offset: int, at: str = host) -> str:
         return "\n".join(
-            f"    server {name}{number} {host}:{instance_port(env, offset, number)} check"
+            f"    server {name}{number} {at}:{instance_port(env, offset, number)} check"
             for number in range(1, count + 1))
 
     return f"""# written by bot/scaled.py; do not edit
@@ -203,13 +203,13 @@ backend rasa_voice
 {servers("rasa", RASA_OFFSET)}
 
 frontend actions
-    bind {host}:{env['PLN_ACTIONS_PORT']}
+    bind {internal}:{env['PLN_ACTIONS_PORT']}
     default_backend actions
 
 backend actions
     balance leastconn
     option httpchk GET /health
-{servers("actions", ACTIONS_OFFSET)}
+{servers("actions", ACTIONS_OFFSET, internal)}
 """
 
 
@@ -232,7 +232,7 @@ def scaled_services(env: dict[str, str]) -> list[Service]:
     if telegram is not None and telegram["mode"] == "polling":
         raise RuntimeError("Telegram's long polling would run in every instance: with "
                            "several instances use its webhook (TELEGRAM_WEBHOOK_URL)")
-    host = env["PLN_HOST"]
+    host, internal = env["PLN_HOST"], env.get("PLN_INTERNAL_HOST", env["PLN_HOST"])
     single = {service.name: service for service in services(env, with_rasa=True)}
     rasa_command = single["rasa"].command
     endpoints = str(Path(env["PLN_ENDPOINTS"]) if Path(env["PLN_ENDPOINTS"]).is_absolute()
@@ -245,7 +245,7 @@ def scaled_services(env: dict[str, str]) -> list[Service]:
         result.append(Service(
             f"actions-{number}", [sys.executable, "-m", "bot.action_server", "--actions",
                                   "actions", "--port", str(port)],
-            port, f"http://{host}:{port}/health"))
+            port, f"http://{internal}:{port}/health", internal))
     for number in range(1, count + 1):
         port = instance_port(env, RASA_OFFSET, number)
         command = [*RASA, *_replaced(rasa_command[len(RASA):], {

@@ -33,12 +33,16 @@ from typing import Any
 
 import yaml
 
+from bot import deployment
+from bot.pseudonyms import KEY_FILE_NAME, KEY_FILE_SETTING, ensure_key_file
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 DEFAULTS = {
     "PLN_DATA_DIR": "var",  # relative to the repository root
-    "PLN_HOST": "127.0.0.1",  # every service listens on loopback only
+    "PLN_HOST": "127.0.0.1",  # the public services (Rasa's channels, the console)
+    "PLN_INTERNAL_HOST": "127.0.0.1",  # the internal ones (simulator, actions, notifier)
     "PLN_SIM_PORT": "5070",
     "PLN_ACTIONS_PORT": "5055",
     "PLN_RASA_PORT": "5005",
@@ -65,19 +69,19 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     if not data_dir.is_absolute():
         data_dir = ROOT / data_dir
     env["PLN_DATA_DIR"] = str(data_dir)
-    host = env["PLN_HOST"]
-    env.setdefault("PLN_SIM_HOST", host)
-    env.setdefault("PLN_SIM_URL", f"http://{host}:{env['PLN_SIM_PORT']}")
-    env.setdefault("PLN_ACTIONS_URL", f"http://{host}:{env['PLN_ACTIONS_PORT']}")
+    env.setdefault(KEY_FILE_SETTING, str(data_dir / KEY_FILE_NAME))
+    host, internal = env["PLN_HOST"], env["PLN_INTERNAL_HOST"]
+    env.setdefault("PLN_SIM_HOST", internal)
+    env.setdefault("PLN_SIM_URL", f"http://{internal}:{env['PLN_SIM_PORT']}")
+    env.setdefault("PLN_ACTIONS_URL", f"http://{internal}:{env['PLN_ACTIONS_PORT']}")
     env.setdefault("PLN_RASA_URL", f"http://{host}:{env['PLN_RASA_PORT']}")
-    env.setdefault("PLN_NOTIFY_URL", f"http://{host}:{env['PLN_NOTIFY_PORT']}")
-    env.setdefault("PLN_NOTIFY_TOKEN", secrets.token_hex(16))
+    env.setdefault("PLN_NOTIFY_URL", f"http://{internal}:{env['PLN_NOTIFY_PORT']}")
+    service_tokens(env)
     # no SMTP server given: a local sink writes every e-mail to $PLN_DATA_DIR/mail/
     env.setdefault("PLN_SMTP_SINK", "0" if env.get("PLN_SMTP_HOST") else "1")
     env.setdefault("PLN_SIM_DATABASE_URL", f"sqlite:///{data_dir / 'simulator.sqlite3'}")
     env.setdefault("PLN_TRACKER_SQLITE", str(data_dir / "tracker.sqlite3"))
-    env.setdefault("PLN_RASA_TOKEN", secrets.token_hex(16))
-    env["SANIC_HOST"] = host  # rasa-sdk's action server binds to this (default 0.0.0.0)
+    env["SANIC_HOST"] = internal  # rasa-sdk's action server binds to this (default 0.0.0.0)
     # Sanic refuses bodies above this with a 413 before reading them (default 100 MB); a
     # message's text is bounded again, far lower, by the channel contract.
     env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1024 * 1024))
@@ -89,12 +93,26 @@ def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# The token each service checks its callers with (the Rasa HTTP API's, the simulator's,
+# the action server's, the notifier's); every caller gets it from the environment.
+SERVICE_TOKENS = ("PLN_RASA_TOKEN", "PLN_SIM_TOKEN", "PLN_ACTIONS_TOKEN", "PLN_NOTIFY_TOKEN")
+
+
+def service_tokens(env: dict[str, str]) -> None:
+    """Each token from the environment or its ``*_FILE`` (``bot.deployment.secret``), else
+    a new one for this run. They reach the services in their environment, never on a
+    command line (``ps`` shows every user the command lines)."""
+    for name in SERVICE_TOKENS:
+        env[name] = deployment.secret(env, name) or secrets.token_hex(16)
+
+
 @dataclass
 class Service:
     name: str
     command: list[str]
     port: int
     health_url: str
+    host: str = ""  # where it listens; "" is PLN_HOST
     process: subprocess.Popen | None = field(default=None, repr=False)
     started_at: float = 0.0  # time.monotonic() of the latest start
     failures: int = 0  # deaths in a row (reset once it has run for STABLE_S)
@@ -129,12 +147,17 @@ def effective_endpoints(env: dict[str, str]) -> str:
     if chosen != ROOT / DEFAULTS["PLN_ENDPOINTS"]:
         return str(chosen)
     config = yaml.safe_load(chosen.read_text()) or {}
-    config.setdefault("action_endpoint", {})["url"] = f"{env['PLN_ACTIONS_URL']}/webhook"
+    action_endpoint = config.setdefault("action_endpoint", {})
+    action_endpoint["url"] = f"{env['PLN_ACTIONS_URL']}/webhook"
+    # the action server's token: this file is the owner's only, as credentials.yml
+    action_endpoint["headers"] = {deployment.TOKEN_HEADER: env["PLN_ACTIONS_TOKEN"]}
     tracker_store = config.get("tracker_store") or {}
     if tracker_store.get("dialect") == "sqlite":
         tracker_store["db"] = env["PLN_TRACKER_SQLITE"]
     rendered = Path(env["PLN_DATA_DIR"]) / "endpoints.yml"
     rendered.parent.mkdir(parents=True, exist_ok=True)
+    rendered.touch(mode=0o600)
+    rendered.chmod(0o600)
     rendered.write_text("# written by bot/stack.py from endpoints.yml; do not edit\n"
                         + yaml.safe_dump(config, sort_keys=False))
     return str(rendered)
@@ -174,7 +197,8 @@ def voice_credentials(env: dict[str, str]) -> dict[str, str] | None:
     (where Twilio reaches Rasa; it signs that URL) are set."""
     if not (env.get("TWILIO_AUTH_TOKEN") and env.get("VOICE_PUBLIC_URL")):
         return None
-    credentials = {"auth_token": env["TWILIO_AUTH_TOKEN"], "public_url": env["VOICE_PUBLIC_URL"]}
+    credentials = {"auth_token": env["TWILIO_AUTH_TOKEN"], "public_url": env["VOICE_PUBLIC_URL"],
+                   "pseudonym_key_file": env[KEY_FILE_SETTING]}
     for key in ("voice", "language", "cso_queue", "cso_number"):
         if env.get(f"VOICE_{key.upper()}"):
             credentials[key] = env[f"VOICE_{key.upper()}"]
@@ -208,8 +232,10 @@ def whatsapp_credentials(env: dict[str, str]) -> dict[str, str] | None:
     if not all(env.get(f"WHATSAPP_{key.upper()}") for key in WHATSAPP_REQUIRED):
         return None
     keys = (*WHATSAPP_REQUIRED, "api_url", "reminder_template", "template_language")
-    return {key: env[f"WHATSAPP_{key.upper()}"] for key in keys
-            if env.get(f"WHATSAPP_{key.upper()}")}
+    return {**{key: env[f"WHATSAPP_{key.upper()}"] for key in keys
+               if env.get(f"WHATSAPP_{key.upper()}")},
+            "pseudonym_key_file": env[KEY_FILE_SETTING],
+            "addresses_db": str(Path(env["PLN_DATA_DIR"]) / "channels.sqlite3")}
 
 
 def effective_credentials(env: dict[str, str]) -> str:
@@ -241,29 +267,31 @@ def effective_credentials(env: dict[str, str]) -> str:
 
 
 def services(env: dict[str, str], with_rasa: bool = True) -> list[Service]:
-    host = env["PLN_HOST"]
+    """The public services (console, Rasa) listen on ``PLN_HOST``, the internal ones
+    (simulator, action server, notifier) on ``PLN_INTERNAL_HOST``."""
+    host, internal = env["PLN_HOST"], env["PLN_INTERNAL_HOST"]
     sim_port, actions_port, rasa_port = (
         int(env["PLN_SIM_PORT"]), int(env["PLN_ACTIONS_PORT"]), int(env["PLN_RASA_PORT"]))
     result = [
         Service("simulator", [sys.executable, "-m", "bot.backoffice"], sim_port,
-                f"http://{host}:{sim_port}/health"),
+                f"http://{internal}:{sim_port}/health", internal),
         # rasa-sdk alone: `rasa run actions` would import all of Rasa (780 MB) to serve it,
         # and without TensorFlow, which spaCy's thinc imports when installed (bot/action_server.py)
         Service("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
                             "--port", str(actions_port)],
-                actions_port, f"http://{host}:{actions_port}/health"),
+                actions_port, f"http://{internal}:{actions_port}/health", internal),
     ]
     notify_port = int(env["PLN_NOTIFY_PORT"])
     result.append(Service("notifier", [sys.executable, "-m", "bot.notify"], notify_port,
-                          f"http://{host}:{notify_port}/health"))
+                          f"http://{internal}:{notify_port}/health", internal))
     if with_rasa:
         console_port = int(env["PLN_CONSOLE_PORT"])
         result.append(Service("console", [sys.executable, "-m", "bot.console", "serve"],
                               console_port, f"http://{host}:{console_port}/login"))
         result.append(Service(
             "rasa",
+            # the API token from PLN_RASA_TOKEN in its environment (bot.rasa_runtime)
             [*RASA, "run", "--model", env["PLN_MODEL"], "--enable-api",
-             f"--auth-token={env['PLN_RASA_TOKEN']}",  # "=": a token may start with "-"
              "--interface", host, "--port", str(rasa_port),
              "--endpoints", effective_endpoints(env), "--credentials", effective_credentials(env),
              "--cors", f"http://{host}"],
@@ -289,17 +317,33 @@ def answers(url: str) -> bool:
         return False
 
 
+# Everything a service writes (databases, mail, logs, pid files) is its user's alone: the
+# data directory holds NIKs, phone numbers and addresses (UU PDP 27/2022).
+PRIVATE_UMASK = 0o077
+
+
+def make_data_private(env: dict[str, str]) -> None:
+    """The data directory 0700 and everything in it its owner's alone (0700 directories,
+    0600 files), whatever an earlier run or an operator left."""
+    data = Path(env["PLN_DATA_DIR"])
+    data.mkdir(parents=True, exist_ok=True)
+    for path in [data, *data.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def start(service: Service, env: dict[str, str]) -> None:
     log = service.log_path(env)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
+    log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
         service.process = subprocess.Popen(
             service.command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, start_new_session=True, umask=PRIVATE_UMASK)
     service.started_at = time.monotonic()
     pid = service.pid_path(env)
-    pid.parent.mkdir(parents=True, exist_ok=True)
-    pid.write_text(f"{service.process.pid}\n")
+    pid.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(os.open(pid, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(f"{service.process.pid}\n")
 
 
 @dataclass
@@ -410,6 +454,17 @@ def tail(path: Path, lines: int = 25) -> str:
         return ""
 
 
+def refuse_unsafe_settings(env: dict[str, str]) -> None:
+    """``RuntimeError`` with the reason when the settings are refused before anything
+    starts (mail in clear with a login, the mail sink in production)."""
+    from bot.notify.mailer import MailSettingsError, SmtpSettings
+
+    try:
+        SmtpSettings.from_env(env)
+    except MailSettingsError as error:
+        raise RuntimeError(str(error)) from None
+
+
 def bring_up(wanted: list[Service], env: dict[str, str],
              together: bool = False) -> list[Service]:
     """Start each service in order, waiting for its health check; all or nothing.
@@ -417,7 +472,11 @@ def bring_up(wanted: list[Service], env: dict[str, str],
     ``together``: start them all at once, then poll all health checks (the first that dies
     fails at once). The e2e tests use it: no service needs another one to start, so the
     slowest, Rasa, overlaps the others' start-up."""
-    busy = [s for s in wanted if not port_is_free(env["PLN_HOST"], s.port)]
+    refuse_unsafe_settings(env)
+    make_data_private(env)
+    if env[KEY_FILE_SETTING] == str(Path(env["PLN_DATA_DIR"]) / KEY_FILE_NAME):
+        ensure_key_file(env["PLN_DATA_DIR"])  # once: kept across runs
+    busy = [s for s in wanted if not port_is_free(s.host or env["PLN_HOST"], s.port)]
     if busy:
         names = ", ".join(f"{s.name} ({s.port})" for s in busy)
         raise RuntimeError(f"port already in use: {names}. Stop what holds it, or set "
@@ -425,7 +484,8 @@ def bring_up(wanted: list[Service], env: dict[str, str],
     running: list[Service] = []
     try:
         for service in wanted:
-            print(f"starting {service.name} on {env['PLN_HOST']}:{service.port} ...", flush=True)
+            print(f"starting {service.name} on {service.host or env['PLN_HOST']}:{service.port}"
+                  " ...", flush=True)
             running.append(service)
             start(service, env)
             if not together:
@@ -448,7 +508,7 @@ def how_to_talk(env: dict[str, str]) -> str:
     host, port = env["PLN_HOST"], env["PLN_RASA_PORT"]
     return f"""
 PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
-  simulator : {env['PLN_SIM_URL']}  (OpenAPI at {env['PLN_SIM_URL']}/docs)
+  simulator : {env['PLN_SIM_URL']}  ({simulator_docs(env)})
   actions   : {env['PLN_ACTIONS_URL']}
   Rasa REST : http://{host}:{port}/webhooks/rest/webhook
   CSO console: http://{host}:{env['PLN_CONSOLE_PORT']}/  (accounts: python -m bot.console add-user NAME)
@@ -456,13 +516,25 @@ PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
 Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
     -d '{{"sender": "demo-1", "message": "halo", "metadata": {{"caller_id": "081234500101"}}}}'
-HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}
+{api_token_status(env)}
 {rest_status(env)}
 {telegram_status(env)}
 {voice_status(env)}
 {whatsapp_status(env)}
 Ctrl-C stops everything.
 """
+
+
+def simulator_docs(env: dict[str, str]) -> str:
+    if deployment.is_production(env):
+        return "no OpenAPI pages in production"
+    return f"OpenAPI at {env['PLN_SIM_URL']}/docs"
+
+
+def api_token_status(env: dict[str, str]) -> str:
+    if deployment.is_production(env):
+        return "HTTP API token: PLN_RASA_TOKEN (not printed in production)"
+    return f"HTTP API token (PLN_RASA_TOKEN): {env['PLN_RASA_TOKEN']}"
 
 
 def mail_status(env: dict[str, str]) -> str:
@@ -511,6 +583,7 @@ def telegram_status(env: dict[str, str]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    os.umask(PRIVATE_UMASK)  # the launcher's own files (rendered settings, pid files)
     mode = argv[0] if argv else "run"
     if mode not in ("run", "shell"):
         print("usage: python -m bot.stack [run|shell]", file=sys.stderr)
@@ -532,7 +605,12 @@ def main(argv: list[str]) -> int:
         print("error: `make shell` talks to one Rasa in this terminal; unset PLN_INSTANCES",
               file=sys.stderr)
         return 2
-    env = settings_from_env(scaled_settings(dict(os.environ)) if scaled else None)
+    try:
+        env = settings_from_env(scaled_settings(dict(os.environ)) if scaled else None)
+        deployment.refuse_unsafe_development(env)
+    except deployment.DeploymentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     model = ROOT / env["PLN_MODEL"]
     if not model.exists():
         print(f"error: no trained model at {model}: run `make train` first", file=sys.stderr)

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -22,14 +23,48 @@ def test_defaults_fill_every_setting_and_keep_what_is_set():
     assert len(env["PLN_RASA_TOKEN"]) >= 20  # the HTTP API is never left open
     assert not env["PLN_RASA_TOKEN"].startswith("-")
     assert env["SANIC_HOST"] == "127.0.0.1"  # the action server stays on loopback
+    for name in stack.SERVICE_TOKENS:  # each internal service checks its callers
+        assert len(env[name]) >= 20
 
 
-def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback():
-    env = stack.settings_from_env({"PLN_RASA_TOKEN": "-t0ken"})  # a leading dash too
+def test_the_internal_services_bind_apart_from_the_public_ones(tmp_path):
+    env = stack.settings_from_env({"PLN_HOST": "10.0.0.5", "PLN_INTERNAL_HOST": "127.0.0.2",
+                                   "PLN_DATA_DIR": str(tmp_path)})
+    where = {s.name: s.host or env["PLN_HOST"] for s in stack.services(env)}
+    assert where == {"simulator": "127.0.0.2", "actions": "127.0.0.2", "notifier": "127.0.0.2",
+                     "console": "10.0.0.5", "rasa": "10.0.0.5"}
+    assert env["PLN_SIM_URL"].startswith("http://127.0.0.2:")
+    assert env["SANIC_HOST"] == env["PLN_SIM_HOST"] == "127.0.0.2"
+
+
+def test_a_token_is_read_from_its_file(tmp_path):
+    (tmp_path / "sim").write_text("from-file\n")
+    env = stack.settings_from_env({"PLN_SIM_TOKEN_FILE": str(tmp_path / "sim"),
+                                   "PLN_DATA_DIR": str(tmp_path)})
+    assert env["PLN_SIM_TOKEN"] == "from-file"
+
+
+def test_rasa_calls_the_action_server_with_its_token(tmp_path):
+    import yaml
+
+    env = stack.settings_from_env({"PLN_ACTIONS_TOKEN": "actions-t", "PLN_DATA_DIR": str(tmp_path)})
+    rendered = Path(stack.effective_endpoints(env))
+    config = yaml.safe_load(rendered.read_text())
+    assert config["action_endpoint"]["headers"] == {"X-PLN-Token": "actions-t"}
+    assert rendered.stat().st_mode & 0o077 == 0  # the owner's only
+
+
+def test_the_rasa_server_has_rest_and_a_token_protected_api_on_loopback(tmp_path):
+    env = stack.settings_from_env({"PLN_RASA_TOKEN": "-t0ken", "PLN_DATA_DIR": str(tmp_path)})
     rasa = next(s for s in stack.services(env) if s.name == "rasa")
     command = " ".join(rasa.command)
-    assert "--enable-api --auth-token=-t0ken" in command
+    assert "--enable-api" in command and "t0ken" not in command  # ps shows command lines
     assert "--interface 127.0.0.1 --port 5005" in command
+    # the entry point takes it from the environment, inside the process
+    from bot.rasa_runtime.__main__ import with_api_token
+
+    assert with_api_token(rasa.command[3:], env) == [*rasa.command[3:], "--auth-token=-t0ken"]
+    assert with_api_token(["shell"], env) == ["shell"]
     assert [s.name for s in stack.services(env, with_rasa=False)] == [
         "simulator", "actions", "notifier"]
 
@@ -188,7 +223,8 @@ def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
     rendered = yaml.safe_load(open(stack.effective_credentials(env)))
     assert rendered[stack.VOICE_INPUT] == {"auth_token": "tok",
                                            "public_url": "https://ivr.example.id",
-                                           "cso_number": "+62221234567"}
+                                           "cso_number": "+62221234567",
+                                           "pseudonym_key_file": str(tmp_path / "pseudonym.key")}
     assert "https://ivr.example.id/webhooks/voice/call" in stack.how_to_talk(env)
 
 
@@ -204,7 +240,9 @@ def test_whatsapp_starts_only_with_its_four_settings(tmp_path):
                                    "WHATSAPP_API_URL": "http://127.0.0.1:9/v21.0"})
     rendered = yaml.safe_load(open(stack.effective_credentials(env)))[stack.WHATSAPP_INPUT]
     assert rendered == {"access_token": "EAAG", "app_secret": "s", "verify_token": "v",
-                        "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0"}
+                        "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0",
+                        "pseudonym_key_file": str(tmp_path / "pseudonym.key"),
+                        "addresses_db": str(tmp_path / "channels.sqlite3")}
     assert "WhatsApp: on" in stack.how_to_talk(env)
 
 

@@ -1,15 +1,18 @@
 """``python -m bot.backoffice``: serve the simulator with uvicorn (PLN_SIM_HOST/PORT;
-PLN_SIM_LOG_LEVEL, default INFO: the masked access log is at INFO)."""
+PLN_SIM_LOG_LEVEL, default INFO: the masked access log is at INFO). It does not start
+without its token (PLN_SIM_TOKEN or PLN_SIM_TOKEN_FILE), nor in development mode on an
+address other than loopback (``bot.deployment``)."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import os
+import sys
 
 import uvicorn
 
-from bot import log_privacy
+from bot import deployment, log_privacy
 
 from .app import create_app
 from .settings import Settings
@@ -25,7 +28,11 @@ def configure_logging() -> str:
 
 def main() -> None:
     level = configure_logging()
-    settings = Settings.from_env()
+    try:
+        deployment.refuse_unsafe_development(os.environ)
+        settings = Settings.from_env()
+    except deployment.DeploymentError as error:
+        sys.exit(f"error: {error}")
     app = create_app(settings)
     # The objects made at start (FastAPI, pydantic, SQLAlchemy, the seed) live as long as
     # the process: keeping them out of the collector's scans shortens its pauses, which

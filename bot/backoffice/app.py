@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,8 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.deployment import TOKEN_HEADER
 
 from .masking import mask_path
 from .records import LitTr, load_fixture
@@ -51,6 +54,7 @@ access_log = logging.getLogger("simulator.access")
 
 # Bounds of query parameters: anything outside is refused before the rules see it.
 MAX_QUERY_VA = 10_000_000
+TICKET_PURGE_EVERY_S = 3600.0
 MAX_QUERY_RP = 1_000_000_000_000
 
 
@@ -97,6 +101,27 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class TokenCheck:
+    """Every request but ``open_paths`` needs ``X-PLN-Token: <token>`` (compared in
+    constant time): 401 with the JSON error body otherwise, before the body is read."""
+
+    def __init__(self, app, token: str, open_paths: tuple[str, ...] = ("/health",)):
+        self.app = app
+        self.expected = token.encode()
+        self.open_paths = open_paths
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in self.open_paths:
+            return await self.app(scope, receive, send)
+        header = TOKEN_HEADER.lower().encode()
+        given = next((value for name, value in scope["headers"] if name == header), b"")
+        if not hmac.compare_digest(given, self.expected):
+            return await error_response(401, "unauthorized",
+                                        f"A valid {TOKEN_HEADER} header is required.")(
+                scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 class AccessLog:
@@ -194,6 +219,15 @@ def conversation_now(
                                                "waktu, misalnya 2026-11-27T09:00:00+07:00.") from None
 
 
+def production_now(
+        now: str | None = Header(None, alias="X-PLN-Now", max_length=64,
+                                 description="ignored in production: the simulator's clock"),
+) -> dt.datetime | None:
+    """Production: the caller's clock is not believed (a caller would choose the dates the
+    back office writes, e.g. a registration's validity); the simulator's own is used."""
+    return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     regulations = load_regulations(settings.regulations_file)
@@ -203,10 +237,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     storage.seed(fixture)
     backoffice = Backoffice(storage, regulations, settings.now)
 
-    app = FastAPI(title="PLN back-office simulator (AP2T, APKT, CRM)", version="1.0")
+    pages = ({"docs_url": None, "redoc_url": None, "openapi_url": None}
+             if settings.production else {})
+    app = FastAPI(title="PLN back-office simulator (AP2T, APKT, CRM)", version="1.0", **pages)
     app.state.backoffice = backoffice
     app.state.storage = storage
     app.add_event_handler("shutdown", storage.close)
+    retention = dt.timedelta(days=settings.ticket_retention_days)
+
+    storage.forget_tickets_before(settings.now() - retention)  # before serving
+
+    async def forget_old_tickets() -> None:
+        """The tickets' retention, hourly, with or without traffic."""
+        while True:
+            await asyncio.sleep(TICKET_PURGE_EVERY_S)
+            gone = await asyncio.to_thread(storage.forget_tickets_before,
+                                           settings.now() - retention)
+            if gone:
+                log.info("%d ticket(s) past their retention deleted", gone)
+
+    tasks: list[asyncio.Task] = []
+    app.add_event_handler("startup", lambda: tasks.append(
+        asyncio.get_running_loop().create_task(forget_old_tickets())))
+    app.add_event_handler("shutdown", lambda: [task.cancel() for task in tasks])
 
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, error: ServiceError):
@@ -232,11 +285,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return error_response(500, "internal_error", "Kesalahan pada simulator.")
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.token is not None:
+        app.add_middleware(TokenCheck, token=settings.token)
     app.add_middleware(AccessLog)
     app.add_middleware(SafetyNet)
 
     target = Query(..., ge=1, le=MAX_QUERY_VA, description="target power, VA")
-    dated = Depends(conversation_now)  # writes are dated by the conversation's clock
+    # writes are dated by the conversation's clock (in production: the simulator's)
+    dated = Depends(production_now if settings.production else conversation_now)
 
     # Reference data is in memory: those endpoints answer on the event loop. What touches
     # the database: on SQLite, on the event loop too (a write is about a millisecond of CPU,
@@ -266,8 +322,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return json_response(backoffice.customer_info(number))
 
     @app.post("/ap2t/customers/{number}/owner-nik-check", response_model=OwnerNikVerdict)
-    async def owner_nik_check(number: str, check: OwnerNikCheck):
-        return {"match": backoffice.owner_nik_matches(number, check.nik)}
+    async def owner_nik_check(number: str, check: OwnerNikCheck,
+                              at: dt.datetime | None = dated):
+        """Failed checks are counted per IDPEL and day: past
+        ``PLN_NIK_CHECK_FAILURES_PER_DAY`` the answer is ``held`` (an officer serves)."""
+        verdict = await in_database(backoffice.owner_nik_check, number, check.nik,
+                                    settings.nik_check_failures_per_day, at)
+        return json_response(verdict)
 
     @app.get("/ap2t/customers/{number}/arrears", response_model=Arrears)
     async def arrears(number: str):

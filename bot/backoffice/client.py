@@ -8,6 +8,8 @@ Two classes with the same methods and results:
 
 Construct with ``BackofficeClient()`` (base URL from $PLN_SIM_URL, default
 http://127.0.0.1:5070) or ``BackofficeClient("http://host:port", timeout=2.0, retries=2)``.
+Every call carries the simulator's token (``X-PLN-Token``): ``token=``, else
+$PLN_SIM_TOKEN or the file $PLN_SIM_TOKEN_FILE names.
 Results are the pydantic models of ``bot.backoffice.schemas``. Failures raise subclasses
 of ``BackofficeError``:
 
@@ -38,10 +40,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from pydantic import parse_obj_as
+
+from bot import deployment
+from bot.untrusted import path_segment
 
 from .schemas import (
     Areas,
@@ -70,6 +74,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 DEFAULT_BASE_URL = "http://127.0.0.1:5070"
 CLOCK_HEADER = "X-PLN-Now"  # the conversation's "now" (ISO 8601 with offset)
 BASE_URL_ENV = "PLN_SIM_URL"
+TOKEN_ENV = "PLN_SIM_TOKEN"
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_RETRIES = 2
 BACKOFF_S = 0.1  # doubled at each retry
@@ -105,10 +110,6 @@ class _Call:
     params: dict[str, Any] | None = None
     json: dict[str, Any] | None = None
     idempotent: bool = True
-
-
-def _segment(value: str) -> str:
-    return quote(str(value), safe="")
 
 
 def _error_for(response: httpx.Response) -> BackofficeError:
@@ -167,48 +168,54 @@ class _Calls:
 
     def customer(self, number: str):
         """A customer by IDPEL (12 digits) or meter number (11 digits) -> CustomerInfo."""
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(number)}",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(number)}",
                                CustomerInfo.parse_obj))
 
     def owner_nik_matches(self, idpel: str, nik: str):
         """Whether ``nik`` is the owner's NIK on record -> bool (never the NIK itself)."""
-        return self._run(_Call("POST", f"/ap2t/customers/{_segment(idpel)}/owner-nik-check",
+        return self._run(_Call("POST", f"/ap2t/customers/{path_segment(idpel)}/owner-nik-check",
                                lambda data: bool(OwnerNikVerdict.parse_obj(data).match),
                                json={"nik": nik}, idempotent=True))
 
+    def owner_nik_check(self, idpel: str, nik: str):
+        """The same check -> OwnerNikVerdict: ``match``, or ``held`` when the IDPEL's
+        failed checks of the day are used up (an officer serves)."""
+        return self._run(_Call("POST", f"/ap2t/customers/{path_segment(idpel)}/owner-nik-check",
+                               OwnerNikVerdict.parse_obj, json={"nik": nik}))
+
     def arrears(self, idpel: str):
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/arrears",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/arrears",
                                Arrears.parse_obj))
 
     def areas(self, idpel: str):
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/areas",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/areas",
                                Areas.parse_obj))
 
     def lit_tr(self, idpel: str):
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/lit-tr",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/lit-tr",
                                lambda data: parse_obj_as(list[LitTr], data)))
 
     def power_change(self, idpel: str, target_va: int, use: str | None = None):
         params: dict[str, Any] = {"target_va": target_va}
         if use is not None:
             params["use"] = use
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/power-change",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/power-change",
                                PowerChangeCheck.parse_obj, params=params))
 
     def quote(self, idpel: str, target_va: int, stroom_awal_rp: int | None = None):
         params: dict[str, Any] = {"target_va": target_va}
         if stroom_awal_rp is not None:
             params["stroom_awal_rp"] = stroom_awal_rp
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/quote",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/quote",
                                Quote.parse_obj, params=params))
 
     def stroom_awal_advice(self, idpel: str, target_va: int):
         """The stroom awal range and the amount to advise (prepaid only) -> StroomAwalAdvice."""
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/stroom-awal-advice",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/stroom-awal-advice",
                                StroomAwalAdvice.parse_obj, params={"target_va": target_va}))
 
     def service_level(self, idpel: str, target_va: int):
-        return self._run(_Call("GET", f"/ap2t/customers/{_segment(idpel)}/service-level",
+        return self._run(_Call("GET", f"/ap2t/customers/{path_segment(idpel)}/service-level",
                                ServiceLevel.parse_obj, params={"target_va": target_va}))
 
     def save_registration(self, request: RegistrationRequest):
@@ -218,12 +225,12 @@ class _Calls:
 
     def choose_lit_tr(self, number: str, lit_tr: str):
         """Record the LIT TR chosen for a one-stop (LSP) request (SOP step 19c)."""
-        return self._run(_Call("PUT", f"/ap2t/registrations/{_segment(number)}/lit-tr",
+        return self._run(_Call("PUT", f"/ap2t/registrations/{path_segment(number)}/lit-tr",
                                Registration.parse_obj, json={"lit_tr": lit_tr},
                                idempotent=True))
 
     def registration(self, number: str):
-        return self._run(_Call("GET", f"/ap2t/registrations/{_segment(number)}",
+        return self._run(_Call("GET", f"/ap2t/registrations/{path_segment(number)}",
                                Registration.parse_obj))
 
     def registrations(self, conversation_id: str | None = None, idpel: str | None = None):
@@ -236,7 +243,7 @@ class _Calls:
                                params=params or None))
 
     def record_payment(self, number: str):
-        return self._run(_Call("POST", f"/ap2t/registrations/{_segment(number)}/payment",
+        return self._run(_Call("POST", f"/ap2t/registrations/{path_segment(number)}/payment",
                                Registration.parse_obj, idempotent=True))
 
     def unpaid_registrations(self):
@@ -244,7 +251,7 @@ class _Calls:
                                lambda data: parse_obj_as(list[Registration], data)))
 
     def update_dil_mobile(self, idpel: str, phone: str):
-        return self._run(_Call("PUT", f"/ap2t/customers/{_segment(idpel)}/dil/mobile",
+        return self._run(_Call("PUT", f"/ap2t/customers/{path_segment(idpel)}/dil/mobile",
                                DilPhones.parse_obj, json={"phone": phone}, idempotent=True))
 
     def create_ticket(self, request: TicketRequest):
@@ -259,7 +266,7 @@ class _Calls:
 
     def caller(self, phone: str):
         """The CRM's record of a phone number in any common form -> Caller."""
-        return self._run(_Call("GET", f"/crm/callers/{_segment(phone)}", Caller.parse_obj))
+        return self._run(_Call("GET", f"/crm/callers/{path_segment(phone)}", Caller.parse_obj))
 
 
 def _body(model) -> dict[str, Any]:
@@ -270,13 +277,20 @@ def _base_url(base_url: str | None) -> str:
     return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
 
 
+def _token_headers(token: str | None) -> dict[str, str]:
+    token = token or deployment.secret(os.environ, TOKEN_ENV)
+    return {deployment.TOKEN_HEADER: token} if token else {}
+
+
 class BackofficeClient(_Calls):
     """Synchronous client (see the module docstring)."""
 
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-                 retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None):
+                 retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None,
+                 token: str | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
+        self._headers = _token_headers(token)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -308,9 +322,10 @@ class AsyncBackofficeClient(_Calls):
 
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  retries: int = DEFAULT_RETRIES,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, token: str | None = None):
         self.base_url = _base_url(base_url)
         self.retries = retries
+        self._headers = _token_headers(token)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                        transport=transport)
 

@@ -177,6 +177,10 @@ class OwnerNikCheck(_Request):
 
 class OwnerNikVerdict(BaseModel):
     match: bool  # never the NIK AP2T holds: only whether the one given is it
+    # too many failed checks of this IDPEL today: not checked (match false); an officer
+    # serves the customer (the owner cannot be locked out by a stranger, only the guesser
+    # slowed down)
+    held: bool = False
 
 
 # --- APKT ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .schemas import (
     Caller,
     CustomerInfo,
     DilPhones,
+    OwnerNikVerdict,
     Registration,
     RegistrationRequest,
     ServiceInfo,
@@ -92,6 +93,23 @@ class Backoffice:
         ignored); the answer never carries the NIK itself."""
         given = _NUMBER_SEPARATORS.sub("", nik)
         return hmac.compare_digest(given.encode(), self.customer(number).nik.encode())
+
+    def owner_nik_check(self, number: str, nik: str, failures_per_day: int,
+                        at: dt.datetime | None = None) -> OwnerNikVerdict:
+        """``owner_nik_matches``, with the failed checks of the IDPEL counted per day
+        (in the customer's unit's zone) across conversations: once ``failures_per_day`` have
+        failed, every further check that day is held (not checked) for an officer.
+        A conversation counted its own failures only, so each new one was a fresh guess."""
+        customer = self.customer(number)
+        idpel = customer.idpel
+        zone = ZoneInfo(self.unit_of(customer).timezone)
+        day = self.now(at).astimezone(zone).date().isoformat()
+        if self.storage.nik_check_failures(idpel, day) >= failures_per_day:
+            return OwnerNikVerdict(match=False, held=True)
+        if self.owner_nik_matches(idpel, nik):
+            return OwnerNikVerdict(match=True)
+        self.storage.add_nik_check_failure(idpel, day)
+        return OwnerNikVerdict(match=False)
 
     def unit_of(self, customer: Customer) -> Unit:
         return self.reference.units[customer.unit]

@@ -8,6 +8,7 @@ stored at most once: a unique constraint decides, the loser reads the winner bac
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -66,6 +67,13 @@ dil_mobile_table = Table(
     Column("idpel", String(12), primary_key=True),
     Column("mobile", String(16), nullable=False),
     Column("updated_at", String(40), nullable=False),
+)
+# Failed owner-NIK checks per IDPEL and day: guesses are counted across conversations.
+nik_check_failures_table = Table(
+    "nik_check_failures", metadata,
+    Column("idpel", String(12), primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date in the configured zone
+    Column("failures", Integer, nullable=False),
 )
 registrations_table = Table(
     "registrations", metadata,
@@ -252,6 +260,26 @@ class Storage:
                 {"mobile": mobile, "updated_at": updated_at},
             )
 
+    # --- owner-NIK checks -------------------------------------------------------------
+
+    def nik_check_failures(self, idpel: str, day: str) -> int:
+        table = nik_check_failures_table
+        with self.engine.connect() as connection:
+            found = connection.execute(select(table.c.failures).where(
+                table.c.idpel == idpel, table.c.day == day)).scalar()
+        return int(found or 0)
+
+    def add_nik_check_failure(self, idpel: str, day: str) -> int:
+        """One more failed check of ``idpel`` on ``day``; the count after it."""
+        table = nik_check_failures_table
+        with self._writing() as connection:
+            condition = (table.c.idpel == idpel, table.c.day == day)
+            updated = connection.execute(table.update().where(*condition).values(
+                failures=table.c.failures + 1))
+            if updated.rowcount == 0:
+                connection.execute(table.insert().values(idpel=idpel, day=day, failures=1))
+            return int(connection.execute(select(table.c.failures).where(*condition)).scalar())
+
     # --- registrations and tickets ---------------------------------------------------
 
     def save_registration(
@@ -313,6 +341,19 @@ class Storage:
             tickets_table, key, request_hash(payload), build, new_number,
             {"conversation_id": conversation_id, "created_at": created_at},
         )
+
+    def forget_tickets_before(self, moment: dt.datetime) -> int:
+        """Delete the tickets created before ``moment`` (their retention is over); how
+        many went."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(tickets_table.c.id, tickets_table.c.created_at))
+            old = [ticket_id for ticket_id, created in rows
+                   if dt.datetime.fromisoformat(created.replace("Z", "+00:00")) < moment]
+        for chunk in range(0, len(old), 500):
+            with self.engine.begin() as connection:
+                connection.execute(tickets_table.delete().where(
+                    tickets_table.c.id.in_(old[chunk:chunk + 500])))
+        return len(old)
 
     def tickets(self, conversation_id: str | None = None) -> list[dict]:
         return [json.loads(body) for body in self.tickets_json(conversation_id)]

@@ -3,7 +3,9 @@
 A channel module only translates its provider's request into ``inbound(...)`` and the
 assistant's replies back. Here, once for all channels:
 
-- the sender id: a non-empty printable string of bounded length (never a shared default);
+- the sender id: a non-empty printable string of bounded length (never a shared default),
+  ``<channel>:<address>`` (``conversation_id``): the channel sets the prefix, never the
+  customer, so that no channel can reach another channel's customers;
 - the text: a string, cleaned (control and formatting characters, e.g. right-to-left
   overrides and zero-width joiners, removed; whitespace collapsed; a leading "/" removed so
   that no customer can type a Rasa command such as "/affirm") and bounded: above
@@ -31,6 +33,19 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def conversation_id(channel: str, address: object) -> str:
+    """The conversation of a customer (``address``: a chat, a number, a REST sender) on
+    ``channel``."""
+    return f"{channel}:{address}"
+
+
+def channel_and_address(conversation: str) -> tuple[str, str]:
+    """``conversation_id``'s parts; ("", conversation) for an id without a channel."""
+    channel, separator, address = conversation.partition(":")
+    return (channel, address) if separator else ("", conversation)
+
 
 MAX_CHARS_ENV = "PLN_MAX_MESSAGE_CHARS"
 DEFAULT_MAX_CHARS = 1000  # the longest realistic answer (an address) is about 200

@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.channels.contract import channel_and_address
 from bot.channels.telegram import TelegramChannel, TelegramSettings
 from bot.channels.whatsapp import WhatsAppChannel, WhatsAppSettings
+from bot.pseudonyms import KEY_FILE_SETTING
 
 
 class Unreachable(Exception):
@@ -36,11 +38,13 @@ class CustomerChannels:
             optional = {key.lower(): env[f"WHATSAPP_{key}"] for key in (
                 "API_URL", "REMINDER_TEMPLATE", "TEMPLATE_LANGUAGE") if env.get(f"WHATSAPP_{key}")}
             self.whatsapp = WhatsAppChannel(WhatsAppSettings(
-                **{key.lower(): env[f"WHATSAPP_{key}"] for key in required}, **optional))
+                **{key.lower(): env[f"WHATSAPP_{key}"] for key in required}, **optional,
+                pseudonym_key_file=env.get(KEY_FILE_SETTING, ""),
+                addresses_db=str(data / "channels.sqlite3")))
 
     @staticmethod
     def kind(conversation: str) -> str:
-        return conversation.split(":", 1)[0] if ":" in conversation else "rest"
+        return channel_and_address(conversation)[0]
 
     async def send(self, conversation: str, messages: list[dict[str, Any]],
                    last_message_at: float | None = None,
@@ -48,13 +52,16 @@ class CustomerChannels:
         """Deliver Rasa-style ``messages`` (text, buttons) to the customer; how. WhatsApp
         outside its 24-hour window sends the approved template with
         ``template_parameters`` (by default the text itself)."""
-        kind, _, address = conversation.partition(":")
+        kind, address = channel_and_address(conversation)
         if kind == "telegram" and self.telegram is not None:
             self.telegram.deliver(int(address), messages)
             await self.telegram.outbox.idle()
             return "telegram"
         if kind == "whatsapp" and self.whatsapp is not None:
-            how = self.whatsapp.deliver(address, messages, last_message_at or 0.0,
+            wa_id = self.whatsapp.address_of(address)
+            if wa_id is None:
+                raise Unreachable("nomor WhatsApp pelanggan ini tidak lagi tersimpan")
+            how = self.whatsapp.deliver(wa_id, messages, last_message_at or 0.0,
                                         template_parameters)
             await self.whatsapp.outbox.idle()
             return f"whatsapp ({how})"

@@ -4,9 +4,15 @@ Request: ``{"sender": "...", "message": "...", "metadata": {"caller_id", "now",
 "message_id"}}``; answer: the list of replies (``{"recipient_id", "text", "buttons"}``),
 as Rasa's own REST channel gives them. What differs, and why:
 
-- a body that is not a JSON object, a missing or non-string ``message`` and a missing
-  ``sender`` are a 400 with ``{"error", "message"}`` (Rasa's channel answered ``[]`` with a
-  stack trace, and put every sender-less caller into one conversation "default");
+- a body that is not a JSON object (nested too deep included), a missing or non-string
+  ``message`` and a missing ``sender`` are a 400 with ``{"error", "message"}`` (Rasa's
+  channel answered ``[]`` with a stack trace, and put every sender-less caller into one
+  conversation "default");
+- REST senders live in a namespace of their own: ``sender`` is 1 to 64 of
+  ``[A-Za-z0-9._-]`` (a 400 otherwise) and the conversation is ``rest:<sender>``, so that a
+  REST caller can neither name another channel's conversation (``whatsapp:62812...``) nor
+  put path characters into the ids the console builds URLs from; replies keep
+  ``recipient_id`` as the caller sent it;
 - a text over the limit is not read: the customer is told in Indonesian (``contract``);
 - the customer's text is never logged (it can hold a NIK or an address);
 - a message id seen again for the sender is answered without being processed twice;
@@ -15,7 +21,9 @@ as Rasa's own REST channel gives them. What differs, and why:
 - ``metadata.caller_id`` is read only when the channel is trusted with it
   (``trusted_caller_id``: local development and tests, which ``make run`` sets); otherwise
   it is a claim anyone can make, and is dropped;
-- with a ``token``, every request needs ``Authorization: Bearer <token>`` (401 otherwise).
+- with a ``token``, every request needs ``Authorization: Bearer <token>`` (401 otherwise);
+- messages are limited per sender and per client address (``rate_limit``: 429 with
+  ``Retry-After``), loopback exempt by default.
 
 ``bot.stack`` writes its settings: development (``PLN_ENV``, the default) trusted and
 open on loopback; production off unless ``PLN_REST_TOKEN`` is set, and then untrusted.
@@ -23,9 +31,8 @@ open on loopback; production off unless ``PLN_REST_TOKEN`` is set, and then untr
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
+import re
 from asyncio import CancelledError
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,11 +42,46 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.contract import TURN_FAILED, RecentReplies, Refused, inbound
+from bot.channels.contract import (
+    TURN_FAILED,
+    RecentReplies,
+    Refused,
+    channel_and_address,
+    conversation_id,
+    inbound,
+)
 from bot.channels.rasa_assistant import assistant
+from bot.channels.rate_limit import RestLimits, retry_after
 from bot.identifiers import mask
+from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+SENDER = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def conversation_of(sender: Any) -> str:
+    """The conversation of a REST sender: ``rest:<sender>``; ``Refused`` when the sender is
+    not 1 to 64 of ``[A-Za-z0-9._-]`` (the caller never chooses a channel's prefix)."""
+    if sender is None:
+        raise Refused("missing_sender", "sender is required (one id per customer)")
+    if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+        raise Refused("invalid_sender", "sender must be 1 to 64 characters of A-Z, a-z, "
+                                        "0-9, '.', '_' and '-'")
+    return conversation_id(CHANNEL, sender)
+
+
+def sender_of(conversation: str) -> str:
+    """The sender a REST caller named, from its conversation id."""
+    return channel_and_address(conversation)[1]
+
+
+def _addressed(replies: list[dict], conversation: str) -> list[dict]:
+    """Rasa's replies with ``recipient_id`` as the caller sent it."""
+    sender = sender_of(conversation)
+    return [{**reply, "recipient_id": sender} if "recipient_id" in reply else reply
+            for reply in replies]
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -50,19 +92,21 @@ def _failed(sender_id: str, code: str, message: str) -> HTTPResponse:
     """A message that was not processed: a 503 (nothing of it was kept: the same message
     may be sent again), with what to show the customer."""
     return response.json({"error": code, "message": message,
-                          "replies": [{"recipient_id": sender_id, "text": TURN_FAILED}]},
+                          "replies": [{"recipient_id": sender_of(sender_id),
+                                       "text": TURN_FAILED}]},
                          status=503)
 
 
 class RestInput(InputChannel):
     @classmethod
     def name(cls) -> str:
-        return "rest"
+        return CHANNEL
 
     def __init__(self, trusted_caller_id: bool = False, token: str | None = None) -> None:
         self.recent = RecentReplies()
         self.trusted_caller_id = trusted_caller_id
         self.token = token or None
+        self.limits = RestLimits.from_env()
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
@@ -73,8 +117,21 @@ class RestInput(InputChannel):
     def authorised(self, request: Request) -> bool:
         if self.token is None:
             return True
-        given = request.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode())
+        return same_secret(request.headers.get("Authorization", ""), f"Bearer {self.token}")
+
+    def limited(self, request: Request, sender: str | None = None) -> HTTPResponse | None:
+        """A 429 when this client address (or, given, this sender) is over its limit."""
+        address = request.remote_addr or request.ip
+        wait = (self.limits.address_wait(address) if sender is None
+                else self.limits.sender_wait(address, sender))
+        if not wait:
+            return None
+        logger.warning("REST message refused: %s over its limit",
+                       "a client address" if sender is None else mask(sender))
+        return response.json({"error": "rate_limited",
+                              "message": "too many messages; try again after Retry-After "
+                                         "seconds"},
+                             status=429, headers={"Retry-After": retry_after(wait)})
 
     def claims(self, metadata: Any) -> Any:
         """The metadata without ``caller_id`` unless this REST channel is trusted: over
@@ -97,17 +154,21 @@ class RestInput(InputChannel):
             if not self.authorised(request):
                 return _error(401, "unauthorized", "a valid Authorization: Bearer token is "
                                                    "required")
+            refused = self.limited(request)
+            if refused is not None:
+                return refused
             try:
-                body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return _error(400, "invalid_json", "the body must be a JSON object")
-            if not isinstance(body, dict):
+                body = json_object(request.body)
+            except NotJson:
                 return _error(400, "invalid_json", "the body must be a JSON object")
             try:
-                message = inbound(self.name(), body.get("sender"), body.get("message"),
-                                  self.claims(body.get("metadata")))
+                message = inbound(self.name(), conversation_of(body.get("sender")),
+                                  body.get("message"), self.claims(body.get("metadata")))
             except Refused as refusal:
                 return response.json(refusal.body(), status=refusal.status)
+            refused = self.limited(request, message.sender_id)
+            if refused is not None:
+                return refused
             try:
                 replies = await self.recent.once(message, lambda: process(message))
             except CancelledError:
@@ -118,7 +179,7 @@ class RestInput(InputChannel):
                 logger.exception("message of %s failed", mask(message.sender_id))
                 return _failed(message.sender_id, "processing_failed",
                                "the message could not be processed")
-            return response.json(replies)
+            return response.json(_addressed(replies, message.sender_id))
 
         return webhook
 

@@ -45,7 +45,14 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.channels.contract import TURN_FAILED, Process, RecentReplies, Refused, inbound
+from bot.channels.contract import (
+    TURN_FAILED,
+    Process,
+    RecentReplies,
+    Refused,
+    conversation_id,
+    inbound,
+)
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.channels.verified_numbers import VerifiedNumbers
@@ -300,7 +307,7 @@ class TelegramChannel:
 
     @staticmethod
     def _sender(chat_id: int) -> str:
-        return f"{CHANNEL}:{chat_id}"
+        return conversation_id(CHANNEL, chat_id)
 
     # --- running ------------------------------------------------------------------------
 

@@ -12,8 +12,6 @@ Credentials (``bot.stack`` writes them from the environment): ``token``,
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +25,7 @@ from telegram import Bot, Update
 from bot.channels.contract import Refused
 from bot.channels.rasa_assistant import assistant
 from bot.channels.telegram import CHANNEL, TelegramChannel, TelegramSettings
+from bot.untrusted import json_object, same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -34,15 +33,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def secret_matches(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and given is not None and hmac.compare_digest(
-        expected.encode(), given.encode())
+    return same_secret(given, expected)
 
 
 def parse_update(body: bytes, bot: Bot) -> Update:
     """The webhook's body as an Update; ``Refused`` when it is none."""
     try:
-        data = json.loads(body or b"")
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        data = json_object(body)
+        if not isinstance(data.get("update_id"), int):
             raise ValueError("no update_id")
         return Update.de_json(data, bot)
     except Exception as error:  # noqa: BLE001 - whatever PTB's parsing raises

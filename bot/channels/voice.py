@@ -4,8 +4,9 @@ Twilio posts a form for each step of a call; this answers with TwiML (``twilio``
 ``VoiceResponse``). Only translation lives here:
 
 - a call: the caller's number (``From``) is the caller id (SOP step 1: the CRM's name;
-  step 13); the conversation is ``voice:<From>`` (``voice:<CallSid>`` for a hidden
-  number), started afresh at every call (``/restart``, then the greeting);
+  step 13); the conversation is ``voice:<pseudonym>``, the keyed pseudonym of ``From``
+  (``bot.pseudonyms``; ``voice:<CallSid>`` for a hidden number), started afresh at every
+  call (``/restart``, then the greeting);
 - each turn: what the assistant says, as words a voice reads right
   (``bot.language.spoken``), inside a ``<Gather input="speech dtmf" language="id-ID">``
   whose hints and timeouts fit the open question (digits for IDPEL/NIK/phone, with ``#``
@@ -50,6 +51,7 @@ from bot.channels.contract import (
     Process,
     RecentReplies,
     Refused,
+    conversation_id,
     inbound,
 )
 from bot.channels.replies import Button, Reply, replies_of
@@ -62,6 +64,7 @@ from bot.channels.voice_prompts import (
 )
 from bot.identifiers import mask
 from bot.language.spoken import speakable, spell_code
+from bot.pseudonyms import load_key, pseudonym
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +141,7 @@ class VoiceSettings:
     language: str = "id-ID"
     cso_queue: str = "cso-pln123"  # <Enqueue> the call here for the CSOs
     cso_number: str | None = None  # or <Dial> this number instead
+    pseudonym_key_file: str = ""  # the key of the conversations' pseudonyms (bot.pseudonyms)
 
     def __post_init__(self):
         if not self.auth_token:
@@ -146,6 +150,9 @@ class VoiceSettings:
         if not self.public_url.startswith(("https://", "http://")):
             raise ValueError("the voice channel needs its public URL (VOICE_PUBLIC_URL), "
                              "e.g. https://ivr.example.id: Twilio signs the URL it calls")
+        if not self.pseudonym_key_file:
+            raise ValueError("the voice channel needs the pseudonym key (PLN_PSEUDONYM_KEY_FILE):"
+                             " a conversation is never named by the caller's number")
 
 
 @dataclass
@@ -196,6 +203,7 @@ class VoiceChannel:
     def __init__(self, settings: VoiceSettings, clock: Callable[[], float] = time.monotonic):
         self.settings = settings
         self.clock = clock
+        self.pseudonym_key = load_key(settings.pseudonym_key_file)
         self._calls: OrderedDict[str, Call] = OrderedDict()
         self.recent = RecentReplies()  # a webhook Twilio posts twice is one turn
 
@@ -206,7 +214,9 @@ class VoiceChannel:
         call_sid = form.get("CallSid") or ""
         number = (form.get("From") or "").strip()
         caller_id = number if number.lstrip("+").isdigit() else None
-        sender = f"{CHANNEL}:{caller_id or call_sid}"
+        # the caller's pseudonym, never the number; a hidden number: this call's own
+        sender = conversation_id(CHANNEL, pseudonym(self.pseudonym_key, caller_id)
+                                 if caller_id else call_sid)
         call = self._remember(call_sid, Call(sender, caller_id))
         try:
             await process(self._inbound(call, RESTART, f"{call_sid}:restart"))

@@ -16,13 +16,15 @@ Credentials (``bot.stack`` writes them from the environment): ``auth_token``,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
@@ -32,7 +34,26 @@ from bot.channels.voice import CHANNEL, VoiceChannel, VoiceSettings
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-SETTINGS = ("auth_token", "public_url", "voice", "language", "cso_queue", "cso_number")
+SETTINGS = frozenset(field.name for field in dataclasses.fields(VoiceSettings))
+
+
+def posted_form(body: bytes | None) -> RequestParameters:
+    """The form exactly as Twilio posted it: blank values and repeated keys kept, since
+    Twilio signs every parameter it posts (Sanic's ``request.form`` drops blank ones, and
+    an Indonesian caller's ``FromCity=`` or a Gather's ``FinishedOnKey=`` then fails the
+    signature)."""
+    return RequestParameters(parse_qs((body or b"").decode("utf-8", "replace"),
+                                      keep_blank_values=True))
+
+
+def signed_form(validator: RequestValidator, url: str, body: bytes | None,
+                signature: str | None) -> dict[str, str] | None:
+    """The posted form (each key's first value) when ``signature`` is Twilio's for ``url``
+    and the form as posted; None otherwise."""
+    form = posted_form(body)
+    if not signature or not validator.validate(url, form, signature):
+        return None
+    return {key: values[0] for key, values in form.items()}
 
 
 def _twiml(body: str) -> HTTPResponse:
@@ -61,11 +82,8 @@ class VoiceInput(InputChannel):
         url = self.settings.public_url.rstrip("/") + request.path
         if request.query_string:
             url += "?" + request.query_string
-        form = {key: values[0] for key, values in (request.form or {}).items()}
-        signature = request.headers.get(SIGNATURE_HEADER)
-        if not signature or not self.validator.validate(url, form, signature):
-            return None
-        return form
+        return signed_form(self.validator, url, request.body,
+                           request.headers.get(SIGNATURE_HEADER))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

@@ -1,8 +1,9 @@
 """WhatsApp (the Business Cloud API) on the channel contract, with a thin httpx client.
 
 Only translation lives here: a webhook's messages become ``contract.inbound(...)``
-(sender ``whatsapp:<wa_id>``, the message id ``wamid...``, the caller id ``+<wa_id>``: the
-number WhatsApp verified), and the assistant's replies become Graph API messages, sent in
+(sender ``whatsapp:<pseudonym>``: the keyed pseudonym of the number, never the number,
+which only the channel's table of addresses keeps for sending (``bot.pseudonyms``); the
+message id ``wamid...``; the caller id ``+<wa_id>``: the number WhatsApp verified), and the assistant's replies become Graph API messages, sent in
 order per customer with retries (``delivery.Outbox``):
 
 - texts split at 4,096 characters on sentence boundaries;
@@ -38,10 +39,19 @@ from typing import Any
 
 import httpx
 
-from bot.channels.contract import TURN_FAILED, Process, RecentReplies, Refused, inbound
+from bot.channels.contract import (
+    TURN_FAILED,
+    Process,
+    RecentReplies,
+    Refused,
+    conversation_id,
+    inbound,
+)
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.identifiers import mask
+from bot.pseudonyms import ChannelAddresses, load_key
+from bot.untrusted import same_secret
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +88,13 @@ class WhatsAppSettings:
     api_url: str = "https://graph.facebook.com/v21.0"
     reminder_template: str = "pengingat_pembayaran_tambah_daya"  # approved, id language
     template_language: str = "id"
+    # the key of the conversations' pseudonyms, and the table of their numbers (bot.pseudonyms)
+    pseudonym_key_file: str = ""
+    addresses_db: str = ":memory:"
 
     def __post_init__(self):
-        for name in ("access_token", "app_secret", "verify_token", "phone_number_id"):
+        for name in ("access_token", "app_secret", "verify_token", "phone_number_id",
+                     "pseudonym_key_file"):
             if not getattr(self, name):
                 raise ValueError(f"the WhatsApp channel needs {name} "
                                  f"(WHATSAPP_{name.upper()})")
@@ -109,14 +123,13 @@ def signature_matches(app_secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256="):])
+    return same_secret(header[len("sha256="):], expected)
 
 
 def verification_challenge(params: Mapping[str, str], verify_token: str) -> str | None:
     """The webhook's verification: the challenge to echo, or None (refused)."""
     token = params.get("hub.verify_token") or ""
-    if params.get("hub.mode") == "subscribe" and token and hmac.compare_digest(
-            token.encode(), verify_token.encode()):
+    if params.get("hub.mode") == "subscribe" and same_secret(token, verify_token):
         return params.get("hub.challenge") or ""
     return None
 
@@ -157,6 +170,8 @@ class WhatsAppChannel:
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
         self.settings = settings
         self.api = api or GraphApi(settings)
+        self.addresses = ChannelAddresses(settings.addresses_db,
+                                          load_key(settings.pseudonym_key_file))
         self.clock = clock
         self.outbox = Outbox(retry_delay, sleep)
         self.recent = RecentReplies()
@@ -196,6 +211,7 @@ class WhatsAppChannel:
                           process: Process) -> None:
         message_id = str(message.get("id") or "")
         self._seen(wa_id)
+        self.addresses.remember(CHANNEL, wa_id, f"+{wa_id}")
         if message_id:
             self.outbox.put(self._sender(wa_id), [Item(lambda: self.api.send(
                 {"status": "read", "message_id": message_id}), "markRead", retried=False)])
@@ -308,9 +324,13 @@ class WhatsAppChannel:
         while len(self.last_message_at) > 100_000:
             self.last_message_at.popitem(last=False)
 
-    @staticmethod
-    def _sender(wa_id: str) -> str:
-        return f"{CHANNEL}:{wa_id}"
+    def _sender(self, wa_id: str) -> str:
+        """The customer's conversation: named by their pseudonym, never their number."""
+        return conversation_id(CHANNEL, self.addresses.pseudonym(f"+{wa_id}"))
+
+    def address_of(self, name: str) -> str | None:
+        """The ``wa_id`` of a conversation's pseudonym, where a message must be sent."""
+        return self.addresses.address(CHANNEL, name)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         with contextlib.suppress(asyncio.TimeoutError):

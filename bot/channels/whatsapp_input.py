@@ -15,7 +15,7 @@ Credentials (``bot.stack`` writes them from the environment): ``access_token``,
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,12 +33,12 @@ from bot.channels.whatsapp import (
     signature_matches,
     verification_challenge,
 )
+from bot.untrusted import NotJson, json_object
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-SETTINGS = ("access_token", "app_secret", "verify_token", "phone_number_id", "api_url",
-            "reminder_template", "template_language")
+SETTINGS = frozenset(field.name for field in dataclasses.fields(WhatsAppSettings))
 
 
 class WhatsAppInput(InputChannel):
@@ -87,10 +87,8 @@ class WhatsAppInput(InputChannel):
                 return response.json({"error": "forbidden", "message": "invalid signature"},
                                      status=403)
             try:
-                body = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                body = None
-            if not isinstance(body, dict):
+                body = json_object(request.body)
+            except NotJson:
                 return response.json({"error": "invalid_json",
                                       "message": "the body must be a JSON object"}, status=400)
             await channel.handle(body, process)

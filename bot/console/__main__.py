@@ -1,6 +1,8 @@
 """``python -m bot.console serve``: the CSO console (PLN_CONSOLE_PORT, default 5080);
-``python -m bot.console add-user NAME``: a CSO account, the password asked (or read from
-standard input when it is not a terminal)."""
+``python -m bot.console add-user NAME``: a CSO account, or a new password for one (which
+ends every session of the account), the password asked (or read from standard input when
+it is not a terminal); ``python -m bot.console verify-audit``: the audit log's hash chain
+checked, the first broken entry named (exit status 1)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ import getpass
 import logging
 import os
 import sys
-from pathlib import Path
 
 from bot import log_privacy
 
 
 def add_user(name: str) -> int:
+    from bot.console.settings import ConsoleSettings
     from bot.console.store import ConsoleStore
 
     if sys.stdin.isatty():
@@ -23,9 +25,10 @@ def add_user(name: str) -> int:
             return 1
     else:
         password = sys.stdin.readline().rstrip("\n")
-    store = ConsoleStore(Path(os.environ.get("PLN_DATA_DIR", "var")) / "console.sqlite3")
+    settings = ConsoleSettings.from_env()
+    store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     try:
-        store.add_user(name, password)
+        store.add_user(name, password)  # and ends every session of the account
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
@@ -33,16 +36,34 @@ def add_user(name: str) -> int:
     return 0
 
 
+def verify_audit() -> int:
+    from bot.console.settings import ConsoleSettings
+    from bot.console.store import ConsoleStore
+
+    settings = ConsoleSettings.from_env()
+    check = ConsoleStore(settings.data_dir / "console.sqlite3", settings).verify_audit()
+    if check.broken is not None:
+        print(f"audit log BROKEN at entry {check.broken} (of {check.entries}): it or the "
+              f"entry before it was changed or removed; last good hash {check.head}")
+        return 1
+    print(f"audit log intact: {check.entries} entries, last hash {check.head}")
+    return 0
+
+
 def serve() -> int:
     import uvicorn
 
     from bot.console.app import create_app
+    from bot.console.settings import ConsoleSettings
 
     log_privacy.install()
     logging.basicConfig(level="INFO", format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    uvicorn.run(create_app(), host=os.environ.get("PLN_HOST", "127.0.0.1"),
+    settings = ConsoleSettings.from_env()
+    # X-Forwarded-For/-Proto are believed from the configured reverse proxy only
+    uvicorn.run(create_app(settings=settings), host=os.environ.get("PLN_HOST", "127.0.0.1"),
                 port=int(os.environ.get("PLN_CONSOLE_PORT", "5080")), access_log=False,
-                ws="none", log_level="info")
+                ws="none", log_level="info", proxy_headers=bool(settings.trusted_proxy),
+                forwarded_allow_ips=settings.trusted_proxy or None)
     return 0
 
 
@@ -51,6 +72,8 @@ def main(argv: list[str]) -> int:
         return serve()
     if argv[:1] == ["add-user"] and len(argv) == 2:
         return add_user(argv[1])
+    if argv == ["verify-audit"]:
+        return verify_audit()
     print(__doc__, file=sys.stderr)
     return 2
 

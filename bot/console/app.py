@@ -1,7 +1,7 @@
 """The CSO console's web application (FastAPI, like the simulator): ``create_app``.
 
 Every page and API is behind a signed-in session (cookie ``pln_console``: HttpOnly,
-SameSite=Strict); every change (POST) needs the session's CSRF token
+SameSite=Strict; ``__Host-pln_console`` and Secure over https, see ``Cookies``); every change (POST) needs the session's CSRF token
 (``X-CSRF-Token``; the sign-in form a double-submitted one). Pages: ``/login``, ``/``
 (the queue, live by server-sent events from ``/queue/stream``), ``/cases/{ticket}`` (the
 conversation). APIs: take, reveal (audited), reply, hand back, close.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import secrets
 import time
@@ -22,45 +23,56 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 
+from bot import deployment
+from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.console import views
+from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
 from bot.console.upstream import Rasa, last_message_at, waiting_minutes
 from bot.sop.flow import Question
+from bot.untrusted import NotJson, json_object, same_secret
 
 HERE = Path(__file__).resolve().parent
 COOKIE, LOGIN_CSRF = "pln_console", "pln_console_login"
+HSTS = "max-age=31536000"
 MAX_BODY = 16 * 1024
 MAX_REPLY_CHARS = 2000
+STREAM_TICK_S = 1.0
 CLOSING_OUTCOMES = {TicketKind.ISSUED_CLOSED.value: "Issued Closed", TicketKind.MBL.value: "MBL"}
 HAND_BACK_NOTE = "Baik, percakapan kami lanjutkan kembali bersama asisten virtual."
+# on every answer: pages and JSON show personal data, which no cache may keep
 SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "Cache-Control": "no-store"}
 
 
 class Unauthorised(Exception):
     pass
 
 
-def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+def create_app(environ: dict[str, str] | None = None,
+               settings: ConsoleSettings | None = None) -> FastAPI:
     env = dict(os.environ if environ is None else environ)
-    data = Path(env.get("PLN_DATA_DIR", "var"))
-    store = ConsoleStore(data / "console.sqlite3")
+    settings = settings or ConsoleSettings.from_env(env)
+    store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
     rasa = Rasa(env.get("PLN_RASA_URL") or
                 f"http://{env.get('PLN_HOST', '127.0.0.1')}:{env.get('PLN_RASA_PORT', '5005')}",
-                env.get("PLN_RASA_TOKEN", ""), http)
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+                deployment.secret(env, "PLN_RASA_TOKEN") or "", http)
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
+                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
     channels = CustomerChannels(env)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = store
+    cookies = Cookies(settings.https)
 
     @app.on_event("shutdown")
     async def close() -> None:
@@ -68,14 +80,20 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         await simulator.aclose()
         await http.aclose()
 
+    # bodies are counted while they are read (chunked ones too), inside the guard below
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY)
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
-        length = int(request.headers.get("content-length") or 0)
-        if length > MAX_BODY:
-            return JSONResponse({"error": "too_large"}, status_code=413)
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if settings.https:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response
+
+    @app.exception_handler(NotJson)
+    async def not_json(_request: Request, error: NotJson):
+        return JSONResponse({"error": "invalid_json", "message": str(error)}, status_code=400)
 
     @app.exception_handler(Unauthorised)
     async def unauthorised(request: Request, _error: Unauthorised):
@@ -85,20 +103,16 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                             status_code=401)
 
     def signed_in(request: Request, change: bool = False) -> Session:
-        session = store.session(request.cookies.get(COOKIE))
+        session = store.session(request.cookies.get(cookies.session))
         if session is None:
             raise Unauthorised()
-        if change and not secrets.compare_digest(request.headers.get("X-CSRF-Token", ""),
-                                                 session.csrf):
+        if change and not same_secret(request.headers.get("X-CSRF-Token"), session.csrf):
             raise Unauthorised()
         return session
 
     async def body_json(request: Request) -> dict[str, Any]:
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            body = None
-        return body if isinstance(body, dict) else {}
+        """The body as a JSON object (an empty body is ``{}``); ``NotJson`` is a 400."""
+        return json_object(await request.body() or b"{}")
 
     async def queue() -> list[dict[str, Any]]:
         cases = store.cases()
@@ -138,40 +152,50 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     # --- signing in and out -------------------------------------------------------------
 
+    def sign_in_page(request: Request, failed: bool = False, wait_s: float = 0.0):
+        token = secrets.token_urlsafe(24)
+        response = templates.TemplateResponse(
+            request, "login.html", {"csrf": token, "failed": failed,
+                                    "wait_min": math.ceil(wait_s / 60)},
+            status_code=429 if wait_s else 200)
+        if wait_s:
+            response.headers["Retry-After"] = str(math.ceil(wait_s))
+        cookies.set(response, cookies.login, token)
+        return response
+
     @app.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, failed: int = 0):
-        token = secrets.token_urlsafe(24)
-        response = templates.TemplateResponse(request, "login.html",
-                                              {"csrf": token, "failed": bool(failed)})
-        response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict")
-        return response
+        return sign_in_page(request, failed=bool(failed))
 
     @app.post("/login")
     async def login(request: Request):
-        try:
-            form = {k: v[0] for k, v in parse_qs(
-                (await request.body()).decode(errors="replace"), max_num_fields=5).items()}
-        except ValueError:
-            form = {}
-        expected = request.cookies.get(LOGIN_CSRF, "")
-        if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
+        form = await login_form(request)
+        expected = request.cookies.get(cookies.login, "")
+        if not same_secret(form.get("csrf"), expected):
             return RedirectResponse("/login?failed=1", status_code=303)
-        session = await asyncio.to_thread(store.sign_in, form.get("name", ""),
-                                          form.get("password", ""))
+        name, address = form.get("name", "").strip(), client_address(request)
+        wait_s = store.begin_attempt(name, address)
+        if wait_s:
+            store.audit_sign_in(name, address, "sign_in_refused")
+            return sign_in_page(request, wait_s=wait_s)
+        session = await asyncio.to_thread(store.sign_in, name, form.get("password", ""))
         if session is None:
+            store.audit_sign_in(name, address, "sign_in_failed")
             return RedirectResponse("/login?failed=1", status_code=303)
+        store.attempt_succeeded(name, address)
+        store.audit_sign_in(name, address, "sign_in")
         response = RedirectResponse("/", status_code=303)
-        response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict",
-                            max_age=12 * 3600)
-        response.delete_cookie(LOGIN_CSRF)
+        cookies.set(response, cookies.session, session.token, int(settings.lifetime_s))
+        cookies.drop(response, cookies.login)
         return response
 
     @app.post("/logout")
     async def logout(request: Request):
         session = signed_in(request, change=True)
         store.sign_out(session.token)
+        store.audit(session.user, "", "", "sign_out")
         response = JSONResponse({"ok": True})
-        response.delete_cookie(COOKIE)
+        cookies.drop(response, cookies.session)
         return response
 
     # --- the queue ----------------------------------------------------------------------
@@ -189,11 +213,16 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     @app.get("/queue/stream")
     async def queue_stream(request: Request):
-        signed_in(request)
+        token = signed_in(request).token
+
+        def live() -> bool:
+            """The session still stands (not signed out, revoked or expired); watching the
+            queue is not activity, so it does not keep the session awake."""
+            return store.session(token, touch=False) is not None
 
         async def events():
             last = None
-            while not await request.is_disconnected():
+            while live() and not await request.is_disconnected():
                 try:
                     snapshot = json.dumps(await queue())
                 except BackofficeError:
@@ -201,7 +230,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                 if snapshot != last:
                     last = snapshot
                     yield f"data: {snapshot}\n\n"
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(STREAM_TICK_S)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
@@ -209,9 +238,11 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     @app.post("/cases/{ticket}/take")
     async def take(ticket: str, request: Request):
         session = signed_in(request, change=True)
-        if not any(t.ticket_number == ticket for t in await simulator.tickets()):
+        found = [t for t in await simulator.tickets() if t.ticket_number == ticket]
+        if not found:
             raise LookupError(ticket)
         store.take(ticket, session.user)
+        store.audit(session.user, ticket, found[0].conversation_id, "take")
         return {"ticket": ticket, "holder": session.user}
 
     # --- a case -------------------------------------------------------------------------
@@ -221,6 +252,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         session = signed_in(request)
         found = await case(ticket, session)
         events = await rasa.events(found.conversation_id)
+        store.audit(session.user, ticket, found.conversation_id, "view")
         return templates.TemplateResponse(request, "case.html", {
             "user": session.user, "csrf": session.csrf, "ticket": found,
             "channel": CustomerChannels.kind(found.conversation_id),
@@ -319,6 +351,38 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 ASK_ACTIONS = {question.value: f"action_ask_{question.value}" for question in (
     Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
     Question.DATA_CONFIRMED)}
+
+
+class Cookies:
+    """The session's and the sign-in form's cookies: HttpOnly, SameSite=Strict, and when
+    the console is served over https (``PLN_CONSOLE_PUBLIC_URL``) Secure and ``__Host-``
+    prefixed (so no other host or plain-http page can set or read them)."""
+
+    def __init__(self, https: bool):
+        self.https = https
+        prefix = "__Host-" if https else ""
+        self.session, self.login = prefix + COOKIE, prefix + LOGIN_CSRF
+
+    def set(self, response: Response, name: str, value: str, max_age: int | None = None):
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.https,
+                            httponly=True, samesite="strict")
+
+    def drop(self, response: Response, name: str) -> None:
+        response.delete_cookie(name, path="/", secure=self.https, httponly=True,
+                               samesite="strict")
+
+
+async def login_form(request: Request) -> dict[str, str]:
+    try:
+        return {k: v[0] for k, v in parse_qs(
+            (await request.body()).decode(errors="replace"), max_num_fields=5).items()}
+    except ValueError:
+        return {}
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind the trusted reverse proxy, the one it forwarded)."""
+    return request.client.host if request.client else "unknown"
 
 
 def ask_action(question: str) -> str:

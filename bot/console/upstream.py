@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from bot.untrusted import path_segment
+
 
 class Rasa:
     """Rasa's HTTP API, with its token (``PLN_RASA_TOKEN``)."""
@@ -18,21 +20,21 @@ class Rasa:
 
     async def events(self, conversation: str) -> list[dict[str, Any]]:
         response = await self.client.get(
-            f"{self.url}/conversations/{conversation}/tracker",
+            f"{self.url}/conversations/{path_segment(conversation)}/tracker",
             params={"token": self.token, "include_events": "ALL"})
         response.raise_for_status()
         return response.json().get("events") or []
 
     async def append(self, conversation: str, events: Sequence[Mapping[str, Any]]) -> None:
         response = await self.client.post(
-            f"{self.url}/conversations/{conversation}/tracker/events",
+            f"{self.url}/conversations/{path_segment(conversation)}/tracker/events",
             params={"token": self.token, "include_events": "NONE"}, json=list(events))
         response.raise_for_status()
 
     async def execute(self, conversation: str, action: str) -> list[dict[str, Any]]:
         """Run ``action`` in the conversation; the messages it produced."""
         response = await self.client.post(
-            f"{self.url}/conversations/{conversation}/execute",
+            f"{self.url}/conversations/{path_segment(conversation)}/execute",
             params={"token": self.token, "include_events": "NONE"}, json={"name": action})
         response.raise_for_status()
         return response.json().get("messages") or []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,6 +114,12 @@ def _split(piece: str, offset: int) -> list[Atom]:
     return found
 
 
+def plain_atoms(text: str) -> list[Atom]:
+    """The atoms of ``text`` by the atom pattern alone, without spaCy: what reads digit
+    runs where spaCy is not loaded (the masking of personal data in every log record)."""
+    return _split(text, 0)
+
+
 def atoms(text: str) -> list[Atom]:
     """The atoms of ``text`` in order (linear in its length: see MAX_SPACY_TOKEN)."""
     long_runs = [match.span() for match in _LONG_RUN.finditer(text)]
@@ -137,9 +144,9 @@ class Sentence:
 
     __slots__ = ("text", "atoms", "used", "about_money")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, atomise: Callable[[str], list[Atom]] | None = None) -> None:
         self.text = text
-        self.atoms = atoms(text)
+        self.atoms = (atomise or atoms)(text)
         self.used = [False] * len(self.atoms)
         # the message is about an amount (an amount was asked, or it names stroom/token):
         # "gocap"/"cepek" can then only be 50.000/100.000

@@ -1,4 +1,5 @@
-"""``python -m bot.notify``: the notifier (PLN_NOTIFY_PORT, default 5090)."""
+"""``python -m bot.notify``: the notifier (PLN_NOTIFY_PORT, default 5090), an internal
+service: on PLN_INTERNAL_HOST (else PLN_HOST, default 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from bot.notify.service import create_app
 def main() -> None:
     log_privacy.install()
     logging.basicConfig(level="INFO", format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    uvicorn.run(create_app(), host=os.environ.get("PLN_HOST", "127.0.0.1"),
+    host = os.environ.get("PLN_INTERNAL_HOST") or os.environ.get("PLN_HOST", "127.0.0.1")
+    uvicorn.run(create_app(), host=host,
                 port=int(os.environ.get("PLN_NOTIFY_PORT", "5090")), access_log=False,
                 ws="none", log_level="info")
 

@@ -9,6 +9,7 @@ import os
 
 import httpx
 
+from bot import deployment
 from bot.identifiers import mask
 
 logger = logging.getLogger(__name__)
@@ -16,7 +17,8 @@ TIMEOUT_S = 3.0
 
 
 async def _post(path: str, body: dict, what: str) -> bool:
-    url, token = os.environ.get("PLN_NOTIFY_URL"), os.environ.get("PLN_NOTIFY_TOKEN", "")
+    url = os.environ.get("PLN_NOTIFY_URL")
+    token = deployment.secret(os.environ, "PLN_NOTIFY_TOKEN") or ""
     if not url:
         return False
     try:

@@ -5,8 +5,14 @@ masked). The message lives only in memory until it is sent: the full address in 
 never stored outside the back office.
 
 Settings from the environment: ``PLN_SMTP_HOST`` (default 127.0.0.1), ``PLN_SMTP_PORT``
-(2525: the local sink ``make run`` starts), ``PLN_SMTP_STARTTLS`` (``1`` for a production
-server), ``PLN_SMTP_USER``/``PLN_SMTP_PASSWORD``, ``PLN_MAIL_FROM``.
+(2525: the local sink ``make run`` starts), ``PLN_SMTP_TLS``, ``PLN_SMTP_USER``/
+``PLN_SMTP_PASSWORD``, ``PLN_MAIL_FROM``.
+
+TLS is the default: ``starttls`` (the server's certificate checked), or ``implicit`` (TLS
+from the first byte, usually port 465). Plaintext only by an explicit setting:
+``PLN_SMTP_TLS=none``, or the local development sink (``PLN_SMTP_SINK=1``, which
+``make run`` sets when no ``PLN_SMTP_HOST`` is given); never a login without TLS, and never
+the sink in production (every summary would be written to disk and never sent).
 """
 
 from __future__ import annotations
@@ -21,31 +27,57 @@ from typing import Any
 
 import aiosmtplib
 
+from bot import deployment
 from bot.identifiers import mask_email
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+TLS_MODES = ("starttls", "implicit", "none")
+
+
+class MailSettingsError(ValueError):
+    """The mail settings would send in clear, or not send at all, where that is refused."""
 
 
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str = "127.0.0.1"
     port: int = 2525
-    starttls: bool = False
+    tls: str = "starttls"
     user: str | None = None
     password: str | None = None
     sender: str = "PLN 123 <noreply@pln123.example>"
 
+    def __post_init__(self) -> None:
+        if self.tls not in TLS_MODES:
+            raise MailSettingsError(f"PLN_SMTP_TLS must be one of {', '.join(TLS_MODES)}, "
+                                    f"not {self.tls!r}")
+        if self.tls == "none" and self.user:
+            raise MailSettingsError("an SMTP login without TLS is refused: the password "
+                                    "would cross the network in clear (set PLN_SMTP_TLS to "
+                                    "starttls or implicit)")
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
         env = os.environ if environ is None else environ
+        sink = env.get("PLN_SMTP_SINK") == "1"
+        if sink and deployment.is_production(env):
+            raise MailSettingsError(
+                "the local mail sink is for development: in production the summaries must "
+                "reach the customers (set PLN_SMTP_HOST, PLN_SMTP_PORT and PLN_SMTP_TLS)")
         return cls(host=env.get("PLN_SMTP_HOST") or "127.0.0.1",
                    port=int(env.get("PLN_SMTP_PORT") or 2525),
-                   starttls=env.get("PLN_SMTP_STARTTLS") == "1",
+                   tls=env.get("PLN_SMTP_TLS") or ("none" if sink else "starttls"),
                    user=env.get("PLN_SMTP_USER") or None,
                    password=env.get("PLN_SMTP_PASSWORD") or None,
                    sender=env.get("PLN_MAIL_FROM") or cls.sender)
+
+    def connection(self) -> dict[str, Any]:
+        """aiosmtplib's connection arguments: TLS as set, never an opportunistic guess."""
+        return {"hostname": self.host, "port": self.port, "use_tls": self.tls == "implicit",
+                "start_tls": self.tls == "starttls", "username": self.user,
+                "password": self.password}
 
 
 class Mailer:
@@ -65,10 +97,7 @@ class Mailer:
         to = mask_email(str(message["To"]))
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                await aiosmtplib.send(
-                    message, hostname=self.settings.host, port=self.settings.port,
-                    start_tls=self.settings.starttls, username=self.settings.user,
-                    password=self.settings.password, timeout=15)
+                await aiosmtplib.send(message, **self.settings.connection(), timeout=15)
                 self.sent += 1
                 logger.info("e-mail %s sent to %s", message["Message-ID"], to)
                 return True

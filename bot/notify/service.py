@@ -24,13 +24,13 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bot import deployment
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
@@ -38,6 +38,7 @@ from bot.notify.mailer import Mailer, SmtpSettings
 from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
 from bot.notify.summary import information_email, summary_email
 from bot.sop import clock
+from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-PLN-Token"
@@ -46,8 +47,9 @@ TOKEN_HEADER = "X-PLN-Token"
 def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     env = dict(os.environ if environ is None else environ)
     data = Path(env.get("PLN_DATA_DIR", "var"))
-    token = env.get("PLN_NOTIFY_TOKEN", "")
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"))
+    token = deployment.secret(env, "PLN_NOTIFY_TOKEN") or ""
+    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
+                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
     channels = CustomerChannels(env)
     mailer = Mailer(SmtpSettings.from_env(env))
     log = ReminderLog(data / "reminders.sqlite3")
@@ -97,14 +99,14 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         return {"status": "ok"}
 
     async def guarded_body(request: Request) -> dict | JSONResponse:
-        if not token or not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+        """The caller's JSON object, or the answer that refuses the call: 403 without the
+        notifier's token, 400 for a body that is no JSON object (nested too deep too)."""
+        if not same_secret(request.headers.get(TOKEN_HEADER), token):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        return body if isinstance(body, dict) else JSONResponse(
-            {"error": "invalid_request"}, status_code=400)
+            return json_object(await request.body())
+        except NotJson:
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
 
     @app.post("/information", status_code=202)
     async def information(request: Request) -> Any:
@@ -125,7 +127,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         except BackofficeError:
             return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         title = str(body.get("title") or "Bapak/Ibu")[:40]
-        mailer.send_later(information_email(quote, info, idpel, email, title))
+        mailer.send_later(information_email(quote, info, idpel, email, clock.now(), title))
         logger.info("information for %s: e-mail queued", mask(idpel))
         return {"email": "queued"}
 

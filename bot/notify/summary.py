@@ -6,9 +6,11 @@ responses (one place for each)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import secrets
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from bot.backoffice.schemas import Registration, ServiceInfo
 from bot.sop.formatting import long_date, percent, rupiah, tariff_and_power
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
-SENDER = ("PLN 123", "noreply@pln123.example")
+MAIL_DOMAIN = "pln123.example"
+SENDER = ("PLN 123", f"noreply@{MAIL_DOMAIN}")
 
 
 @lru_cache(maxsize=1)
@@ -121,15 +124,24 @@ def summary_html(registration: Registration, info: ServiceInfo, address: str | N
             "</body></html>")
 
 
-def summary_email(registration: Registration, info: ServiceInfo, to: str,
-                  address: str | None, title: str = "Bapak/Ibu") -> EmailMessage:
+def _addressed(subject: str, to: str, sent_at: dt.datetime, reference: str) -> EmailMessage:
+    """A message with the headers a mail client writes: Subject, From, To, Date (with its
+    zone) and Message-ID. Subject and Message-ID are kept short enough to stay on their
+    own line (Python's folding moves a longer value whole onto a continuation line)."""
     message = EmailMessage()
-    message["Subject"] = (f"Permohonan tambah daya PLN {registration.registration_number} "
-                          f"- ID pelanggan {registration.idpel}")
+    message["Subject"] = subject
     message["From"] = formataddr(SENDER)
     message["To"] = to
-    message["Message-ID"] = make_msgid(idstring=registration.registration_number,
-                                       domain="pln123.example")
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = f"<{reference}.{secrets.token_hex(8)}@{MAIL_DOMAIN}>"
+    return message
+
+
+def summary_email(registration: Registration, info: ServiceInfo, to: str,
+                  address: str | None, title: str = "Bapak/Ibu") -> EmailMessage:
+    message = _addressed(f"Tambah daya PLN {registration.registration_number} - ID pelanggan "
+                         f"{registration.idpel}", to, registration.created_at,
+                         registration.registration_number)
     message.set_content(summary_text(registration, info, address, title))
     message.add_alternative(summary_html(registration, info, address, title), subtype="html")
     return message
@@ -160,11 +172,7 @@ def information_text(quote: Quote, info: ServiceInfo, idpel: str, title: str) ->
 
 
 def information_email(quote: Quote, info: ServiceInfo, idpel: str, to: str,
-                      title: str = "Bapak/Ibu") -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = f"Informasi biaya dan persyaratan tambah daya - ID pelanggan {idpel}"
-    message["From"] = formataddr(SENDER)
-    message["To"] = to
-    message["Message-ID"] = make_msgid(idstring=idpel, domain="pln123.example")
+                      sent_at: dt.datetime, title: str = "Bapak/Ibu") -> EmailMessage:
+    message = _addressed(f"Informasi tambah daya - ID pelanggan {idpel}", to, sent_at, idpel)
     message.set_content(information_text(quote, info, idpel, title))
     return message

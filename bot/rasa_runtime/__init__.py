@@ -19,6 +19,7 @@ first).
 | ``MessageProcessor.handle_message`` | a message the conversation already holds (a provider's redelivery, on any instance) gets its replies again instead of a second turn | ``once_per_message`` |
 | ``FailSafeTrackerStore.retrieve``, ``.retrieve_full_tracker``, ``.save`` | a database that fails fails the message (the customer is told) instead of starting the conversation afresh or keeping it in one process's memory | ``tracker_store_errors`` |
 | ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
+| ``rasa.core.run.configure_app`` | a JSON body nested deeper than any real payload is a 400 on every route, not a ``RecursionError`` and a 500 | ``bounded_json`` |
 
 Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
 ``retrieve_full_tracker``, ``save``, ``_event_query`` and ``_additional_events``, which
@@ -60,6 +61,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.action", "ActionExtractSlots", "run"): "13487835d751b652",
     ("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action"):
         "3f1249f61cf252e0",
+    ("rasa.core.run", None, "configure_app"): "72da30416f74c648",
     # relied on by tracker_store.CachedSQLTrackerStore, not replaced
     ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve"): "0d99846daced97d3",
     ("rasa.core.tracker_store", "SQLTrackerStore", "save"): "57165e46eab3de08",
@@ -103,11 +105,17 @@ def _wrap(module: str, cls: str | None, name: str, replacement) -> None:
             return replacement(original, *args, **kwargs)
         setattr(owner, name, staticmethod(static))
         return
-    if cls is None:
+    if cls is None and inspect.iscoroutinefunction(original):
         @functools.wraps(original)
         async def function(*args, **kwargs):
             return await replacement(original, *args, **kwargs)
         setattr(owner, name, function)
+        return
+    if cls is None:
+        @functools.wraps(original)
+        def plain(*args, **kwargs):
+            return replacement(original, *args, **kwargs)
+        setattr(owner, name, plain)
         return
     if inspect.iscoroutinefunction(original):
         @functools.wraps(original)
@@ -132,6 +140,7 @@ def install() -> None:
     from bot.rasa_runtime import (
         action_failures,
         action_payload,
+        bounded_json,
         conversation_slots,
         event_types,
         fast_validation,
@@ -165,4 +174,5 @@ def install() -> None:
           conversation_slots.extract_slots)
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action",
           conversation_slots.validate_extracted)
+    _wrap("rasa.core.run", None, "configure_app", bounded_json.configure_app)
     _installed = True

@@ -46,6 +46,7 @@ import asyncio
 import itertools
 import json
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -70,13 +71,15 @@ DEFAULT_RETENTION_DAYS = 30.0
 PURGE_EVERY_S = 3600.0
 
 
-def _write_ahead_log(connection: Any, _record: Any) -> None:
+def _sqlite_settings(connection: Any, _record: Any) -> None:
     """SQLite in write-ahead-log mode: a commit appends to the log and syncs it once (the
     default rollback journal writes and syncs twice); still synchronous=FULL, so a commit
-    is on disk when it returns."""
+    is on disk when it returns. ``secure_delete``: content deleted or rewritten (a
+    redaction, a purge) is overwritten with zeros in the file, not left in free pages."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -101,7 +104,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # Rasa opens a new SQLite connection per query (NullPool): one per thread,
             # kept (every query runs on the server's event loop), in write-ahead-log mode
             self.engine = sa.create_engine(self.engine.url, poolclass=SingletonThreadPool)
-            sa.event.listen(self.engine, "connect", _write_ahead_log)
+            sa.event.listen(self.engine, "connect", _sqlite_settings)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         else:
             # connections that died with a database restart are replaced, not used
@@ -121,6 +124,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             OrderedDict())
         # sender id -> how many events of the tracker last handed out are stored
         self._stored: OrderedDict[str, int] = OrderedDict()
+        if self.retention_s > 0:
+            threading.Thread(target=self._purge_every_hour, name="tracker-retention",
+                             daemon=True).start()
 
     async def _in_database(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` on the database threads (here on SQLite)."""
@@ -232,9 +238,32 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     row.data = json.dumps(clean)
                     changed += 1
             session.commit()
+        self._checkpoint()
         logger.info("personal data of conversation %s redacted in %d events",
                     mask(sender_id), changed)
         return changed
+
+    def _checkpoint(self) -> None:
+        """SQLite: the write-ahead log copied into the database and emptied, so that the
+        clear bytes of earlier turns leave the ``-wal`` file too (the database's own pages
+        are overwritten: ``secure_delete``)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            logger.warning("the tracker's write-ahead log could not be emptied (busy): "
+                           "it is at the next redaction")
+
+    def _purge_every_hour(self) -> None:
+        """The retention on a timer, with or without traffic (a quiet night included)."""
+        while True:
+            time.sleep(PURGE_EVERY_S)
+            self._purged_at = time.monotonic()
+            try:
+                self.purge_silent_conversations()
+            except Exception:  # noqa: BLE001 - a database down now is retried next hour
+                logger.exception("the tracker's retention purge failed; retried in an hour")
 
     def purge_silent_conversations(self, now: float | None = None) -> int:
         """Delete the conversations whose last event is older than the retention; how
@@ -253,6 +282,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._kept.pop(sender, None)
             self._stored.pop(sender, None)
         if silent:
+            self._checkpoint()
             logger.info("%d conversation(s) silent for over %.0f days deleted", len(silent),
                         self.retention_s / 86400)
         return len(silent)

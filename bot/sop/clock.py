@@ -1,7 +1,8 @@
 """The one clock of the assistant, injectable for tests and demos.
 
-Order of precedence: a per-message time (REST ``metadata.now``), then the whole stack's
-``PLN_NOW`` environment variable, then the real time. Times are ISO 8601 with an offset
+Order of precedence: a per-message time (REST ``metadata.now``; in development only, see
+``bot.deployment``: in production a caller never chooses the time), then the whole
+stack's ``PLN_NOW`` environment variable, then the real time. Times are ISO 8601 with an offset
 ("2026-11-27T09:30:00+07:00"); a naive time is read in the configured zone. The
 configured zone is ``PLN_TIMEZONE`` (default Asia/Jakarta, WIB).
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import deployment
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
@@ -42,11 +45,12 @@ def parse_time(text: str, zone: ZoneInfo | None = None) -> dt.datetime:
 def now(message_time: str | None = None) -> dt.datetime:
     """The current time in the configured zone, as the message or the stack fixes it.
 
-    A malformed ``message_time`` is ignored (a channel's bad metadata must not break the
+    ``message_time`` is the caller's claim: believed in development only. A malformed one
+    is ignored (a channel's bad metadata must not break the
     conversation); a malformed ``PLN_NOW`` is an operator error and raises.
     """
     zone = configured_zone()
-    if message_time:
+    if message_time and deployment.trusts_caller_claims():
         try:
             return parse_time(message_time, zone)
         except ClockError:

@@ -205,6 +205,7 @@ class HandoffReason(str, Enum):
     CALLER_SILENT = "caller_silent"  # on the phone: no answer heard, three times
     CALL_DROPPED = "call_dropped"  # on the phone: hung up before the request was done
     OWNER_NIK_MISMATCH = "owner_nik_mismatch"  # step 12: not the owner's NIK AP2T holds
+    OWNER_NIK_HELD = "owner_nik_held"  # step 12: AP2T holds the IDPEL's checks for today
 
 
 HANDOFF_REASON_TEXT = {
@@ -224,6 +225,9 @@ HANDOFF_REASON_TEXT = {
                                 "pelanggan dihubungi kembali",
     HandoffReason.OWNER_NIK_MISMATCH: "NIK pemilik yang disebutkan dua kali tidak sesuai data "
                                       "pelanggan di AP2T; penelepon bukan pemilik terdaftar",
+    HandoffReason.OWNER_NIK_HELD: "Pemeriksaan NIK pemilik untuk ID pelanggan ini ditahan "
+                                  "AP2T karena terlalu banyak NIK salah hari ini; mohon "
+                                  "verifikasi identitas oleh petugas",
 }
 
 ROUTE_HANDOFF = {
@@ -271,6 +275,13 @@ def after_owner_nik_mismatch(mismatches: int) -> Outcome | None:
     if mismatches < MAX_OWNER_NIK_MISMATCHES:
         return None
     return hand_over(HandoffReason.OWNER_NIK_MISMATCH, SOP_STEP[Question.OWNER_NIK])
+
+
+def after_owner_nik_held() -> Outcome:
+    """Step 12: AP2T no longer checks NIKs for this IDPEL today (too many wrong ones, in
+    any conversation): an officer verifies the caller; the assistant never says whether
+    the NIK given was right."""
+    return hand_over(HandoffReason.OWNER_NIK_HELD, SOP_STEP[Question.OWNER_NIK])
 
 
 def after_call_ended(ending: str | None, requesting: bool, question: str | None) -> Outcome | None:

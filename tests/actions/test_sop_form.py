@@ -372,3 +372,18 @@ async def test_another_valid_nik_is_asked_once_more_then_a_cso_never_a_registrat
     assert second["handoff_reason"] == "owner_nik_mismatch" and second["sop_step"] == 12
     assert second.get("owner_nik") is None
     assert "utter_owner_nik_not_on_record" in texts(dispatcher)
+
+
+async def test_nik_guesses_across_conversations_are_held_and_a_cso_takes_over(
+        client, domain, dispatcher):
+    """Each conversation used to be a fresh pair of guesses. AP2T counts an IDPEL's failed
+    checks per day: past the limit (3) even the owner's right NIK is not checked; a CSO
+    takes over with a ticket, and the caller is not told whether the NIK was right."""
+    slots = {**await budi_found(domain, dispatcher), **AT_OWNER_NIK}
+    for guess in ("3174064302900002", "3578010407870003", "3174064302900002"):  # 3 callers
+        wrong = await answer(domain, dispatcher, slots, guess, "owner_nik")
+        assert wrong["owner_nik_mismatches"] == 1
+    held = await answer(domain, dispatcher, slots, "3273011508850001", "owner_nik")
+    assert held["sop_ending"] == "cso_handoff" and held["handoff_reason"] == "owner_nik_held"
+    assert held["sop_step"] == 12 and held.get("owner_nik") is None
+    assert held["owner_nik_verified"] is False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email
+import email.policy
 from email import policy
 
 import httpx
@@ -66,7 +67,7 @@ def mailed(simulator, smtp, address: str, **body):
     info = ServiceInfo.parse_obj(simulator.get("/ap2t/info").json())
     message = summary_email(registration, info, body.get("email", "budi@example.com"), address,
                             "Bapak")
-    mailer = Mailer(SmtpSettings(port=port))
+    mailer = Mailer(SmtpSettings(port=port, tls="none"))
     assert asyncio.run(mailer.send(message)) is True
     (received,) = inbox.messages
     return registration, received
@@ -80,7 +81,7 @@ def parts(message) -> tuple[str, str]:
 
 def test_budis_summary_has_every_figure_in_both_parts_and_no_nik(simulator, smtp):
     registration, message = mailed(simulator, smtp, "Jl. Dago No. 12, Bandung")
-    assert message["Subject"].strip() == (f"Permohonan tambah daya PLN {registration.registration_number}"
+    assert message["Subject"] == (f"Tambah daya PLN {registration.registration_number}"
                                   " - ID pelanggan 532110000101")
     assert message["To"] == "budi@example.com" and "pln123" in message["From"]
     assert message["Message-ID"] and message.get_content_type() == "multipart/alternative"
@@ -114,7 +115,7 @@ def test_a_send_that_keeps_failing_is_retried_then_recorded_never_raised():
     async def no_wait(seconds):
         sleeps.append(seconds)
 
-    mailer = Mailer(SmtpSettings(port=free_port()), sleep=no_wait)  # nobody listens
+    mailer = Mailer(SmtpSettings(port=free_port(), tls="none"), sleep=no_wait)  # nobody listens
     message = email.message.EmailMessage()
     message["To"], message["Subject"], message["Message-ID"] = "a@b.co", "x", "<1@x>"
     message.set_content("x")
@@ -197,6 +198,7 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
                                     headers=AT).json()
         env = {"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": simulator.url,
                "PLN_NOTIFY_TOKEN": "t0ken", "PLN_SMTP_PORT": str(port), "PLN_SMTP_SINK": "0",
+               "PLN_SMTP_TLS": "none",
                "PLN_NOW": FIXED_NOW.isoformat()}
         with TestClient(notifier(env)) as api:
             asked = {"registration_number": registration["registration_number"],
@@ -211,6 +213,10 @@ def test_the_notifier_mails_the_summary_once_asked_and_refuses_strangers_and_bad
                             headers={"X-PLN-Token": "t0ken"}).status_code == 400
             assert api.post("/summaries", content=b"{not json",
                             headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", content=b"[" * 100_000,
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
+            assert api.post("/summaries", json=asked,  # a non-ASCII token: refused, no 500
+                            headers={"X-PLN-Token": "t\u00f6ken".encode()}).status_code == 403
             unknown = api.post("/summaries", json={**asked, "registration_number": "999"},
                                headers={"X-PLN-Token": "t0ken"})
             assert unknown.status_code == 404
@@ -247,8 +253,10 @@ def test_the_notifier_mails_the_information_of_a_customer_who_did_not_go_on(tmp_
     with RunningServer(sqlite_settings(tmp_path / "sim")) as simulator:
         env = {"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": simulator.url,
                "PLN_NOTIFY_TOKEN": "t0ken", "PLN_SMTP_PORT": str(port), "PLN_SMTP_SINK": "0",
-               "PLN_NOW": FIXED_NOW.isoformat()}
+               "PLN_SMTP_TLS": "none", "PLN_NOW": FIXED_NOW.isoformat()}
         with TestClient(notifier(env)) as api:
+            assert api.post("/information", content=b"[" * 100_000,
+                            headers={"X-PLN-Token": "t0ken"}).status_code == 400
             asked = {"idpel": "532110000101", "target_va": 2200, "stroom_awal_rp": 50000,
                      "email": "budi@example.com", "title": "Bapak"}
             assert api.post("/information", json=asked).status_code == 403
@@ -260,7 +268,30 @@ def test_the_notifier_mails_the_information_of_a_customer_who_did_not_go_on(tmp_
             assert answer.status_code == 202 and answer.json() == {"email": "queued"}
     (message,) = inbox.messages
     assert message["To"] == "budi@example.com" and "532110000101" in message["Subject"]
+    strict = email.message_from_bytes(message.as_bytes(), policy=email.policy.strict)
+    assert strict["Date"].datetime.utcoffset() is not None  # dated, with its zone
+    assert strict["Message-ID"].startswith("<") and not strict.defects
     text = message.get_body(("plain",)).get_content()
     for figure in ("Rp843.300", "Rp50.000", "Rp893.300", "1.300 VA ke 2.200 VA",
                    "Persyaratan tambah daya: NIK pemilik", "mengajukan tambah daya kembali"):
         assert figure in text, f"{figure} missing"
+
+
+def test_the_summary_has_the_headers_a_mail_client_writes_under_the_strict_policy(simulator,
+                                                                                   smtp):
+    """RFC 5322: ``Date`` (the registration's time with its zone) and ``Message-ID``; every
+    header on its own line as written (Subject's value on the Subject line), parsed by the
+    standard library's strict policy without a defect."""
+    registration, received = mailed(simulator, smtp, "Jl. Dago No. 12, Bandung")
+    raw = received.as_bytes()
+    strict = email.message_from_bytes(raw, policy=email.policy.strict)
+    assert strict["Date"].datetime == registration.created_at
+    assert strict["Date"].datetime.utcoffset() == registration.created_at.utcoffset()
+    assert strict["Date"].datetime.utcoffset() is not None
+    assert strict["Message-ID"].startswith("<") and strict["Message-ID"].endswith(">")
+    headers = raw.split(b"\n\n", 1)[0].replace(b"\r", b"").split(b"\n")
+    subject = [line for line in headers if line.startswith(b"Subject:")]
+    assert subject == [b"Subject: Tambah daya PLN " + registration.registration_number.encode()
+                       + b" - ID pelanggan 532110000101"]
+    assert all(len(line) <= 78 for line in headers)
+    assert not strict.defects and all(not part.defects for part in strict.walk())

@@ -503,18 +503,38 @@ def test_the_owners_nik_is_checked_and_never_given_out(read_only_api):
     for customer in SEED.customers:
         check = read_only_api.post(f"/ap2t/customers/{customer.idpel}/owner-nik-check",
                                    json={"nik": customer.nik})
-        assert check.status_code == 200 and check.json() == {"match": True}
+        assert check.status_code == 200 and check.json() == {"match": True, "held": False}
         assert customer.nik not in check.text
     spaced = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
                                 json={"nik": "3273 0115 0885 0001"})
-    assert spaced.json() == {"match": True}
+    assert spaced.json() == {"match": True, "held": False}
     # another customer's NIK, valid in itself, is not Budi's
     other = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
                                json={"nik": "3174064302900002"})
-    assert other.json() == {"match": False}
+    assert other.json() == {"match": False, "held": False}
     unknown = read_only_api.post("/ap2t/customers/999999999999/owner-nik-check",
                                  json={"nik": "3174064302900002"})
     assert unknown.status_code == 404
     bad = read_only_api.post("/ap2t/customers/532110000101/owner-nik-check",
                              json={"nik": "x", "extra": 1})
     assert bad.status_code in (400, 422)
+
+
+def test_failed_nik_checks_are_counted_per_idpel_and_day_across_conversations(api):
+    """A stranger guessing the owner's NIK: each conversation was a fresh guess. After
+    three failures in a day (any conversation) AP2T holds the IDPEL's checks: even the
+    right NIK is not checked, an officer serves; other IDPELs and the next day are not
+    held."""
+    budi, wrong, right = "532110000101", "3174064302900002", "3273011508850001"
+
+    def check(nik, idpel=budi, day="2026-11-27T09:00:00+07:00"):
+        return api.post(f"/ap2t/customers/{idpel}/owner-nik-check", json={"nik": nik},
+                        headers={"X-PLN-Now": day}).json()
+
+    for _ in range(3):
+        assert check(wrong) == {"match": False, "held": False}
+    assert check(right) == {"match": False, "held": True}
+    assert check(wrong) == {"match": False, "held": True}
+    other = SEED.customers[1]
+    assert check(other.nik, other.idpel) == {"match": True, "held": False}
+    assert check(right, day="2026-11-28T09:00:00+07:00") == {"match": True, "held": False}

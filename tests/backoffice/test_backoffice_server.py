@@ -237,13 +237,14 @@ def test_python_m_bot_backoffice_serves_with_the_environment(tmp_path):
     port = free_port()
     env = dict(os.environ, PLN_SIM_PORT=str(port), PLN_SIM_HOST="127.0.0.1",
                PLN_SIM_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.sqlite3'}",
-               PLN_NOW="2026-01-31T09:30:00+07:00")
+               PLN_NOW="2026-01-31T09:30:00+07:00", PLN_SIM_TOKEN="sim-test-token")
     log_path = tmp_path / "simulator.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot.backoffice"], env=env,
                                    cwd=REPO_ROOT, stdout=log, stderr=log)
     try:
-        with BackofficeClient(f"http://127.0.0.1:{port}", retries=0) as client:
+        with BackofficeClient(f"http://127.0.0.1:{port}", retries=0,
+                              token="sim-test-token") as client:
             deadline = time.monotonic() + 20
             while True:
                 try:

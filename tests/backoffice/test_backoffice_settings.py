@@ -17,7 +17,7 @@ from bot.backoffice.settings import (
 
 
 def test_defaults():
-    settings = Settings.from_env({})
+    settings = Settings.from_env({"PLN_SIM_TOKEN": "t"})
     assert settings.database_url == "sqlite:///var/simulator.sqlite3"
     assert settings.seed_file == DEFAULT_SEED_FILE == REPO_ROOT / "bot/backoffice/seed/customers.yaml"
     assert (settings.host, settings.port, settings.fixed_now) == ("127.0.0.1", 5070, None)
@@ -28,7 +28,8 @@ def test_from_environment(tmp_path):
     settings = Settings.from_env({
         "PLN_SIM_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test",
         "PLN_SEED_FILE": str(tmp_path / "seed.yaml"), "PLN_REGULATIONS_FILE": "r.yaml",
-        "PLN_NOW": "2026-11-27T10:00:00+07:00", "PLN_SIM_HOST": "0.0.0.0", "PLN_SIM_PORT": "6000"})
+        "PLN_NOW": "2026-11-27T10:00:00+07:00", "PLN_SIM_HOST": "0.0.0.0", "PLN_SIM_PORT": "6000",
+        "PLN_SIM_TOKEN": "t"})
     assert settings.database_url.startswith("postgresql://")
     assert settings.seed_file == tmp_path / "seed.yaml"
     assert settings.regulations_file == Path("r.yaml")
@@ -55,3 +56,14 @@ def test_missing_seed_file_stops_the_start(tmp_path):
     with pytest.raises(FileNotFoundError, match="seed file not found"):
         create_app(Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}",
                             seed_file=tmp_path / "missing.yaml"))
+
+
+def test_the_simulator_needs_its_token(tmp_path):
+    from bot.deployment import DeploymentError
+
+    with pytest.raises(DeploymentError, match="PLN_SIM_TOKEN"):
+        Settings.from_env({})
+    (tmp_path / "token").write_text("from-a-file\n")
+    settings = Settings.from_env({"PLN_SIM_TOKEN_FILE": str(tmp_path / "token"),
+                                  "PLN_ENV": "production"})
+    assert (settings.token, settings.production) == ("from-a-file", True)

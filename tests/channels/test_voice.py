@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +14,11 @@ from bot.channels.contract import CALL_ENDED, CALLER_SILENT, Inbound
 from bot.channels.replies import Button
 from bot.channels.voice import VoiceChannel, VoiceSettings, chosen
 from bot.channels.voice_prompts import spoken_menu
+from bot.pseudonyms import load_key, pseudonym
 
-SETTINGS = VoiceSettings(auth_token="t", public_url="https://ivr.example.id")
+PSEUDONYM_KEY_FILE = Path(__file__).resolve().parents[1] / "pseudonym.key"
+SETTINGS = VoiceSettings(auth_token="t", public_url="https://ivr.example.id",
+                         pseudonym_key_file=str(PSEUDONYM_KEY_FILE))
 CALL = {"CallSid": "CA1", "From": "+6281234500101", "To": "+62123"}
 
 
@@ -54,7 +58,8 @@ def test_a_call_starts_a_fresh_conversation_with_the_callers_number():
     root = xml(asyncio.run(channel.incoming(CALL, assistant, assistant.asking)))
     restart, greet = assistant.received
     assert (restart.text, greet.text) == ("/restart", "/greet")
-    assert greet.sender_id == "voice:+6281234500101"
+    # the caller's pseudonym, the same as on WhatsApp; never the number
+    assert greet.sender_id == "voice:" + pseudonym(load_key(PSEUDONYM_KEY_FILE), "+6281234500101")
     assert greet.metadata == {"channel": "voice", "message_id": "CA1:greet",
                               "caller_id": "+6281234500101"}
     gather = root.find("Gather")
@@ -136,7 +141,7 @@ def test_silence_twice_reprompts_in_other_words_then_goes_to_a_cso():
 
 def test_with_a_cso_number_the_call_is_dialled_and_the_cso_hears_the_ticket_first():
     settings = VoiceSettings(auth_token="t", public_url="https://ivr.example.id",
-                             cso_number="+62221234567")
+                             cso_number="+62221234567", pseudonym_key_file=str(PSEUDONYM_KEY_FILE))
     handoff = [{"text": "Kami teruskan."}, {"custom": {"handoff": True, "ticket": "T-77"}}]
     assistant = Assistant([{"text": "Halo"}], handoff)
     channel = VoiceChannel(settings)

@@ -6,6 +6,7 @@ tests/e2e/test_channel_whatsapp.py."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from fake_graph import (
@@ -31,6 +32,10 @@ from bot.channels.whatsapp import (
     signature_matches,
     verification_challenge,
 )
+from bot.pseudonyms import load_key, pseudonym
+
+PSEUDONYM_KEY_FILE = Path(__file__).resolve().parents[1] / "pseudonym.key"
+TEST_KEY = load_key(PSEUDONYM_KEY_FILE)
 
 WA = "6281234500101"
 
@@ -47,7 +52,7 @@ def settings(fake):
     fake.calls.clear()
     return WhatsAppSettings(access_token=ACCESS_TOKEN, app_secret=APP_SECRET,
                             verify_token=VERIFY_TOKEN, phone_number_id=PHONE_NUMBER_ID,
-                            api_url=fake.api_url)
+                            api_url=fake.api_url, pseudonym_key_file=str(PSEUDONYM_KEY_FILE))
 
 
 class Assistant:
@@ -92,7 +97,9 @@ def test_a_text_is_one_turn_with_the_verified_number_and_is_marked_read(fake, se
     body = message(WA, text="halo", message_id="wamid.A1")
     run(settings, assistant, body)
     (received,) = assistant.received
-    assert received.sender_id == "whatsapp:6281234500101"
+    # named by the customer's pseudonym, never the number (bot.pseudonyms)
+    assert received.sender_id == "whatsapp:" + pseudonym(TEST_KEY, "+6281234500101")
+    assert "6281234500101" not in received.sender_id
     assert received.metadata == {"channel": "whatsapp", "caller_id": "+6281234500101",
                                  "message_id": "wamid.A1"}
     read, text = fake.sent()

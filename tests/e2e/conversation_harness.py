@@ -30,6 +30,9 @@ from pydantic import (
     validator,
 )
 
+from bot.channels.contract import conversation_id
+from bot.untrusted import path_segment
+
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 REPLY_FLAGS = re.IGNORECASE
 ZONE = ZoneInfo("Asia/Jakarta")  # the stack's default PLN_TIMEZONE, and the fixture's WIB units
@@ -210,8 +213,9 @@ def script_paths(directory: Path = SCRIPTS_DIR) -> list[Path]:
 
 
 def sender_id(path: Path) -> str:
-    """Unique per run, so that scripts never share a tracker or simulator records."""
-    return f"e2e-{Path(path).stem}-{uuid.uuid4().hex[:10]}"
+    """Unique per run, so that scripts never share a tracker or simulator records; within
+    the REST channel's 64 characters."""
+    return f"e2e-{Path(path).stem[:40]}-{uuid.uuid4().hex[:10]}"
 
 
 def turn_metadata(script: Script, turn: Turn) -> dict[str, Any]:
@@ -365,6 +369,11 @@ class Transcript:
     sender: str
     exchanges: list[Exchange] = field(default_factory=list)
 
+    @property
+    def conversation(self) -> str:
+        """The conversation the REST channel keeps for this sender."""
+        return conversation_id("rest", self.sender)
+
     def render(self) -> str:
         lines = [f"--- transcript of {self.source} ({self.script.name!r}), sender "
                  f"{self.sender} ---"]
@@ -406,6 +415,11 @@ class Endpoints:
     token: str
     diagnose: Any = None  # () -> str: e.g. dead services and log tails, added to failures
     stack_now: str | None = None  # the stack's PLN_NOW, when its clock is fixed
+    simulator_token: str = ""  # the simulator answers only callers with its token
+
+    @property
+    def simulator_headers(self) -> dict[str, str]:
+        return {"X-PLN-Token": self.simulator_token}
 
 
 def _diagnosis(endpoints: Endpoints) -> str:
@@ -425,7 +439,8 @@ def send(client: httpx.Client, endpoints: Endpoints, sender: str, text: str,
 
 def simulator_tickets(client: httpx.Client, endpoints: Endpoints, conversation_id: str):
     response = client.get(f"{endpoints.simulator_url}/apkt/tickets",
-                          params={"conversation_id": conversation_id})
+                          params={"conversation_id": conversation_id},
+                          headers=endpoints.simulator_headers)
     response.raise_for_status()
     return response.json()
 
@@ -435,13 +450,15 @@ def simulator_registrations(client: httpx.Client, endpoints: Endpoints,
     """The registrations the simulator saved with this conversation id (the sender id the
     bot passes on), newest first: whatever the bot did or did not say about them."""
     response = client.get(f"{endpoints.simulator_url}/ap2t/registrations",
-                          params={"conversation_id": conversation_id})
+                          params={"conversation_id": conversation_id},
+                          headers=endpoints.simulator_headers)
     response.raise_for_status()
     return response.json()
 
 
 def rasa_tracker(client: httpx.Client, endpoints: Endpoints, conversation_id: str) -> dict:
-    response = client.get(f"{endpoints.rasa_url}/conversations/{conversation_id}/tracker",
+    response = client.get(f"{endpoints.rasa_url}/conversations/{path_segment(conversation_id)}"
+                          "/tracker",
                           params={"token": endpoints.token, "include_events": "NONE"})
     response.raise_for_status()
     return response.json()
@@ -477,13 +494,15 @@ def check_after(after: After, client: httpx.Client, endpoints: Endpoints,
     problems: list[str] = []
     try:
         if after.tickets or after.no_tickets:
-            tickets = simulator_tickets(client, endpoints, transcript.sender)
-            problems += check_tickets(after, tickets, transcript.sender)
+            tickets = simulator_tickets(client, endpoints, transcript.conversation)
+            problems += check_tickets(after, tickets, transcript.conversation)
         if after.registration is not None:
-            registrations = simulator_registrations(client, endpoints, transcript.sender)
-            problems += check_registration(after, registrations, transcript.sender)
+            registrations = simulator_registrations(client, endpoints,
+                                                    transcript.conversation)
+            problems += check_registration(after, registrations, transcript.conversation)
         if after.paused is not None:
-            problems += check_paused(after, rasa_tracker(client, endpoints, transcript.sender))
+            problems += check_paused(after, rasa_tracker(client, endpoints,
+                                                         transcript.conversation))
     except httpx.HTTPError as error:
         raise ConversationFailed(transcript, "after the last turn",
                                  [f"reading the state afterwards: {error}"],

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from conversation_harness import Endpoints
 
-from bot import stack
+from bot import deployment, stack
 
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
 TELEGRAM_SECRET = "e2e-telegram-secret"  # the webhook secret of the fake Bot API
 TWILIO_AUTH_TOKEN = "e2e-twilio-auth-token"  # the key of the test's Twilio signatures
-VOICE_PUBLIC_URL = "https://ivr.pln123.test"  # the URL Twilio "called" (signed)
+# the URL Twilio "called" (signed): on loopback, as development mode requires
+VOICE_PUBLIC_URL = "https://127.0.0.1:8443"
 # The stack's clock (its PLN_NOW) for a whole run: `E2E_STACK_NOW=2026-12-31T23:30:00+07:00
 # pytest tests/e2e` (`make test-clocks` runs the scripts at each date of CLOCK_SETTINGS).
 # Unset: the real clock. Scripts fix their own time with metadata.now; what they do not
@@ -44,6 +45,21 @@ HAPPY_PATH = [
 ]
 
 TIMINGS: dict[str, float] = {}  # "stack start" and one entry per script, in seconds
+
+
+# Production refuses the development mail sink: a stack started as production sends to an
+# SMTP server over STARTTLS, here one that does not answer (its summaries are retried and
+# given up, logged; the tests that read mail use the development stack's sink).
+PRODUCTION_MAIL = {"PLN_SMTP_HOST": "127.0.0.1", "PLN_SMTP_PORT": "9", "PLN_SMTP_TLS": "starttls",
+                   "PLN_SMTP_SINK": "0"}
+
+
+def conversation_of(env: dict[str, str], channel: str, number: str) -> str:
+    """The conversation a stack names a phone customer's by: their pseudonym under the
+    stack's key (bot.pseudonyms), never the number."""
+    from bot.pseudonyms import load_key, pseudonym
+
+    return f"{channel}:{pseudonym(load_key(env['PLN_PSEUDONYM_KEY_FILE']), number)}"
 
 
 @dataclass
@@ -67,6 +83,7 @@ class E2EStack:
             token=self.env["PLN_RASA_TOKEN"],
             diagnose=self.diagnose,
             stack_now=self.env.get("PLN_NOW"),
+            simulator_token=self.env["PLN_SIM_TOKEN"],
         )
 
     def diagnose(self) -> str:
@@ -117,6 +134,11 @@ def e2e_environment(data_dir: Path, ports: list[int],
         "PLN_NOTIFY_PORT": str(free_ports(1)[0]),
         "PLN_SMTP_PORT": str(free_ports(1)[0]),
         "PLN_RASA_TOKEN": TOKEN,
+        # The conversation scripts share one simulator and give Budi's IDPEL wrong NIKs on
+        # purpose, on the same days: AP2T's daily limit of failed checks (tests/backoffice,
+        # tests/security) would hold their later checks. A stack that tests the limit
+        # sets its own.
+        "PLN_NIK_CHECK_FAILURES_PER_DAY": "1000000",
     })
     return stack.settings_from_env(base)
 
@@ -178,6 +200,10 @@ def running_stack(data_dir: Path, model: Path | None = None,
         return
     env = e2e_environment(data_dir, free_ports(4))
     env.update(settings or {})
+    unsafe = deployment.unsafe_development(env)
+    if unsafe:  # as the launcher refuses it
+        yield StackProblem("development mode refused: " + "; ".join(unsafe))
+        return
     running: list[stack.Service] = []
     with sigterm_as_interrupt():
         started = time.monotonic()

@@ -139,7 +139,7 @@ def test_a_customer_cannot_type_a_rasa_command(rest, e2e_client, e2e_stack):
     me = sender()
     post(e2e_client, rest, {"sender": me, "message": "mau tambah daya", "metadata": BUDI})
     post(e2e_client, rest, {"sender": me, "message": "/restart", "metadata": BUDI})
-    tracker = e2e_client.get(f"{e2e_stack.endpoints.rasa_url}/conversations/{me}/tracker",
+    tracker = e2e_client.get(f"{e2e_stack.endpoints.rasa_url}/conversations/rest:{me}/tracker",
                              params={"token": e2e_stack.endpoints.token}).json()
     assert not [e for e in tracker["events"] if e.get("event") == "restart"]
     assert tracker["latest_message"]["text"] == "restart"

@@ -26,7 +26,7 @@ TRANSCRIPT = Path(__file__).resolve().parents[2] / "docs" / "telegram-transcript
 @pytest.fixture()
 def stack(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     return e2e_stack
 
 

@@ -10,8 +10,10 @@ import shutil
 
 import pytest
 from conversation_harness import simulator_registrations, simulator_tickets
-from e2e_support import VOICE_PUBLIC_URL, StackProblem
+from e2e_support import VOICE_PUBLIC_URL, StackProblem, conversation_of
 from voice_caller import BUDI_ANSWERS, Caller, Twiml, play, spoken_seconds
+
+from tests.twilio_payloads import voice_request
 
 pytestmark = pytest.mark.e2e
 BUDI = "+6281234500101"  # the CRM knows the number: Budi Santoso
@@ -122,12 +124,12 @@ def test_budi_registers_by_phone_with_speech_keypad_spoken_menus_and_repeats(sta
     assert goodbye.hung_up and goodbye.gather is None
     caller.hang_up()
 
-    registrations = simulator_registrations(e2e_client, stack.endpoints, f"voice:{BUDI}")
+    registrations = simulator_registrations(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", BUDI))
     assert [r["idpel"] for r in registrations] == ["532110000101"]
     assert "".join(groups) == registrations[0]["registration_number"]
-    assert simulator_tickets(e2e_client, stack.endpoints, f"voice:{BUDI}") == []
+    assert simulator_tickets(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", BUDI)) == []
     # the repeats were the phone's own: the assistant never heard them (no failed attempt)
-    events = e2e_client.get(f"{stack.endpoints.rasa_url}/conversations/voice:{BUDI}/tracker",
+    events = e2e_client.get(f"{stack.endpoints.rasa_url}/conversations/{conversation_of(stack.env, 'voice', BUDI)}/tracker",
                             params={"token": stack.endpoints.token,
                                     "include_events": "ALL"}).json()["events"]
     heard = [e.get("text") for e in events if e.get("event") == "user"]
@@ -146,7 +148,7 @@ def test_the_whole_call_speaks_at_most_240_s_and_no_prompt_over_25_s(stack, e2e_
     longest = max(range(len(prompts)), key=seconds.__getitem__)
     assert seconds[longest] <= 25, (seconds[longest], prompts[longest].said)
     assert sum(seconds) <= 240, seconds
-    (registration,) = simulator_registrations(e2e_client, stack.endpoints, f"voice:{BUDI}")
+    (registration,) = simulator_registrations(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", BUDI))
     said = [p for p in prompts if p.root.find(".//say-as") is not None]
     assert "".join(say_as(said[0])) == registration["registration_number"]
 
@@ -177,7 +179,7 @@ def test_silence_is_asked_again_in_other_words_twice_then_a_cso_takes_the_call(
     assert transferred.enqueued == "cso-pln123"
     assert "petugas C S O" in transferred.said
     assert transferred.gather is None
-    (recorded,) = simulator_tickets(e2e_client, stack.endpoints, "voice:+6285700000042")
+    (recorded,) = simulator_tickets(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", "+6285700000042"))
     assert recorded["reason"] == "Penelepon tidak menjawab tiga kali berturut-turut"
     assert "".join(ticket) == recorded["ticket_number"]
 
@@ -188,7 +190,7 @@ def test_hanging_up_mid_request_records_it_for_a_call_back(stack, e2e_client):
     caller.say("saya mau tambah daya")
     caller.key("1")
     caller.hang_up()
-    (ticket,) = simulator_tickets(e2e_client, stack.endpoints, "voice:+6281390500505")
+    (ticket,) = simulator_tickets(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", "+6281390500505"))
     assert ticket["reason"].startswith("Panggilan terputus sebelum permohonan selesai")
     assert ticket["sop_step"] == 4
     # the next call starts afresh, greeted
@@ -200,10 +202,10 @@ def test_hanging_up_mid_request_records_it_for_a_call_back(stack, e2e_client):
 def test_a_request_without_twilios_valid_signature_is_refused(stack, e2e_client, signature):
     caller = Caller(stack.env, e2e_client, "+6281234599999")
     url = f"{VOICE_PUBLIC_URL}/webhooks/voice/call"
-    form = caller._form(CallStatus="ringing")
+    form = voice_request(caller.call_sid, caller.number)
     if signature == "other-url":  # signed, but for another address
         signature = caller.validator.compute_signature("https://evil.example/webhooks/voice/call",
-                                                       form)
+                                                       dict(form))
     response = caller.post(url, form, signature=signature)
     assert response.status_code == 403
-    assert simulator_tickets(e2e_client, stack.endpoints, "voice:+6281234599999") == []
+    assert simulator_tickets(e2e_client, stack.endpoints, conversation_of(stack.env, "voice", "+6281234599999")) == []

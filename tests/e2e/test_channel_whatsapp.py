@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 from conversation_harness import simulator_registrations
-from e2e_support import StackProblem
+from e2e_support import StackProblem, conversation_of
 from fake_graph import VERIFY_TOKEN, FakeGraph, as_bytes, button_reply, list_reply, message, sign
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,7 @@ def texts(calls) -> str:
 @pytest.fixture()
 def stack(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     return e2e_stack
 
 
@@ -106,6 +106,8 @@ def test_budi_registers_on_whatsapp_with_buttons_and_lists(stack, e2e_client, fa
     assert "nomor registrasinya" in texts(saved)
     assert chat.post(confirm).status_code == 200
     registrations = simulator_registrations(e2e_client, stack.endpoints,
-                                            "whatsapp:6281234500101")
+                                            conversation_of(stack.env, "whatsapp", "+6281234500101"))
     assert len(registrations) == 1 and registrations[0]["idpel"] == "532110000101"
+    # the conversation is named by Budi's pseudonym everywhere it is stored, not his number
+    assert "6281234500101" not in registrations[0]["conversation_id"]
     assert fake_whatsapp.sent(kind="read")  # messages were marked as read

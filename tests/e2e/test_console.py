@@ -32,7 +32,7 @@ CHAT_ID = 770001
 @pytest.fixture(scope="module")
 def console(e2e_stack):
     if isinstance(e2e_stack, StackProblem):
-        pytest.fail(e2e_stack.reason)
+        pytest.fail(e2e_stack.message)
     env = {**os.environ, **e2e_stack.env}
     for name in ("sari", "joko"):
         done = subprocess.run([sys.executable, "-m", "bot.console", "add-user", name],
@@ -117,7 +117,7 @@ def test_a_cso_takes_a_handover_reveals_replies_and_hands_back(
     expect(nik).to_have_text("3273011508850001")
     audit = case.request.get(f"{console}/cases/{ticket}/audit").json()
     assert [(a["user"], a["action"], a["field"]) for a in audit] == [
-        ("sari", "reveal", "owner_nik")]
+        ("sari", "take", None), ("sari", "view", None), ("sari", "reveal", "owner_nik")]
     steps = case.locator("#sop-audit tbody tr")
     assert steps.count() == 22
     assert "berakhir di sini" in steps.nth(12).inner_text()  # step 13, where it was handed over
@@ -194,7 +194,10 @@ def test_a_case_held_by_one_cso_cannot_be_taken_by_another(
     assert sari.request.post(f"{console}/cases/NOPE/take",
                              headers={"X-CSRF-Token": csrf}).status == 404
     assert post("reply", {"text": "x" * 20_000}).status == 413  # over the body limit
-    assert sari.request.get(f"{console}/cases/{ticket}/audit").json() == []
+    nested = post("reveal", b"[" * 10_000)  # under the limit, nested deeper than any body
+    assert nested.status == 400 and nested.json()["error"] == "invalid_json"
+    audited = sari.request.get(f"{console}/cases/{ticket}/audit").json()
+    assert [a["action"] for a in audited] == ["take"]  # nothing revealed
     refused = take(joko)
     assert refused.status == 409 and "sari" in refused.json()["message"]
     assert joko.request.get(f"{console}/cases/{ticket}").status == 409

@@ -227,7 +227,8 @@ def test_paused():
 
 class FakeStack:
     """A bot that greets, then answers everything with the same sentence; a simulator with
-    one ticket (for every conversation) and one registration, saved by conversation s-3."""
+    one ticket (for every conversation) and one registration, saved by conversation rest:s-3
+    (the REST channel's conversation of sender s-3)."""
 
     def __init__(self):
         self.sent = []
@@ -259,7 +260,7 @@ class FakeStack:
             self.listed.append(conversation)
             return httpx.Response(200, json=[
                 {"registration_number": "53211261127123456", "idpel": "532110000101",
-                 "conversation_id": "s-3"}] if conversation == "s-3" else [])
+                 "conversation_id": "rest:s-3"}] if conversation == "rest:s-3" else [])
         return httpx.Response(404)  # e.g. /ap2t/registrations/{number}: the told number
 
 
@@ -318,11 +319,11 @@ def test_state_afterwards_passes_and_fails_readably(fake):
         run_script(bad, client, ENDPOINTS, "s-4")
     message = str(caught.value)
     assert "failed after the last turn (state checks):" in message
-    assert "  - no_tickets: the simulator has 1 ticket(s) for s-4" in message
-    assert "  - registration: saved, but the simulator has none for s-4" in message
+    assert "  - no_tickets: the simulator has 1 ticket(s) for rest:s-4" in message
+    assert "  - registration: saved, but the simulator has none for rest:s-4" in message
     assert "  - paused: expected true, the tracker says false" in message
     # found by the conversation, although the bot told the number in both conversations
-    assert stack.listed == ["s-3", "s-4"]
+    assert stack.listed == ["rest:s-3", "rest:s-4"]
 
 
 def test_registration_none_is_checked_by_conversation_not_by_the_numbers_told(fake):
@@ -334,9 +335,9 @@ def test_registration_none_is_checked_by_conversation_not_by_the_numbers_told(fa
     with pytest.raises(ConversationFailed) as caught:
         run_script(parse_script("name: x\nturns: [{user: halo}]\n"
                                 "after: {registration: none}\n"), client, ENDPOINTS, "s-3")
-    assert "registration: none, but the simulator has 53211261127123456 for s-3" in str(
+    assert "registration: none, but the simulator has 53211261127123456 for rest:s-3" in str(
         caught.value)
-    assert stack.listed == ["s-3", "s-5", "s-3"]
+    assert stack.listed == ["rest:s-3", "rest:s-5", "rest:s-3"]
 
 
 # --- the stack fixture's pieces -------------------------------------------------------------

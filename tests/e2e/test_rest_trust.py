@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from e2e_support import StackProblem, running_stack
+from e2e_support import PRODUCTION_MAIL, StackProblem, running_stack
 
 pytestmark = pytest.mark.e2e
 TOKEN = "e2e-production-rest-token"
@@ -15,9 +15,10 @@ TOKEN = "e2e-production-rest-token"
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
     with running_stack(tmp_path_factory.mktemp("production-stack"),
-                       settings={"PLN_ENV": "production", "PLN_REST_TOKEN": TOKEN}) as stack:
+                       settings={"PLN_ENV": "production", "PLN_REST_TOKEN": TOKEN,
+                                 **PRODUCTION_MAIL}) as stack:
         if isinstance(stack, StackProblem):
-            pytest.fail(stack.reason)
+            pytest.fail(stack.message)
         yield f"http://{stack.env['PLN_HOST']}:{stack.env['PLN_RASA_PORT']}/webhooks/rest/webhook"
 
 

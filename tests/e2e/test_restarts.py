@@ -29,6 +29,7 @@ import pytest
 from e2e_support import MODEL, e2e_environment, free_ports, stop_launcher
 
 from bot import stack
+from bot.deployment import TOKEN_HEADER
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,8 @@ class ActionProxy:
                     self.connection.close()
                     return
                 answer = httpx.post(target, content=body, trust_env=False, timeout=60,
-                                    headers={"Content-Type": "application/json"})
+                                    headers={"Content-Type": "application/json",
+                                             TOKEN_HEADER: self.headers.get(TOKEN_HEADER, "")})
                 self.send_response(answer.status_code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer.content)))
@@ -78,6 +80,7 @@ class SupervisedStack:
         host = self.env["PLN_HOST"]
         self.rasa = f"http://{host}:{self.env['PLN_RASA_PORT']}"
         self.actions = f"http://{host}:{self.env['PLN_ACTIONS_PORT']}/health"
+        self.simulator_headers = {TOKEN_HEADER: self.env["PLN_SIM_TOKEN"]}
 
     def __enter__(self) -> SupervisedStack:
         with open(self.output, "wb") as out:
@@ -151,7 +154,8 @@ def test_the_action_server_killed_mid_conversation_is_restarted_and_nothing_is_l
     assert "Rp893.300" in reply and "Kel. Dago, Kec. Coblong" in reply
     assert "nomor registrasinya: 53211261127" in say(supervised, me, "ya")
     tickets = httpx.get(f"{supervised.env['PLN_SIM_URL']}/apkt/tickets",
-                        params={"conversation_id": me}, trust_env=False).json()
+                        params={"conversation_id": f"rest:{me}"}, trust_env=False,
+                        headers=supervised.simulator_headers).json()
     assert [(t["kind"], t["sop_step"]) for t in tickets] == [("cso_handoff", 12)]
 
 
@@ -179,14 +183,14 @@ def test_a_registration_whose_save_failed_is_saved_at_the_next_message(supervise
         supervised.proxy.failing = set()
     assert "sistem kami sedang mengalami gangguan" in reply and "registrasi" not in reply
     simulator = supervised.env["PLN_SIM_URL"]
-    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": me},
-                      trust_env=False).json()
+    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": f"rest:{me}"},
+                      trust_env=False, headers=supervised.simulator_headers).json()
     assert saved == []
     reply = say(supervised, me, "halo, jadi gimana?")  # any message: the save runs first
     assert "nomor registrasinya: 53211261127" in reply and "sudah jelas" in reply
-    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": me},
-                      trust_env=False).json()
+    saved = httpx.get(f"{simulator}/ap2t/registrations", params={"conversation_id": f"rest:{me}"},
+                      trust_env=False, headers=supervised.simulator_headers).json()
     assert len(saved) == 1
-    tickets = httpx.get(f"{simulator}/apkt/tickets", params={"conversation_id": me},
-                        trust_env=False).json()
+    tickets = httpx.get(f"{simulator}/apkt/tickets", params={"conversation_id": f"rest:{me}"},
+                        trust_env=False, headers=supervised.simulator_headers).json()
     assert [(t["kind"], t["sop_step"]) for t in tickets] == [("cso_handoff", 15)]

@@ -15,12 +15,26 @@ import wave
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
-from e2e_support import TWILIO_AUTH_TOKEN, VOICE_PUBLIC_URL, StackProblem, running_stack
+from e2e_support import (
+    TWILIO_AUTH_TOKEN,
+    VOICE_PUBLIC_URL,
+    StackProblem,
+    conversation_of,
+    running_stack,
+)
 from twilio.request_validator import RequestValidator
+
+from tests.twilio_payloads import (
+    gather_digits,
+    gather_nothing,
+    gather_speech,
+    status_callback,
+    voice_request,
+)
 
 _call_ids = itertools.count(1)
 
@@ -70,6 +84,7 @@ class Caller:
 
     def __init__(self, env: dict[str, str], client: httpx.Client, number: str):
         self.base = f"http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
+        self.env = env
         self.token = env["PLN_RASA_TOKEN"]
         self.exchanged: list[tuple[str, str]] = []  # (what was posted, the TwiML answer)
         self.client, self.number = client, number
@@ -77,22 +92,22 @@ class Caller:
         self.next_url = f"{VOICE_PUBLIC_URL}/webhooks/voice/gather"
         self.validator = RequestValidator(TWILIO_AUTH_TOKEN)
 
-    def post(self, public_url: str, form: dict, signature: str | None = "sign") -> httpx.Response:
+    def post(self, public_url: str, form: list[tuple[str, str]],
+             signature: str | None = "sign") -> httpx.Response:
+        """POST Twilio's parameters (blank ones included) as Twilio does: urlencoded in its
+        order, signed by ``twilio``'s own validator for the URL it called."""
         parts = urlsplit(public_url)
         local = self.base + parts.path + (f"?{parts.query}" if parts.query else "")
-        headers = {}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if signature == "sign":
-            headers["X-Twilio-Signature"] = self.validator.compute_signature(public_url, form)
+            headers["X-Twilio-Signature"] = self.validator.compute_signature(public_url,
+                                                                             dict(form))
         elif signature:
             headers["X-Twilio-Signature"] = signature
-        response = self.client.post(local, data=form, headers=headers)
-        posted = {k: v for k, v in form.items() if k in ("SpeechResult", "Digits", "CallStatus")}
+        response = self.client.post(local, content=urlencode(form).encode(), headers=headers)
+        posted = {k: v for k, v in form if k in ("SpeechResult", "Digits", "CallStatus")}
         self.exchanged.append((f"POST {parts.path} {posted}", response.text))
         return response
-
-    def _form(self, **fields: str) -> dict:
-        return {"AccountSid": "AC" + "0" * 32, "CallSid": self.call_sid, "From": self.number,
-                "To": "+62123", "Direction": "inbound", "CallStatus": "in-progress", **fields}
 
     def _twiml(self, response: httpx.Response) -> Twiml:
         assert response.status_code == 200, response.text
@@ -104,29 +119,31 @@ class Caller:
 
     def dial(self) -> Twiml:
         return self._twiml(self.post(f"{VOICE_PUBLIC_URL}/webhooks/voice/call",
-                                     self._form(CallStatus="ringing")))
+                                     voice_request(self.call_sid, self.number)))
 
     def say(self, words: str) -> Twiml:
-        return self._twiml(self.post(self.next_url, self._form(SpeechResult=words,
-                                                               Confidence="0.92")))
+        return self._twiml(self.post(self.next_url, gather_speech(self.call_sid, self.number,
+                                                                   words)))
 
     def key(self, digits: str) -> Twiml:
-        return self._twiml(self.post(self.next_url, self._form(Digits=digits)))
+        return self._twiml(self.post(self.next_url, gather_digits(self.call_sid, self.number,
+                                                                   digits)))
 
     def silence(self) -> Twiml:
-        return self._twiml(self.post(self.next_url, self._form()))
+        return self._twiml(self.post(self.next_url, gather_nothing(self.call_sid, self.number)))
 
     def question(self) -> str | None:
         """The question the conversation has open (the form's requested slot), from Rasa's
         tracker: what a person on the line knows from what was asked."""
-        response = self.client.get(f"{self.base}/conversations/voice:{self.number}/tracker",
+        conversation = conversation_of(self.env, "voice", self.number)
+        response = self.client.get(f"{self.base}/conversations/{conversation}/tracker",
                                    params={"token": self.token})
         response.raise_for_status()
         return (response.json().get("slots") or {}).get("requested_slot")
 
     def hang_up(self) -> None:
         response = self.post(f"{VOICE_PUBLIC_URL}/webhooks/voice/status",
-                             self._form(CallStatus="completed", CallDuration="42"))
+                             status_callback(self.call_sid, self.number))
         assert response.status_code == 204, response.text
 
 

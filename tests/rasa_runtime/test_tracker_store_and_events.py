@@ -121,10 +121,11 @@ def test_the_production_endpoints_give_postgresql_and_redis(monkeypatch, new_pos
             "PLN_TRACKER_DB_PORT": "5432", "PLN_TRACKER_DB_NAME": name,
             "PLN_TRACKER_DB_USER": "postgres", "PLN_TRACKER_DB_PASSWORD": "",
             "PLN_REDIS_HOST": "127.0.0.1", "PLN_REDIS_PORT": "6379",
-            "PLN_REDIS_DB": "12"}.items():
+            "PLN_REDIS_DB": "12", "PLN_ACTIONS_TOKEN": "actions-t"}.items():
         monkeypatch.setenv(variable, value)
     endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.production.yml"))
     assert endpoints.action.url == "http://127.0.0.1:5055/webhook"
+    assert endpoints.action.headers == {"X-PLN-Token": "actions-t"}  # its token, from the env
 
     async def scenario():
         one = TrackerStore.create(endpoints.tracker_store, domain=DOMAIN)

@@ -229,17 +229,21 @@ class ScaledStack:
     # --- what the databases hold ----------------------------------------------------
 
     def registrations(self) -> dict[str, int]:
-        """conversation id -> how many registrations the simulator's database holds."""
+        """REST sender -> how many registrations the simulator's database holds for its
+        conversation (``rest:<sender>``)."""
         rows = self.postgres.query("pln123_backoffice", "SELECT conversation_id, count(*) "
                                    "FROM registrations GROUP BY conversation_id")
-        return {conversation: count for conversation, count in rows}
+        return {conversation.removeprefix("rest:"): count for conversation, count in rows
+                if conversation.startswith("rest:")}
 
     def user_messages(self, sender: str) -> list[str | None]:
-        """The message ids of the customer messages in the stored conversation, in order."""
+        """The message ids of the REST sender's messages in its stored conversation, in
+        order."""
         import json
+        assert sender.replace("-", "").isalnum(), sender  # spliced into the query below
         rows = self.postgres.query(
             "pln123_tracker", "SELECT data FROM events WHERE type_name = 'user' AND "
-            f"sender_id = '{sender}' ORDER BY id")
+            f"sender_id = 'rest:{sender}' ORDER BY id")
         return [(json.loads(data).get("metadata") or {}).get("message_id") for (data,) in rows]
 
 

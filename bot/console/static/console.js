@@ -29,7 +29,10 @@
         return tr;
       }));
     };
-    new EventSource(queue.dataset.live).onmessage = (event) => render(JSON.parse(event.data));
+    const live = new EventSource(queue.dataset.live);
+    live.onmessage = (event) => render(JSON.parse(event.data));
+    // the stream ends with the session; reconnecting is then refused: sign in again
+    live.onerror = () => { if (live.readyState === EventSource.CLOSED) window.location = "/login"; };
     queue.addEventListener("click", async (event) => {
       const ticket = event.target.dataset && event.target.dataset.ticket;
       if (!ticket) return;
