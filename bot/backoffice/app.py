@@ -55,6 +55,7 @@ access_log = logging.getLogger("simulator.access")
 # Bounds of query parameters: anything outside is refused before the rules see it.
 MAX_QUERY_VA = 10_000_000
 TICKET_PURGE_EVERY_S = 3600.0
+API_PAGES = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
 MAX_QUERY_RP = 1_000_000_000_000
 
 
@@ -286,7 +287,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.token is not None:
-        app.add_middleware(TokenCheck, token=settings.token)
+        # development (loopback only) lets a developer's browser read the API's pages;
+        # production has none
+        pages = () if settings.production else API_PAGES
+        app.add_middleware(TokenCheck, token=settings.token, open_paths=("/health", *pages))
     app.add_middleware(AccessLog)
     app.add_middleware(SafetyNet)
 

@@ -67,3 +67,21 @@ def test_the_simulator_needs_its_token(tmp_path):
     settings = Settings.from_env({"PLN_SIM_TOKEN_FILE": str(tmp_path / "token"),
                                   "PLN_ENV": "production"})
     assert (settings.token, settings.production) == ("from-a-file", True)
+
+
+@pytest.mark.parametrize("production", [False, True])
+def test_the_api_pages_are_open_on_a_developers_loopback_and_absent_in_production(
+        tmp_path, production):
+    from fastapi.testclient import TestClient
+
+    from bot.backoffice.app import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", token="t0ken",
+                        production=production)
+    with TestClient(create_app(settings)) as api:
+        pages = [api.get(page).status_code for page in ("/docs", "/openapi.json")]
+        assert pages == ([401, 401] if production else [200, 200])
+        with_token = [api.get(page, headers={"X-PLN-Token": "t0ken"}).status_code
+                      for page in ("/docs", "/openapi.json")]
+        assert with_token == ([404, 404] if production else [200, 200])
+        assert api.get("/ap2t/customers/532110000101").status_code == 401  # data: never
