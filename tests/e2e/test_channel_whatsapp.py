@@ -110,4 +110,23 @@ def test_budi_registers_on_whatsapp_with_buttons_and_lists(stack, e2e_client, fa
     assert len(registrations) == 1 and registrations[0]["idpel"] == "532110000101"
     # the conversation is named by Budi's pseudonym everywhere it is stored, not his number
     assert "6281234500101" not in registrations[0]["conversation_id"]
+    assert conversation_ids_holding(stack.env, "81234500101") == []
     assert fake_whatsapp.sent(kind="read")  # messages were marked as read
+
+
+def conversation_ids_holding(env: dict[str, str], digits: str) -> list[str]:
+    """Every conversation id in the stack's stores (the tracker's events, AP2T's
+    registrations, APKT's tickets: what the console's queue and stream show) that holds
+    ``digits``."""
+    import sqlite3
+
+    stores = {env["PLN_TRACKER_SQLITE"]: ("SELECT DISTINCT sender_id FROM events",),
+              env["PLN_SIM_DATABASE_URL"].removeprefix("sqlite:///"): (
+                  "SELECT conversation_id FROM registrations",
+                  "SELECT conversation_id FROM tickets")}
+    found = []
+    for path, queries in stores.items():
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            found += [row[0] for query in queries for row in db.execute(query)
+                      if row[0] and digits in row[0]]
+    return found
