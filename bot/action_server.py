@@ -15,7 +15,6 @@ tracker (a registration filed, the summary e-mail sent with the notifier's token
 
 from __future__ import annotations
 
-import hmac
 import os
 import sys
 
@@ -47,14 +46,12 @@ def token_check(token: str):
     from sanic import response
 
     from bot.deployment import TOKEN_HEADER
-
-    expected = token.encode()
+    from bot.untrusted import same_secret
 
     async def check(request):
         if request.path in OPEN_PATHS:
             return None
-        given = request.headers.get(TOKEN_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not same_secret(request.headers.get(TOKEN_HEADER), token):
             return response.json({"error": "unauthorized",
                                   "message": f"a valid {TOKEN_HEADER} header is required"},
                                  status=401)

@@ -26,15 +26,19 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
-from bot.identifiers import parse_phone
+from bot.identifiers import digits_only, parse_phone
 
 KEY_FILE_SETTING = "PLN_PSEUDONYM_KEY_FILE"
 KEY_FILE_NAME = "pseudonym.key"
 PREFIX = "p-"
 DIGEST_CHARS = 24  # 96 bits: no two customers share one
 ADDRESS_RETENTION_DAYS = 60.0  # past a registration's 30 days and its reminders
+REFRESH_S = 3600.0  # a customer's row is rewritten at most this often (not every message)
+RECENT_KEPT = 100_000
 
 
 class PseudonymKeyMissing(RuntimeError):
@@ -46,8 +50,7 @@ def e164(number: str) -> str:
     phone = parse_phone(number)
     if phone is not None:
         return phone.e164
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return f"+{digits}"
+    return f"+{digits_only(number)}"
 
 
 def pseudonym(key: bytes, number: str) -> str:
@@ -100,6 +103,9 @@ class ChannelAddresses:
             Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        # (channel, pseudonym) -> when this process last wrote it: a customer's messages
+        # cost a database write once an hour, not each
+        self._written: OrderedDict[tuple[str, str], float] = OrderedDict()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA secure_delete=ON")
@@ -112,6 +118,8 @@ class ChannelAddresses:
         """Record where ``channel`` reaches the customer of ``number`` (default: the
         address itself); the customer's pseudonym."""
         name = self.pseudonym(number or address)
+        if time.monotonic() - self._written.get((channel, name), -REFRESH_S) < REFRESH_S:
+            return name
         now = dt.datetime.now(dt.timezone.utc)
         with self._lock:
             self._db.execute(
@@ -120,6 +128,10 @@ class ChannelAddresses:
                 "excluded.seen_at", (channel, name, address, now.isoformat()))
             self._db.execute("DELETE FROM channel_addresses WHERE seen_at < ?",
                              ((now - self.retention).isoformat(),))
+        self._written[(channel, name)] = time.monotonic()
+        self._written.move_to_end((channel, name))
+        while len(self._written) > RECENT_KEPT:
+            self._written.popitem(last=False)
         return name
 
     def address(self, channel: str, name: str) -> str | None:

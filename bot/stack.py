@@ -214,7 +214,7 @@ def rest_credentials(env: dict[str, str]) -> dict[str, Any] | None:
     ``PLN_REST_TOKEN`` is set, then behind that token and trusted with caller ids only
     when ``PLN_REST_TRUSTED=1``."""
     token = env.get("PLN_REST_TOKEN") or None
-    if env.get("PLN_ENV", "development") == "production":
+    if deployment.is_production(env):
         if token is None:
             return None
         return {"token": token, "trusted_caller_id": env.get("PLN_REST_TRUSTED") == "1"}

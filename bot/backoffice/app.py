@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.deployment import TOKEN_HEADER
+from bot.untrusted import same_secret
 
 from .masking import mask_path
 from .records import LitTr, load_fixture
@@ -110,7 +110,7 @@ class TokenCheck:
 
     def __init__(self, app, token: str, open_paths: tuple[str, ...] = ("/health",)):
         self.app = app
-        self.expected = token.encode()
+        self.expected = token
         self.open_paths = open_paths
 
     async def __call__(self, scope, receive, send):
@@ -118,7 +118,7 @@ class TokenCheck:
             return await self.app(scope, receive, send)
         header = TOKEN_HEADER.lower().encode()
         given = next((value for name, value in scope["headers"] if name == header), b"")
-        if not hmac.compare_digest(given, self.expected):
+        if not same_secret(given, self.expected):
             return await error_response(401, "unauthorized",
                                         f"A valid {TOKEN_HEADER} header is required.")(
                 scope, receive, send)

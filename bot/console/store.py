@@ -11,7 +11,6 @@ spell (30 minutes unless configured), at sign-out, and when its user's password 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 import sqlite3
@@ -25,6 +24,7 @@ from pathlib import Path
 import bcrypt
 
 from bot.console.settings import ConsoleSettings
+from bot.untrusted import same_secret
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash BLOB NOT NULL);
@@ -303,4 +303,4 @@ def audit_hash(previous: str, entry: int, values: tuple) -> str:
 
 
 def same_hash(stored: object, expected: str) -> bool:
-    return isinstance(stored, str) and hmac.compare_digest(stored, expected)
+    return isinstance(stored, str) and same_secret(stored, expected)

@@ -18,8 +18,8 @@ tracker is kept for ``cache_size`` conversations, least recently used first out.
 Personal data (``bot.redaction``): once a conversation's registration is saved (its slot
 ``personal_data_redacted``), its stored events are rewritten at every save with every
 NIK, phone number, e-mail and address masked, and its tracker is not kept in memory. Retention: conversations silent for
-``retention_days`` (default 30) are deleted, checked at most once an hour, beside the
-turns (a thread of the server's executor).
+``retention_days`` (default 30) are deleted at start and then hourly, by a thread of the
+store's own (with or without traffic: a quiet night included).
 Several instances: ``replies_to`` tells whether a customer message (by its channel's
 message id) is already in the conversation, and what was answered (``once_per_message``).
 On a server database, a pooled connection is checked before use (``pool_pre_ping``): after
@@ -99,7 +99,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
         self.retention_s = float(retention_days) * 86400.0
-        self._purged_at = 0.0
         if self.engine.dialect.name == "sqlite":
             # Rasa opens a new SQLite connection per query (NullPool): one per thread,
             # kept (every query runs on the server's event loop), in write-ahead-log mode
@@ -185,9 +184,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._kept[sender] = (tracker, len(tracker.events), last_id)
             while len(self._kept) > self.cache_size:
                 self._kept.popitem(last=False)
-        if time.monotonic() - self._purged_at > PURGE_EVERY_S:
-            self._purged_at = time.monotonic()
-            asyncio.get_running_loop().run_in_executor(None, self.purge_silent_conversations)
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._upstream(SQLTrackerStore.retrieve_full_tracker, sender_id)
@@ -256,14 +252,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                            "it is at the next redaction")
 
     def _purge_every_hour(self) -> None:
-        """The retention on a timer, with or without traffic (a quiet night included)."""
+        """The retention at start, then on a timer, with or without traffic."""
         while True:
-            time.sleep(PURGE_EVERY_S)
-            self._purged_at = time.monotonic()
             try:
                 self.purge_silent_conversations()
             except Exception:  # noqa: BLE001 - a database down now is retried next hour
                 logger.exception("the tracker's retention purge failed; retried in an hour")
+            time.sleep(PURGE_EVERY_S)
 
     def purge_silent_conversations(self, now: float | None = None) -> int:
         """Delete the conversations whose last event is older than the retention; how

@@ -63,3 +63,15 @@ def test_a_csos_reply_reaches_the_number_behind_the_pseudonym(tmp_path):
         assert sent.body["to"] == "6281234500101"
     finally:
         fake.stop()
+
+
+def test_a_customers_messages_cost_one_address_write_an_hour_not_one_each(tmp_path):
+    addresses = ChannelAddresses(tmp_path / "channels.sqlite3", KEY)
+    first = addresses.remember("whatsapp", "6281234500101", "+6281234500101")
+    written = addresses._db.total_changes
+    for _ in range(5):
+        assert addresses.remember("whatsapp", "6281234500101", "+6281234500101") == first
+    assert addresses._db.total_changes == written
+    assert addresses.address("whatsapp", first) == "6281234500101"
+    other = addresses.remember("whatsapp", "6281299990000", "+6281299990000")
+    assert addresses._db.total_changes > written and addresses.address("whatsapp", other)
