@@ -33,26 +33,13 @@ from typing import Any
 
 import yaml
 
-from bot import deployment
+from bot import defaults, deployment
 from bot.pseudonyms import KEY_FILE_NAME, KEY_FILE_SETTING, ensure_key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
-DEFAULTS = {
-    "PLN_DATA_DIR": "var",  # relative to the repository root
-    "PLN_HOST": "127.0.0.1",  # the public services (Rasa's channels, the console)
-    "PLN_INTERNAL_HOST": "127.0.0.1",  # the internal ones (simulator, actions, notifier)
-    "PLN_SIM_PORT": "5070",
-    "PLN_ACTIONS_PORT": "5055",
-    "PLN_RASA_PORT": "5005",
-    "PLN_CONSOLE_PORT": "5080",
-    "PLN_NOTIFY_PORT": "5090",
-    "PLN_SMTP_PORT": "2525",  # the local SMTP sink (development) or your server's port
-    "PLN_MODEL": "models/pln123.tar.gz",
-    "PLN_ENDPOINTS": "endpoints.yml",
-    "PLN_CREDENTIALS": "credentials.yml",
-}
+DEFAULTS = defaults.ENVIRONMENT
 # Rasa with this project's changes (bot/rasa_runtime: action-server failures reported,
 # not lost); the same arguments as the `rasa` command.
 RASA = [sys.executable, "-m", "bot.rasa_runtime"]
