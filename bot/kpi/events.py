@@ -56,6 +56,23 @@ class CsoOutcome(str, Enum):
     MBL = "mbl"
 
 
+# The SOP core's hand-over reasons (``bot.sop.flow.HandoffReason`` values) as the figures
+# count them. Two are no hand-over of the conversation: "call_dropped" ends the request
+# (Outcome.DROPPED_CALL) and "dil_update_failed" follows a saved registration (its ending
+# is Outcome.SAVED, and it stays contained).
+SOP_HANDOVER_REASONS = {
+    "route_dtks": HandoverReason.OTHER_SOP, "route_r3": HandoverReason.OTHER_SOP,
+    "route_b2_i2": HandoverReason.OTHER_SOP, "not_this_sop": HandoverReason.OTHER_SOP,
+    "customer_asked": HandoverReason.CUSTOMER_ASKED,
+    "repeated_failures": HandoverReason.TWO_FAILED_ANSWERS,
+    "owner_nik_mismatch": HandoverReason.TWO_FAILED_ANSWERS,
+    "owner_nik_held": HandoverReason.TWO_FAILED_ANSWERS,  # too many wrong NIKs today
+    "backoffice_unavailable": HandoverReason.BACKOFFICE_DOWN,
+    "backoffice_refused": HandoverReason.BACKOFFICE_DOWN,
+    "assistant_failed": HandoverReason.BACKOFFICE_DOWN,
+    "caller_silent": HandoverReason.PHONE_SILENCE,
+}
+NOT_HANDED_OVER = {"call_dropped": "dropped_call", "dil_update_failed": "saved"}
 # Outcomes that end a request without a person: contained unless it was handed over.
 RESOLVED = (Outcome.SAVED.value, Outcome.ISSUED_CLOSED.value, Outcome.MBL.value)
 # Outcomes where the customer left.

@@ -165,3 +165,11 @@ def test_no_personal_data_is_kept(tmp_path):
     kpi.record(Kind.STARTED, "r", T1, channel="whatsapp", customer="whatsapp:6281234500101")
     dump = "\n".join(sqlite3.connect(path).iterdump())
     assert "6281234500101" not in dump and "whatsapp:" not in dump
+
+
+def test_every_hand_over_of_the_sop_has_its_place_in_the_figures():
+    from bot.kpi.events import NOT_HANDED_OVER, SOP_HANDOVER_REASONS
+    from bot.sop.flow import HandoffReason
+
+    assert set(SOP_HANDOVER_REASONS) | set(NOT_HANDED_OVER) == {r.value for r in HandoffReason}
+    assert set(NOT_HANDED_OVER.values()) <= {o.value for o in Outcome}
