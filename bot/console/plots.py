@@ -4,6 +4,7 @@ classes of console.css. Framework-free but for ``markupsafe`` (Jinja's)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,8 @@ def bars(title: str, labels: Sequence[str], series: Sequence[Series], *,
          line_at: int | None = None, line_label: str = "") -> Markup:
     """Grouped bars, one group per label; ``line_at``: a vertical line before that group
     (the service level's Y between the buckets of a distribution)."""
-    top = _scale([v for s in series for v in s.values]) * 1.1
+    # counts: the axis ends at a multiple of 4, so that its quarter ticks are whole
+    top = 4.0 * math.ceil(_scale([v for s in series for v in s.values]) / 4)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group = plot_w / max(1, len(labels))
     width = group * 0.8 / max(1, len(series))

@@ -42,7 +42,7 @@ class Tables(HTMLParser):
         if tag == "svg":
             self.svgs += 1
         if tag == "table" and dict(attrs).get("id"):
-            self._table = self.tables.setdefault(dict(attrs)["id"], [])
+            self._table = self.tables.setdefault(dict(attrs)["id"].removeprefix("kpi-"), [])
         elif tag == "tr" and self._table is not None:
             self._table.append([])
         elif tag in ("td", "th") and self._table is not None:
