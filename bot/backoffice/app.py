@@ -43,6 +43,7 @@ from .schemas import (
     ServiceLevel,
     StroomAwalAdvice,
     Ticket,
+    TicketChanges,
     TicketRequest,
 )
 from .service import Backoffice, ServiceError
@@ -191,6 +192,9 @@ def raw_response(json_text: str, status: int = 200) -> Response:
 
 def json_list_response(models) -> Response:
     return raw_list_response(model.json() for model in models)
+
+
+MAX_CHANGES = 500  # tickets per answer of /apkt/tickets/changes
 
 
 def raw_list_response(json_texts) -> Response:
@@ -414,6 +418,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/apkt/tickets", response_model=list[Ticket])
     async def tickets(conversation_id: str | None = Query(None, max_length=200)):
         return raw_list_response(await in_database(backoffice.tickets_json, conversation_id))
+
+    @app.get("/apkt/tickets/changes", response_model=TicketChanges)
+    async def ticket_changes(after: int = Query(0, ge=0),
+                             limit: int = Query(MAX_CHANGES, ge=1, le=MAX_CHANGES)):
+        """The tickets recorded after the cursor ``after``: what a watcher of the tickets
+        reads every second instead of all of them."""
+        bodies, cursor, last = await in_database(backoffice.tickets_after, after, limit)
+        return Response(f'{{"cursor":{cursor},"last":{last},"tickets":[{",".join(bodies)}]}}',
+                        media_type="application/json")
 
     @app.get("/crm/callers/{phone:path}", response_model=Caller)
     async def caller(phone: str):

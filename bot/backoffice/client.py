@@ -64,6 +64,7 @@ from .schemas import (
     ServiceLevel,
     StroomAwalAdvice,
     Ticket,
+    TicketChanges,
     TicketRequest,
 )
 
@@ -263,6 +264,11 @@ class _Calls:
         params = {"conversation_id": conversation_id} if conversation_id is not None else None
         return self._run(_Call("GET", "/apkt/tickets",
                                lambda data: parse_obj_as(list[Ticket], data), params=params))
+
+    def ticket_changes(self, after: int = 0):
+        """The tickets recorded after the cursor ``after`` -> TicketChanges."""
+        return self._run(_Call("GET", "/apkt/tickets/changes", TicketChanges.parse_obj,
+                               params={"after": after}))
 
     def caller(self, phone: str):
         """The CRM's record of a phone number in any common form -> Caller."""

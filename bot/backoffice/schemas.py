@@ -236,6 +236,16 @@ class Ticket(BaseModel):
     created_at: dt.datetime
 
 
+class TicketChanges(BaseModel):
+    """The tickets recorded after a cursor: ``tickets``, the ``cursor`` to ask after next,
+    and ``last``, the store's last cursor (below the one asked after: the store was
+    emptied, read it all again)."""
+
+    cursor: int
+    last: int
+    tickets: list[Ticket]
+
+
 # --- CRM -----------------------------------------------------------------------------
 
 

@@ -436,6 +436,10 @@ class Backoffice:
         """The conversation's tickets (or all), each as JSON text (a ``Ticket``)."""
         return self.storage.tickets_json(conversation_id)
 
+    def tickets_after(self, after: int, limit: int) -> tuple[list[str], int, int]:
+        """The tickets recorded after the cursor ``after`` (``Storage.tickets_after``)."""
+        return self.storage.tickets_after(after, limit)
+
     # --- CRM ----------------------------------------------------------------------------
 
     def caller(self, phone_text: str) -> Caller:

@@ -366,6 +366,17 @@ class Storage:
         with self.engine.connect() as connection:
             return [body for (body,) in connection.execute(query)]
 
+    def tickets_after(self, after: int, limit: int) -> tuple[list[str], int, int]:
+        """The tickets stored after ``after`` (a cursor: the store's order), oldest first,
+        at most ``limit``: (their bodies as JSON text, the cursor past them, the last
+        ticket's cursor in the store, 0 when there is none)."""
+        query = (select(tickets_table.c.id, tickets_table.c.body)
+                 .where(tickets_table.c.id > after).order_by(tickets_table.c.id).limit(limit))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            last = connection.execute(select(func.max(tickets_table.c.id))).scalar() or 0
+        return [body for _id, body in rows], (rows[-1][0] if rows else after), last
+
     def count(self, table_name: str) -> int:
         table = metadata.tables[table_name]
         with self.engine.connect() as connection:

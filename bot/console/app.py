@@ -35,9 +35,10 @@ from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.console import supervisor, views
+from bot.console.live import LiveQueue
 from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
-from bot.console.upstream import Rasa, last_message_at, waiting_minutes
+from bot.console.upstream import Rasa, last_message_at
 from bot.kpi import Kind, KpiStore
 from bot.kpi.figures import SERVICE_LEVEL_S
 from bot.sop import flow
@@ -138,21 +139,11 @@ def create_app(environ: dict[str, str] | None = None,
         """The body as a JSON object (an empty body is ``{}``); ``NotJson`` is a 400."""
         return json_object(await request.body() or b"{}")
 
+    live_queue = LiveQueue(simulator, store, tick_s=STREAM_TICK_S)
+
     async def queue() -> list[dict[str, Any]]:
-        cases = store.cases()
-        tickets = [t for t in await simulator.tickets() if t.kind == TicketKind.CSO_HANDOFF]
-        rows = []
-        for ticket in sorted(tickets, key=lambda t: t.created_at):
-            holder, state = cases.get(ticket.ticket_number, (None, "open"))
-            if state in (HANDED_BACK, CLOSED):
-                continue
-            waited = waiting_minutes(ticket.created_at.isoformat())
-            rows.append({"ticket": ticket.ticket_number, "reason": ticket.reason,
-                         "step": ticket.sop_step, "conversation": ticket.conversation_id,
-                         "channel": CustomerChannels.kind(ticket.conversation_id),
-                         "waiting_min": waited, "waiting": views.duration(waited * 60.0),
-                         "holder": holder})
-        return rows
+        """Every open page's queue, read once a tick and only for what changed."""
+        return await live_queue.rows()
 
     async def case(ticket_number: str, session: Session) -> Any:
         tickets = [t for t in await simulator.tickets()

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT,
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
 CREATE TABLE IF NOT EXISTS cases (ticket TEXT PRIMARY KEY, holder TEXT, state TEXT NOT NULL,
     updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS cases_by_update ON cases (updated);
 CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
     user TEXT NOT NULL, ticket TEXT NOT NULL, conversation TEXT NOT NULL,
     action TEXT NOT NULL, field TEXT, hash TEXT);
@@ -227,6 +228,15 @@ class ConsoleStore:
         with self._lock:
             rows = self._db.execute("SELECT ticket, holder, state FROM cases").fetchall()
         return {ticket: (holder, state) for ticket, holder, state in rows}
+
+    def cases_since(self, since: float) -> tuple[dict[str, tuple[str | None, str]], float]:
+        """The cases changed at or after ``since`` (ticket -> (holder, state)), and the
+        time to ask from next: what a watcher of the queue reads instead of every case."""
+        with self._lock:
+            rows = self._db.execute("SELECT ticket, holder, state, updated FROM cases "
+                                    "WHERE updated >= ?", (since,)).fetchall()
+        latest = max((updated for *_case, updated in rows), default=since)
+        return {ticket: (holder, state) for ticket, holder, state, _at in rows}, latest
 
     def take(self, ticket: str, user: str) -> None:
         """The case is ``user``'s, and no one else's; ``Conflict`` when another holds it or

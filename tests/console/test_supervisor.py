@@ -16,6 +16,7 @@ from kpi_scenario import played
 from starlette.testclient import TestClient
 
 from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.schemas import TicketChanges
 from bot.console import __main__ as console_cli
 from bot.console.app import create_app
 from bot.console.store import CSO, SUPERVISOR, ConsoleStore
@@ -64,9 +65,14 @@ async def no_tickets(_self):
     return []
 
 
+async def no_changes(_self, after=0):
+    return TicketChanges(cursor=after, last=after, tickets=[])
+
+
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", no_changes)
     kpi = KpiStore(f"sqlite:///{tmp_path / 'kpi.sqlite3'}")
     played(kpi)
     made = create_app({"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": "http://127.0.0.1:9"},

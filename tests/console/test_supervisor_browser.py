@@ -19,6 +19,7 @@ import pytest
 from kpi_scenario import played
 
 from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.schemas import TicketChanges
 from bot.console.app import create_app
 from bot.console.store import SUPERVISOR
 from bot.kpi import KpiStore
@@ -33,12 +34,17 @@ async def no_tickets(_self):
     return []
 
 
+async def no_changes(_self, after=0):
+    return TicketChanges(cursor=after, last=after, tickets=[])
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
     import uvicorn
 
     patch = pytest.MonkeyPatch()
     patch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    patch.setattr(AsyncBackofficeClient, "ticket_changes", no_changes)
     data = tmp_path_factory.mktemp("console")
     kpi = KpiStore(f"sqlite:///{data / 'kpi.sqlite3'}")
     played(kpi)
