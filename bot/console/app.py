@@ -41,6 +41,7 @@ from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Sessi
 from bot.console.upstream import Rasa, last_message_at
 from bot.kpi import Kind, KpiStore
 from bot.kpi.figures import SERVICE_LEVEL_S
+from bot.kpi.sweep import SESSION_EXPIRY_S, SWEEP_EVERY_S, sweep_forever
 from bot.sop import flow
 from bot.sop.flow import Question
 from bot.untrusted import NotJson, json_object, same_secret
@@ -68,9 +69,13 @@ class Unauthorised(Exception):
 
 def create_app(environ: dict[str, str] | None = None,
                settings: ConsoleSettings | None = None, kpi: KpiStore | None = None,
-               service_level_s: float = SERVICE_LEVEL_S) -> FastAPI:
+               service_level_s: float = SERVICE_LEVEL_S,
+               session_expiry_s: float = SESSION_EXPIRY_S,
+               sweep_every_s: float = SWEEP_EVERY_S) -> FastAPI:
     """The console; ``kpi``: the figures' event store (by default the data directory's
-    SQLite), ``service_level_s``: the service level's Y on the supervisor's page."""
+    SQLite), ``service_level_s``: the service level's Y on the supervisor's page; the
+    console sweeps the requests abandoned past ``session_expiry_s`` every
+    ``sweep_every_s``."""
     env = dict(os.environ if environ is None else environ)
     settings = settings or ConsoleSettings.from_env(env)
     store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
@@ -96,8 +101,14 @@ def create_app(environ: dict[str, str] | None = None,
         except Exception:  # noqa: BLE001 - the figures miss one event, the CSO goes on
             log.exception("the figures' store did not record %s of %s", kind.value, ticket)
 
+    @app.on_event("startup")
+    async def start_sweeping() -> None:
+        app.state.sweeper = asyncio.get_running_loop().create_task(
+            sweep_forever(kpi, session_expiry_s, sweep_every_s))
+
     @app.on_event("shutdown")
     async def close() -> None:
+        app.state.sweeper.cancel()
         await channels.close()
         await simulator.aclose()
         await http.aclose()

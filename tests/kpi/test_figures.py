@@ -173,3 +173,46 @@ def test_every_hand_over_of_the_sop_has_its_place_in_the_figures():
 
     assert set(SOP_HANDOVER_REASONS) | set(NOT_HANDED_OVER) == {r.value for r in HandoffReason}
     assert set(NOT_HANDED_OVER.values()) <= {o.value for o in Outcome}
+
+
+def test_the_sweep_expires_requests_as_the_conversation_sessions_do():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.kpi.sweep import SESSION_EXPIRY_S
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+    assert domain["session_config"]["session_expiration_time"] * 60 == SESSION_EXPIRY_S
+
+
+def test_the_sweep_runs_at_once_and_then_every_so_often(tmp_path, monkeypatch):
+    import asyncio
+
+    from bot.kpi import sweep
+
+    kpi = KpiStore(f"sqlite:///{tmp_path / 'kpi.sqlite3'}")
+    kpi.record(Kind.STARTED, "gone", T1, channel="rest", customer="rest:x")
+    waits = []
+
+    async def one_sweep_only(seconds):
+        waits.append(seconds)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(sweep.asyncio, "sleep", one_sweep_only)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(sweep.sweep_forever(kpi, EXPIRY_S, 300.0, clock=lambda: T1 + 2 * EXPIRY_S))
+    assert waits == [300.0]
+    assert kpi.mark_abandoned(T1 + 3 * EXPIRY_S, EXPIRY_S) == []  # marked already
+
+
+def test_the_console_sweeps_while_it_runs(tmp_path):
+    from starlette.testclient import TestClient
+
+    from bot.console.app import create_app
+
+    app = create_app({"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": "http://127.0.0.1:9"})
+    with TestClient(app):
+        sweeper = app.state.sweeper
+        assert not sweeper.done()
+    assert sweeper.cancelled() or sweeper.done()
