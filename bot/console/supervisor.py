@@ -8,6 +8,7 @@ both included; by default the last 7 days), ``channel`` and ``unit``."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -201,13 +202,15 @@ def install(app: FastAPI, templates: Jinja2Templates, kpi: KpiStore,
             clock: Callable[[], float] = time.time) -> None:
     """The supervisor's routes, on ``app``."""
 
-    def report(request: Request) -> tuple[Session, Filters, list[Table]]:
+    async def report(request: Request) -> tuple[Session, Filters, list[Table]]:
         session = signed_in(request)
         if not session.supervisor:
             raise Forbidden()
         today = dt.datetime.fromtimestamp(clock(), WIB).date()
         filters = filters_of(request.query_params, today)
-        return session, filters, Figures(kpi, filters, service_level_s).all()
+        # the queries run beside the event loop: the live queue goes on meanwhile
+        tables = await asyncio.to_thread(Figures(kpi, filters, service_level_s).all)
+        return session, filters, tables
 
     @app.exception_handler(BadFilter)
     async def bad_filter(_request: Request, error: BadFilter):
@@ -220,7 +223,7 @@ def install(app: FastAPI, templates: Jinja2Templates, kpi: KpiStore,
 
     @app.get("/supervisor", response_class=HTMLResponse)
     async def supervisor_page(request: Request):
-        session, filters, tables = report(request)
+        session, filters, tables = await report(request)
         return templates.TemplateResponse(request, "supervisor.html", {
             "user": session.user, "csrf": session.csrf, "filters": filters,
             "channels": CHANNELS, "tables": [show(table) for table in tables],
@@ -229,7 +232,7 @@ def install(app: FastAPI, templates: Jinja2Templates, kpi: KpiStore,
 
     @app.get("/supervisor/{name}.csv")
     async def supervisor_csv(name: str, request: Request):
-        _session, filters, tables = report(request)
+        _session, filters, tables = await report(request)
         table = by_name(tables).get(name)
         if table is None:
             raise LookupError(name)
