@@ -108,51 +108,43 @@ def _group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
         return None
     atom = s.atoms[i]
     if atom.kind == NUM:
-        value = parse_written(atom.text)
-        if value is None:
-            return None
-        j = i + 1
-        if value == value.to_integral_value() and 1 <= value <= 9:
-            w = s.next_word(j)
-            if w in RATUS:  # "5 ratus", "3rb5ratus"
-                value, j = value * 100, j + 1
-            elif w in PULUH:
-                value, j = value * 10, j + 1
-            elif w in BELAS:
-                value, j = value + 10, j + 1
-        value, j = _decimals(s, value, j)
-        return value, j, True
-    if atom.kind != WORD:
+        return _written_group(s, i)
+    if atom.kind == WORD:
+        return _spoken_group(s, i)
+    return None
+
+
+def _written_group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
+    """"3.500", "1,3", and a digit with a spoken multiplier: "5 ratus", "3rb5ratus"."""
+    value = parse_written(s.atoms[i].text)
+    if value is None:
         return None
+    j = i + 1
+    if value == value.to_integral_value() and 1 <= value <= 9:
+        value, j = _times_small_multiplier(value, s.next_word(j), j)
+    value, j = _decimals(s, value, j)
+    return value, j, True
 
-    value = 0
-    j = i
-    w = atom.lower
-    if w == SE_HUNDRED:
-        value, j = 100, i + 1
-    elif DIGIT_WORDS.get(w, 0) >= 1 and s.next_word(i + 1) in RATUS:
-        value, j = DIGIT_WORDS[w] * 100, i + 2
 
-    units_allowed = True
-    w = _word_here(s, j, i)
-    if w in SE_TENS:
-        value, j, units_allowed = value + SE_TENS[w], j + 1, False
-    elif DIGIT_WORDS.get(w, 0) >= 1:
-        after = s.next_word(j + 1)
-        if after in BELAS:
-            value, j, units_allowed = value + 10 + DIGIT_WORDS[w], j + 2, False
-        elif after in PULUH:
-            value, j = value + DIGIT_WORDS[w] * 10, j + 2
+def _times_small_multiplier(digit: Decimal, word: str | None, j: int) -> tuple[Decimal, int]:
+    """A digit followed by "ratus", "puluh" or "belas" at atom ``j``."""
+    if word in RATUS:
+        return digit * 100, j + 1
+    if word in PULUH:
+        return digit * 10, j + 1
+    if word in BELAS:
+        return digit + 10, j + 1
+    return digit, j
 
+
+def _spoken_group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
+    """Hundreds, tens and units in words ("seratus lima", "tujuh belas"), or "setengah"."""
+    value, j = _spoken_hundreds(s, i)
+    value, j, units_allowed = _spoken_tens(s, i, value, j)
     if units_allowed:
-        w = _word_here(s, j, i)
-        if w in DIGIT_WORDS and s.next_word(j + 1) not in _SMALL_MULTIPLIERS:
-            digit = DIGIT_WORDS[w]
-            if j == i or digit != 0:  # "nol" only on its own
-                value, j = value + digit, j + 1
-
+        value, j = _spoken_units(s, i, value, j)
     if j == i:
-        if atom.lower == HALF:
+        if s.atoms[i].lower == HALF:
             return _HALF, i + 1, False
         return None
     result = Decimal(value)
@@ -160,6 +152,41 @@ def _group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
         result, j = result + _HALF, j + 1
     result, j = _decimals(s, result, j)
     return result, j, False
+
+
+def _spoken_hundreds(s: Sentence, i: int) -> tuple[int, int]:
+    """"seratus", "tujuh ratus": (value, next atom); (0, i) when there are none."""
+    w = s.atoms[i].lower
+    if w == SE_HUNDRED:
+        return 100, i + 1
+    if DIGIT_WORDS.get(w, 0) >= 1 and s.next_word(i + 1) in RATUS:
+        return DIGIT_WORDS[w] * 100, i + 2
+    return 0, i
+
+
+def _spoken_tens(s: Sentence, i: int, value: int, j: int) -> tuple[int, int, bool]:
+    """"sepuluh", "sebelas", "tujuh belas", "dua puluh" at atom ``j``: (value, next atom,
+    whether a unit may follow)."""
+    w = _word_here(s, j, i)
+    if w in SE_TENS:
+        return value + SE_TENS[w], j + 1, False
+    if DIGIT_WORDS.get(w, 0) >= 1:
+        after = s.next_word(j + 1)
+        if after in BELAS:
+            return value + 10 + DIGIT_WORDS[w], j + 2, False
+        if after in PULUH:
+            return value + DIGIT_WORDS[w] * 10, j + 2, True
+    return value, j, True
+
+
+def _spoken_units(s: Sentence, i: int, value: int, j: int) -> tuple[int, int]:
+    """A digit word at atom ``j`` that no multiplier follows; "nol" only on its own."""
+    w = _word_here(s, j, i)
+    if w in DIGIT_WORDS and s.next_word(j + 1) not in _SMALL_MULTIPLIERS:
+        digit = DIGIT_WORDS[w]
+        if j == i or digit != 0:
+            return value + digit, j + 1
+    return value, j
 
 
 def read_number(s: Sentence, i: int) -> ParsedNumber | None:
