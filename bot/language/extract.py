@@ -261,38 +261,46 @@ def _role(
     if q.money:
         amount = _whole_positive(q.value)
         return (MentionKind.AMOUNT, amount) if amount is not None else (MentionKind.NUMBER, None)
-    power_cue, amount_cue = "power" in cues, "amount" in cues
-    standard_step = q.value in STANDARD_POWER_STEPS_VA
-    if expected is Expectation.POWER:
-        role = MentionKind.POWER
-    elif expected is Expectation.AMOUNT:
-        role = MentionKind.AMOUNT
-    elif q.money_word:  # "50rb", "1jt", "100 ribuan"
-        if amount_cue or (not power_cue and not standard_step):
-            role = MentionKind.AMOUNT
-        elif power_cue and not amount_cue:
-            role = MentionKind.POWER  # "naik daya 3rb5ratus"
-        else:
-            return MentionKind.NUMBER, None  # "3rb5ratus" alone: 3.500 VA or Rp3.500?
-    elif power_cue and not amount_cue:
-        role = MentionKind.POWER
-    elif amount_cue and not power_cue:
-        if not standard_step:
-            role = MentionKind.AMOUNT
-        elif marker in ("target", "current", "weak_target"):
-            role = MentionKind.POWER  # "mau ke 3500, bayar 50rb"
-        else:
-            return MentionKind.NUMBER, None  # "bayar 5500"
-    elif local_cue == "amount" and not standard_step:  # both cues: the nearest one
-        role = MentionKind.AMOUNT
-    elif standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
-        role = MentionKind.POWER
-    else:
+    role = _bare_role(q, marker, cues, expected, local_cue)
+    if role is None:
         return MentionKind.NUMBER, None
     value = _bare_power(q.value) if role is MentionKind.POWER else _whole_positive(q.value)
     if value is None:
         return MentionKind.NUMBER, None
     return role, value
+
+
+def _bare_role(
+    q: Quantity, marker: str | None, cues: set[str], expected: Expectation | None,
+    local_cue: str | None,
+) -> MentionKind | None:
+    """POWER or AMOUNT for a number with no unit and no Rp (see ``_role``), None when its
+    role cannot be told."""
+    if expected is Expectation.POWER:
+        return MentionKind.POWER
+    if expected is Expectation.AMOUNT:
+        return MentionKind.AMOUNT
+    power_cue, amount_cue = "power" in cues, "amount" in cues
+    standard_step = q.value in STANDARD_POWER_STEPS_VA
+    if q.money_word:  # "50rb", "1jt", "100 ribuan"
+        if amount_cue or (not power_cue and not standard_step):
+            return MentionKind.AMOUNT
+        if power_cue:
+            return MentionKind.POWER  # "naik daya 3rb5ratus"
+        return None  # "3rb5ratus" alone: 3.500 VA or Rp3.500?
+    if power_cue and not amount_cue:
+        return MentionKind.POWER
+    if amount_cue and not power_cue:
+        if not standard_step:
+            return MentionKind.AMOUNT
+        if marker in ("target", "current", "weak_target"):
+            return MentionKind.POWER  # "mau ke 3500, bayar 50rb"
+        return None  # "bayar 5500"
+    if local_cue == "amount" and not standard_step:  # both cues: the nearest one
+        return MentionKind.AMOUNT
+    if standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
+        return MentionKind.POWER
+    return None
 
 
 _CONTEXT_KIND = {

@@ -199,26 +199,18 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
         group = _group(s, j) if j == i or s.spaced(j) else None
         if group is None:
             w = _word_here(s, j, i)
-            se_scale = SE_SCALES.get(w) if w else None
-            if se_scale and (last_scale is None or se_scale < last_scale):
+            se_scale = _smaller_se_scale(w, last_scale)
+            if se_scale:
                 total += se_scale
                 money_word |= se_scale >= 1_000_000  # "sejuta": money, never a power here
                 last_scale, j = se_scale, j + 1
                 continue
-            if j == i and w in MONEY_SLANG:
-                return ParsedNumber(Decimal(MONEY_SLANG[w]), i, i + 1, False, True, False)
-            if j == i and s.about_money and w in AMOUNT_ONLY_SLANG:
-                return ParsedNumber(Decimal(AMOUNT_ONLY_SLANG[w]), i, i + 1, False, True, False)
+            if j == i:
+                return _money_slang(s, i, w)
             break
         value, k, group_written = group
         w = s.next_word(k)
-        scale = None
-        if w in SCALES:
-            scale = SCALES[w]
-        elif w in APPROX_SCALES:
-            scale = APPROX_SCALES[w]
-        elif w == K_SCALE and s.atoms[k - 1].kind == NUM:
-            scale = 1000
+        scale = _scale(s, w, k)
         if scale and (last_scale is None or value * scale < last_scale):
             total += value * scale
             last_scale, j = scale, k + 1
@@ -228,15 +220,42 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
                 approximate = True
                 break
             continue
-        if last_scale is not None and value >= last_scale:
-            break  # "dua ribu 5000": two numbers
-        total += value
-        j = k
-        written |= group_written
+        if last_scale is None or value < last_scale:  # else "dua ribu 5000": two numbers
+            total += value
+            j = k
+            written |= group_written
         break
     if j == i:
         return None
     return ParsedNumber(total, i, j, written, money_word, approximate)
+
+
+def _smaller_se_scale(word: str | None, last_scale: int | None) -> int | None:
+    """"seribu", "sejuta" when below the scale read before it."""
+    se_scale = SE_SCALES.get(word) if word else None
+    if se_scale and (last_scale is None or se_scale < last_scale):
+        return se_scale
+    return None
+
+
+def _money_slang(s: Sentence, i: int, word: str | None) -> ParsedNumber | None:
+    """A slang word that is an amount by itself ("goceng"; "gopek" only about money)."""
+    if word in MONEY_SLANG:
+        return ParsedNumber(Decimal(MONEY_SLANG[word]), i, i + 1, False, True, False)
+    if s.about_money and word in AMOUNT_ONLY_SLANG:
+        return ParsedNumber(Decimal(AMOUNT_ONLY_SLANG[word]), i, i + 1, False, True, False)
+    return None
+
+
+def _scale(s: Sentence, word: str | None, k: int) -> int | None:
+    """The scale word at atom ``k``: "ribu", "jt", "ribuan", or "k" right after digits."""
+    if word in SCALES:
+        return SCALES[word]
+    if word in APPROX_SCALES:
+        return APPROX_SCALES[word]
+    if word == K_SCALE and s.atoms[k - 1].kind == NUM:
+        return 1000
+    return None
 
 
 def as_int_if_whole(value: Decimal) -> int | Decimal:
