@@ -219,7 +219,7 @@ def haproxy_binary() -> str:
          if path.exists()), None)
     if found is None:
         raise RuntimeError("HAProxy is not installed: `make run-scaled` installs it "
-                           "(scripts/install-haproxy.sh), or `apt-get install haproxy`")
+                           "(scripts/install-system-packages.sh haproxy), or `apt-get install haproxy`")
     return found
 
 
