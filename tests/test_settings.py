@@ -77,3 +77,12 @@ def test_settings_are_frozen_and_read_no_environment_when_built(monkeypatch):
     assert ConsoleSettings.from_env().port == 6080
     with pytest.raises(TypeError):
         built.port = 7000
+
+
+def test_a_command_with_a_bad_setting_says_which_and_stops(tmp_path, monkeypatch, capsys):
+    from bot.console import __main__ as console_cli
+
+    monkeypatch.setenv("PLN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLN_CONSOLE_FAILURES_PER_ACCOUNT", "many")
+    assert console_cli.main(["verify-audit"]) == 2
+    assert "PLN_CONSOLE_FAILURES_PER_ACCOUNT='many'" in capsys.readouterr().err
