@@ -17,7 +17,7 @@ TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
 	@echo "make run-scaled  PLN_INSTANCES (default 2) Rasa instances and action servers behind"
-	@echo "            HAProxy, conversations in PostgreSQL, locks in Redis (README \"Several instances\")"
+	@echo "            HAProxy, conversations in PostgreSQL, locks in Redis (docs/scaling.md)"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make test   run every test (creates the venv and trains the model when needed),"
 	@echo "            then the conversation scripts at fixed stack clocks (make test-clocks)"

@@ -97,7 +97,7 @@ def refuse_unsafe_development(env: Mapping[str, str]) -> None:
         raise DeploymentError(
             "development mode (PLN_ENV unset or 'development') trusts its callers and is "
             "for loopback only, but " + "; ".join(problems) + ". Set PLN_ENV=production "
-            "(README, \"Production checklist\"), or keep every address on 127.0.0.1.")
+            "(docs/security.md, \"Production checklist\"), or keep every address on 127.0.0.1.")
 
 
 def secret(env: Mapping[str, str], name: str) -> str | None:
