@@ -118,9 +118,8 @@ def secret(env: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def required_secret(env: Mapping[str, str], name: str, service: str) -> str:
-    value = secret(env, name)
-    if not value:
-        raise DeploymentError(f"{service} needs a token: set {name} or {name}_FILE "
-                              "(`make run` generates one for each run)")
-    return value
+def missing_token(name: str, service: str) -> DeploymentError:
+    """The error of a ``service`` started without its token ``name``."""
+    return DeploymentError(f"{service} needs a token: set {name} or {name}_FILE "
+                           "(`make run` generates one for each run)")
+

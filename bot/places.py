@@ -205,9 +205,9 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
 
 def seed_path() -> Path:
     """The seed fixture: $PLN_SEED_FILE, else the project's bot/backoffice/seed/customers.yaml."""
-    from bot.backoffice.settings import DEFAULT_SEED_FILE  # one place for where the seed is
+    from bot.backoffice.settings import DataFiles  # one place for where the seed is
 
-    return Path(os.environ.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE)
+    return DataFiles.from_env().seed_file
 
 
 def load_areas(path: str | os.PathLike | None = None) -> dict[str, list[str]]:
