@@ -125,15 +125,17 @@ class Figures:
 
     # --- containment --------------------------------------------------------------------
 
-    CONTAINED = f"""c AS (SELECT r.request_id, r.day,
+    CONTAINED = f"""c0 AS (SELECT r.request_id, r.day, r.customer, fin.at AS ended,
         CASE WHEN fin.kind = 'ended' AND fin.reason IN ({_in(RESOLVED)}) AND NOT EXISTS (
             SELECT 1 FROM kpi_events h WHERE h.request_id = r.request_id
-            AND h.kind = 'handed_over') THEN 1 ELSE 0 END AS contained,
-        CASE WHEN r.customer IS NOT NULL AND EXISTS (
-            SELECT 1 FROM kpi_requests n WHERE n.customer = r.customer
-            AND n.request_id <> r.request_id AND n.started_at > fin.at
-            AND n.started_at <= fin.at + :window) THEN 1 ELSE 0 END AS came_back
-        FROM r LEFT JOIN fin ON fin.request_id = r.request_id)"""
+            AND h.kind = 'handed_over') THEN 1 ELSE 0 END AS contained
+        FROM r LEFT JOIN fin ON fin.request_id = r.request_id),
+        c AS (SELECT day, contained, CASE WHEN contained = 1 AND customer IS NOT NULL THEN
+            (CASE WHEN EXISTS (SELECT 1 FROM kpi_requests n WHERE n.customer = c0.customer
+                AND n.started_at > c0.ended AND n.started_at <= c0.ended + :window
+                AND n.request_id <> c0.request_id) THEN 1 ELSE 0 END)
+            ELSE 0 END AS came_back FROM c0)
+        """
     CONTAINED_COUNTS = ("COUNT(*), SUM(contained), "
                         "SUM(CASE WHEN contained = 1 AND came_back = 0 THEN 1 ELSE 0 END)")
 
@@ -302,15 +304,17 @@ class Figures:
 
     # --- the assistant ------------------------------------------------------------------
 
-    def _percentile(self, db: Connection, share: float, turns: int) -> float | None:
-        """The nearest-rank percentile of the turns' latency."""
+    def _percentiles(self, db: Connection, shares: Sequence[float],
+                     turns: int) -> list[float | None]:
+        """The nearest-rank percentiles of the turns' latency (one sort for all)."""
         if not turns:
-            return None
-        rank = max(1, math.ceil(share * turns))
-        rows = self._rows(db, """t AS (SELECT e.value FROM kpi_events e
-            JOIN r ON r.request_id = e.request_id WHERE e.kind = 'turn')
-            SELECT value FROM t ORDER BY value LIMIT 1 OFFSET :skip""", skip=rank - 1)
-        return rows[0][0]
+            return [None] * len(shares)
+        ranks = [max(1, math.ceil(share * turns)) for share in shares]
+        found = dict(self._rows(db, f"""t AS (SELECT e.value,
+                ROW_NUMBER() OVER (ORDER BY e.value) AS rank FROM kpi_events e
+                JOIN r ON r.request_id = e.request_id WHERE e.kind = 'turn')
+            SELECT rank, value FROM t WHERE rank IN ({", ".join(map(str, ranks))})"""))
+        return [found.get(rank) for rank in ranks]
 
     def assistant(self) -> Table:
         with self.store.engine.connect() as db:
@@ -319,7 +323,7 @@ class Figures:
                 WHERE e.kind IN ('turn', 'action_failed', 'not_understood'))
                 SELECT kind, COUNT(*) FROM k GROUP BY kind"""))
             turns = counts.get("turn", 0)
-            p50, p95 = self._percentile(db, 0.5, turns), self._percentile(db, 0.95, turns)
+            p50, p95 = self._percentiles(db, (0.5, 0.95), turns)
         return Table("assistant", ("figure", "value"), ("key", "value"), [
             ("turns", turns), ("turn_latency_p50_ms", p50), ("turn_latency_p95_ms", p95),
             ("action_calls_failed", counts.get("action_failed", 0)),
