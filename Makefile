@@ -100,6 +100,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/normaliser_speed.py
 	$(PY) benchmarks/simulator_latency.py
+	$(PY) benchmarks/kpi_figures.py
 	$(PY) benchmarks/nlu_latency.py
 	$(PY) benchmarks/conversation_load.py
 	$(PY) benchmarks/fuzz.py
