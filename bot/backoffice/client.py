@@ -45,6 +45,7 @@ import httpx
 from pydantic import parse_obj_as
 
 from bot import deployment
+from bot.metrics import backoffice_calls
 from bot.untrusted import path_segment
 
 from .schemas import (
@@ -303,6 +304,10 @@ class BackofficeClient(_Calls):
         self.close()
 
     def _run(self, call: _Call):
+        with backoffice_calls.timed(call.method, call.path):
+            return self._send(call)
+
+    def _send(self, call: _Call):
         attempts = 1 + (self.retries if call.idempotent else 0)
         for attempt in range(attempts):
             try:
@@ -339,6 +344,10 @@ class AsyncBackofficeClient(_Calls):
         await self.aclose()
 
     async def _run(self, call: _Call):
+        with backoffice_calls.timed(call.method, call.path):
+            return await self._send(call)
+
+    async def _send(self, call: _Call):
         attempts = 1 + (self.retries if call.idempotent else 0)
         for attempt in range(attempts):
             try:

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 
-from bot import deployment
+from bot import deployment, metrics
 from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
@@ -35,6 +35,7 @@ from bot.console import views
 from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
 from bot.console.upstream import Rasa, last_message_at, waiting_minutes
+from bot.metrics import cso_queue
 from bot.sop.flow import Question
 from bot.untrusted import NotJson, json_object, same_secret
 
@@ -128,6 +129,9 @@ def create_app(environ: dict[str, str] | None = None,
                          "waiting_min": waiting_minutes(ticket.created_at.isoformat()),
                          "holder": holder})
         return rows
+
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env),
+                                cso_queue.refresher(queue, BackofficeError))
 
     async def case(ticket_number: str, session: Session) -> Any:
         tickets = [t for t in await simulator.tickets()

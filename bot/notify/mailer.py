@@ -29,6 +29,7 @@ import aiosmtplib
 
 from bot import deployment
 from bot.identifiers import mask_email
+from bot.metrics.notifications import EMAILS
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Mailer:
             try:
                 await aiosmtplib.send(message, **self.settings.connection(), timeout=15)
                 self.sent += 1
+                EMAILS.labels("sent").inc()
                 logger.info("e-mail %s sent to %s", message["Message-ID"], to)
                 return True
             except (aiosmtplib.SMTPException, OSError) as error:
@@ -109,6 +111,7 @@ class Mailer:
                                type(error).__name__, attempt, delay)
                 await self.sleep(delay)
         self.failed += 1
+        EMAILS.labels("failed").inc()
         logger.error("e-mail %s to %s given up after %d attempts", message["Message-ID"], to,
                      MAX_ATTEMPTS)
         return False

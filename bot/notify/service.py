@@ -30,7 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import deployment
+from bot import deployment, metrics
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
@@ -97,6 +97,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env))
 
     async def guarded_body(request: Request) -> dict | JSONResponse:
         """The caller's JSON object, or the answer that refuses the call: 403 without the

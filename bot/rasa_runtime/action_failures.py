@@ -47,6 +47,7 @@ from rasa.utils.endpoints import ClientResponseError
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketRequest
 from bot.identifiers import mask
+from bot.metrics.assistant import ACTION_CALL_FAILURES
 from bot.sop import clock
 from bot.sop.flow import HANDOFF_REASON_TEXT, HandoffReason, step_of
 
@@ -162,6 +163,7 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
                          tracker) -> list[Event]:
     """Tell the customer (once per turn) and record the CSO ticket; the events to add."""
     logger.error("conversation %s: %s", mask(tracker.sender_id), failure)
+    ACTION_CALL_FAILURES.labels(failure.action).inc()
     await record_ticket(failure, tracker)
     told = any(isinstance(event, BotUttered)
                and (event.metadata or {}).get("utter_action") == DISRUPTED_RESPONSE
