@@ -87,7 +87,8 @@ def test_every_service_is_scraped_with_the_token(production, http, service):
 def test_turns_and_back_office_calls_move_with_a_conversation(production, http):
     rasa_before = scrape(http, production, "rasa")
     actions_before = scrape(http, production, "actions")
-    turns = ["halo", "mau tambah daya", "sudah", "532110000101"]
+    # production believes no caller id: the customer is asked their name
+    turns = ["halo", "mau tambah daya", "Budi Santoso", "sudah", "532110000101"]
     for text in turns:
         assert say(http, production, "metrics-1", text)
     rasa_after = scrape(http, production, "rasa")
