@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from pydantic import Field
 
 from bot import deployment
+from bot.settings_base import EnvSettings
 from bot.untrusted import same_secret
 
 PATH = "/metrics"
@@ -32,23 +34,20 @@ REFUSAL = {"error": "unauthorized",
            "message": f"a valid {deployment.TOKEN_HEADER} header (the scrape token) is required"}
 
 
-@dataclass(frozen=True)
-class MetricsAccess:
+class MetricsAccess(EnvSettings):
     """Who may read ``/metrics``: everyone in development, the scrape token's holder in
     production."""
 
-    production: bool = True
-    token: str | None = None
+    production: bool = True  # PLN_ENV=production
+    token: str | None = Field(None, env=TOKEN_SETTING, secret=True)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None,
-                 production: bool | None = None) -> MetricsAccess:
-        """From ``env`` (default: this process's environment); ``production`` as the
-        service already decided it, else as ``env`` says."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **values: Any) -> MetricsAccess:
+        """From ``env`` (default: this process's environment); ``production`` as given
+        (the service's own reading of ``PLN_ENV``), else as ``env`` says."""
         env = os.environ if env is None else env
-        if production is None:
-            production = deployment.is_production(env)
-        return cls(production=production, token=deployment.secret(env, TOKEN_SETTING))
+        values.setdefault("production", deployment.is_production(env))
+        return super().from_env(env, **values)
 
     def allows(self, headers: Mapping[str, str]) -> bool:
         """Whether a request with these headers may read the metrics."""
