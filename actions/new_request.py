@@ -14,6 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.sop.names import SOP_ENDING
+
 # What outlives a request: who is calling (step 2 is about the caller), the clock and its
 # zone, the earlier registration (for "sampai kapan berlakunya?"), and Rasa's own bookkeeping.
 KEPT = frozenset({
@@ -35,6 +37,6 @@ class ActionStartNewRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if not tracker.get_slot("sop_ending"):
+        if not tracker.get_slot(SOP_ENDING):
             return []  # no earlier request (or it is still going on): nothing to clear
         return request_reset(domain)

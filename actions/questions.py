@@ -14,8 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.backoffice import backoffice
 from actions.closing_form import choose_lit_tr, lit_tr_names
 from actions.conversation import latest_intent, latest_text
+from actions.custom_forms import Answer
 from bot.backoffice.client import BackofficeError
-from bot.sop import flow
 from bot.sop.answers import (
     about_the_arrears,
     asks_for_lit_tr,
@@ -27,6 +27,7 @@ from bot.sop.answers import (
     yes_no,
 )
 from bot.sop.formatting import rupiah
+from bot.sop.perubahan_daya import flow
 
 STATIC_ANSWERS = {
     "ask_payment_places": "utter_payment_places",
@@ -96,7 +97,7 @@ class ActionAnswerQuestion(Action):
                 and choice(text, await lit_tr_names(tracker)) is not None):
             # "PT Inspeksi Listrik Nusantara" at the LIT TR choice reads like a question
             # about LIT TR: a name of the list is the answer
-            chosen = await choose_lit_tr(text, dispatcher, tracker)
+            chosen = await choose_lit_tr(Answer(text, intent), dispatcher, tracker)
             return [SlotSet(flow.LIT_TR_CHOICE, chosen.value)]
         slot = tracker.get_slot
         if intent == "ask_cost":

@@ -48,7 +48,9 @@ from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketRequest
 from bot.identifiers import mask
 from bot.sop import clock
-from bot.sop.flow import HANDOFF_REASON_TEXT, HandoffReason, step_of
+from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_STEP
+from bot.sop.outcomes import HANDOFF_REASON_TEXT, HandoffReason
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
 logger = logging.getLogger(__name__)
 
@@ -188,9 +190,9 @@ def _client() -> AsyncBackofficeClient:
 async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
     """One APKT CSO ticket per conversation and step: what failed and where, so that an
     officer can follow up; the collected data stays in the tracker."""
-    requested = tracker.get_slot("requested_slot")
-    reached = tracker.get_slot("sop_step") or (15 if tracker.get_slot("data_confirmed") else 1)
-    step = step_of(requested, default=int(reached))
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    reached = tracker.get_slot(SOP_STEP) or (15 if tracker.get_slot("data_confirmed") else 1)
+    step = PERUBAHAN_DAYA.step_of(requested, default=int(reached))
     sender = tracker.sender_id
     key = hashlib.sha256(f"{sender}|action-server-failed|{step}|{failure.action}".encode()
                          ).hexdigest()[:40]
@@ -212,7 +214,7 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
 
 def _ticket_data(tracker, failure: ActionServerFailed) -> dict[str, Any]:
     data: dict[str, Any] = {"failed_action": failure.action}
-    for name in ("requested_slot", "idpel", "target_power_va", "sop_ending"):
+    for name in (REQUESTED_SLOT, "idpel", "target_power_va", SOP_ENDING):
         value = tracker.get_slot(name)
         if value is not None:
             data[name] = value

@@ -5,7 +5,7 @@ facts given before they were asked, and the caller.
   read in the zone of the customer's unit once it is known (``unit_timezone``: from the
   CRM's record of the caller, then from the IDPEL), the configured zone before;
 - ``assistant_name`` (step 1, ``PLN_ASSISTANT_NAME``);
-- ``noted_facts`` (``bot.sop.facts``);
+- ``noted_facts`` (``bot.sop.perubahan_daya.facts``);
 - the caller's number and, once per number, the CRM's name for it (step 2).
 
 Framework-free: ``Message`` is what a message and the conversation say, the CRM is a
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.identifiers import mask, parse_phone
-from bot.sop import clock, facts
-from bot.sop.flow import Question
+from bot.sop import clock
 from bot.sop.formatting import addressed_as
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA, facts
 from bot.sop.phrases import assistant_name, day_part, intimacy
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ async def refreshed(message: Message, crm: CrmLookup) -> dict[str, Any]:
     values.update(day_part=day_part(local).value, intimacy=intimacy(local).value,
                   assistant_name=assistant_name())
     before = message.slots.get("noted_facts") or {}
-    answers = {question.value: message.slots.get(question.value) for question in Question}
+    answers = PERUBAHAN_DAYA.answers(message.slots)
     noted = facts.note(before, message.entities, answers, message.intent, message.requested)
     if noted != before:
         values["noted_facts"] = noted
