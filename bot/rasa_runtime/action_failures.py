@@ -44,8 +44,9 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet, 
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 
-from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.backoffice.client import BackofficeError
 from bot.backoffice.schemas import TicketRequest
+from bot.backoffice.shared import BACKOFFICE
 from bot.identifiers import mask
 from bot.sop import clock
 from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_STEP
@@ -177,16 +178,6 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
     return [create_bot_utterance(draft)]
 
 
-_backoffice: AsyncBackofficeClient | None = None
-
-
-def _client() -> AsyncBackofficeClient:
-    global _backoffice
-    if _backoffice is None:
-        _backoffice = AsyncBackofficeClient()
-    return _backoffice
-
-
 async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
     """One APKT CSO ticket per conversation and step: what failed and where, so that an
     officer can follow up; the collected data stays in the tracker."""
@@ -205,7 +196,8 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
         data=_ticket_data(tracker, failure))
     metadata = (tracker.latest_message.metadata if tracker.latest_message else None) or {}
     try:
-        ticket = await _client().at(clock.now(metadata.get("now"))).create_ticket(request)
+        client = BACKOFFICE.client().at(clock.now(metadata.get("now")))
+        ticket = await client.create_ticket(request)
     except BackofficeError as error:
         logger.error("CSO ticket for conversation %s not recorded: %s", mask(sender), error)
         return None

@@ -13,19 +13,15 @@ from __future__ import annotations
 
 from rasa.shared.core.events import Event, SlotSet
 
-from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.shared import BACKOFFICE
 from bot.sop.refresh import Message, crm_of, refreshed
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 
-_crm = None
-
 
 def crm():
-    global _crm
-    if _crm is None:
-        _crm = crm_of(AsyncBackofficeClient())
-    return _crm
+    """The CRM's lookup of a number, through the process's back-office client."""
+    return crm_of(BACKOFFICE.client())
 
 
 def message_of(tracker) -> Message:
