@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import SESSION_METADATA_SLOT, latest_intent, message_metadata
+from bot.conversation_settings import assistant_name, stack_clock
 from bot.sop.refresh import Message, crm_of, refreshed
 
 
@@ -29,4 +30,5 @@ class ActionRefreshConversationSlots(ValidationAction):
             intent=latest_intent(tracker),
             requested=tracker.get_slot("requested_slot") if active else None)
         return [SlotSet(name, value)
-                for name, value in (await refreshed(message, crm_of(backoffice()))).items()]
+                for name, value in (await refreshed(message, crm_of(backoffice()), stack_clock(),
+                                                    assistant_name())).items()]

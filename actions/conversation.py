@@ -7,7 +7,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.sop import clock
+from bot.conversation_settings import stack_clock
 from bot.sop.engine import Sop
 
 SESSION_METADATA_SLOT = "session_started_metadata"
@@ -28,8 +28,9 @@ def caller_id(tracker: Tracker) -> str | None:
 
 
 def now(tracker: Tracker) -> dt.datetime:
-    """The time of the latest message (metadata.now), else the stack's clock."""
-    return clock.now(message_metadata(tracker).get("now"))
+    """The time of the latest message (metadata.now, where the stack's clock trusts it),
+    else the stack's clock."""
+    return stack_clock().now(message_metadata(tracker).get("now"))
 
 
 def answers(tracker: Tracker, sop: Sop) -> dict[str, Any]:

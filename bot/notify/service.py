@@ -33,11 +33,11 @@ from fastapi.responses import JSONResponse
 from bot import deployment
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
+from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
 from bot.notify.mailer import Mailer, SmtpSettings
 from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
 from bot.notify.summary import information_email, summary_email
-from bot.sop import clock
 from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     tasks: list[asyncio.Task] = []
 
     async def reminders_now() -> list[str]:
-        now = clock.now()
+        now = stack_clock().now()
         registrations = await simulator.at(now).unpaid_registrations()
         return await remind(registrations, now, log, channels, days_before)
 
@@ -119,7 +119,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                 and isinstance(idpel, str) and isinstance(target, int)
                 and (stroom is None or isinstance(stroom, int))):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             quote, info = await client.quote(idpel, target, stroom), await client.info()
         except NotFound:
@@ -127,7 +127,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         except BackofficeError:
             return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         title = str(body.get("title") or "Bapak/Ibu")[:40]
-        mailer.send_later(information_email(quote, info, idpel, email, clock.now(), title))
+        now = stack_clock().now()
+        mailer.send_later(information_email(quote, info, idpel, email, now, title))
         logger.info("information for %s: e-mail queued", mask(idpel))
         return {"email": "queued"}
 
@@ -139,7 +140,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             registration, info = await client.registration(number), await client.info()
         except NotFound:

@@ -47,8 +47,8 @@ from rasa.utils.endpoints import ClientResponseError
 from bot.backoffice.client import BackofficeError
 from bot.backoffice.schemas import TicketRequest
 from bot.backoffice.shared import BACKOFFICE
+from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
-from bot.sop import clock
 from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_STEP
 from bot.sop.outcomes import HANDOFF_REASON_TEXT, HandoffReason
 from bot.sop.perubahan_daya import PERUBAHAN_DAYA
@@ -196,7 +196,7 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
         data=_ticket_data(tracker, failure))
     metadata = (tracker.latest_message.metadata if tracker.latest_message else None) or {}
     try:
-        client = BACKOFFICE.client().at(clock.now(metadata.get("now")))
+        client = BACKOFFICE.client().at(stack_clock().now(metadata.get("now")))
         ticket = await client.create_ticket(request)
     except BackofficeError as error:
         logger.error("CSO ticket for conversation %s not recorded: %s", mask(sender), error)

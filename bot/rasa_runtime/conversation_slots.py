@@ -14,6 +14,7 @@ from __future__ import annotations
 from rasa.shared.core.events import Event, SlotSet
 
 from bot.backoffice.shared import BACKOFFICE
+from bot.conversation_settings import assistant_name, stack_clock
 from bot.sop.refresh import Message, crm_of, refreshed
 
 SESSION_METADATA_SLOT = "session_started_metadata"
@@ -41,7 +42,8 @@ async def extract_slots(upstream, action, output_channel, nlg, tracker, domain) 
     """The replacement of ``ActionExtractSlots.run``: upstream's extraction, then the
     refreshed slots."""
     events = await upstream(action, output_channel, nlg, tracker, domain)
-    refreshed_slots = await refreshed(message_of(tracker), crm())
+    refreshed_slots = await refreshed(message_of(tracker), crm(), stack_clock(),
+                                      assistant_name())
     return events + [SlotSet(name, value) for name, value in refreshed_slots.items()]
 
 
