@@ -27,6 +27,7 @@ from bot.sop.answers import (
     yes_no,
 )
 from bot.sop.formatting import rupiah
+from bot.sop.names import CLOSING_FORM, OUTCOME_DETAILS, REQUESTED_SLOT
 from bot.sop.perubahan_daya import flow
 
 STATIC_ANSWERS = {
@@ -51,7 +52,7 @@ class ActionNotUnderstood(Action):
         if told_the_arrears(dispatcher, tracker, text):
             return []
         if not_now(text) or yes_no(None, text) is False:
-            return [FollowupAction("closing_form")]
+            return [FollowupAction(CLOSING_FORM)]
         dispatcher.utter_message(response="utter_default")
         return []
 
@@ -61,7 +62,7 @@ def told_the_arrears(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     """After the arrears stop (step 4), a question about them ("tunggakannya berapa?",
     "bisa dilunasi lewat apa?") is answered with the amount and where to pay. ``asked``:
     the NLU already took it for a cost or payment question."""
-    details = tracker.get_slot("outcome_details") or {}
+    details = tracker.get_slot(OUTCOME_DETAILS) or {}
     amount = details.get("arrears_rp") if isinstance(details, dict) else None
     if not amount or not (asked or about_the_arrears(text)):
         return False
@@ -77,7 +78,7 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
-        requested = tracker.get_slot("requested_slot")
+        requested = tracker.get_slot(REQUESTED_SLOT)
         if not_now_despite_a_question(requested, text):
             return [SlotSet(requested, False)]  # the form asks owner-or-authorised (11b)
         if requested == flow.Question.NIK_READY.value and nik_ready(None, text):

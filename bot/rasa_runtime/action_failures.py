@@ -139,7 +139,7 @@ async def run_loop_reporting(upstream_run, loop: LoopAction, output_channel, nlg
     except ActionServerFailed as failure:
         events = await report_failure(failure, output_channel, nlg, tracker)
         candidates = {event.key for event in events_of_this_turn(tracker)
-                      if isinstance(event, SlotSet) and event.key != "requested_slot"
+                      if isinstance(event, SlotSet) and event.key != REQUESTED_SLOT
                       and event.value is not None and event.key in _form_slots(loop, domain)}
         return events + [SlotSet(name, None) for name in sorted(candidates)]
 

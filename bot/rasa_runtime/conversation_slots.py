@@ -15,6 +15,7 @@ from rasa.shared.core.events import Event, SlotSet
 
 from bot.backoffice.shared import BACKOFFICE
 from bot.conversation_settings import assistant_name, stack_clock
+from bot.sop.names import REQUESTED_SLOT
 from bot.sop.refresh import Message, crm_of, refreshed
 
 SESSION_METADATA_SLOT = "session_started_metadata"
@@ -35,7 +36,7 @@ def message_of(tracker) -> Message:
         slots=tracker.current_slot_values(),
         entities=(latest.entities if latest else None) or [],
         intent=(latest.intent or {}).get("name") if latest else None,
-        requested=tracker.get_slot("requested_slot") if active else None)
+        requested=tracker.get_slot(REQUESTED_SLOT) if active else None)
 
 
 async def extract_slots(upstream, action, output_channel, nlg, tracker, domain) -> list[Event]:

@@ -1,11 +1,12 @@
 """What the assistant asks next, and how each answer ends or carries on the SOP.
 
-The questions are named by ``Question`` (the Rasa slots use the same names). Given what
-has been answered and what the back office said (``Context``), ``applicable_questions``
-lists, in SOP order, every question that applies (``remaining_questions``: those not
-answered yet). The ``after_*`` functions turn an answer into
-an ``Outcome``: carry on, or end the request in one of the SOP's ways (APKT Issued Closed,
-MBL escalation, hand-over to a CSO, saved registration).
+The questions are named by ``Question`` (the Rasa slots use the same names), each at its
+step of the SOP (``SOP_STEP``). Given what has been answered and what the back office said
+(``Context``), ``applicable_questions`` lists, in SOP order, every question that applies.
+The ``after_*`` functions turn an answer into an ``Outcome`` (``bot.sop.outcomes``): carry
+on, or end the request in one of the SOP's ways (APKT Issued Closed, MBL escalation,
+hand-over to a CSO, saved registration). ``PERUBAHAN_DAYA`` (this package) is the SOP as
+the engine runs it.
 """
 
 from __future__ import annotations
@@ -196,19 +197,22 @@ def after_nik_ready(ready: bool) -> Outcome:
     """Step 3: without the NIK the customer is told what to prepare (Issued Closed)."""
     if ready:
         return CARRY_ON
-    return issued_closed("Persyaratan NIK pemilik/pemohon belum disiapkan", 3)
+    return issued_closed("Persyaratan NIK pemilik/pemohon belum disiapkan",
+                         SOP_STEP[Question.NIK_READY])
 
 
 def after_customer_number_unavailable() -> Outcome:
     """Step 4: the caller cannot give an IDPEL or meter number (or two unknown ones)."""
-    return issued_closed("ID pelanggan/nomor meter belum dapat diinformasikan", 4)
+    return issued_closed("ID pelanggan/nomor meter belum dapat diinformasikan",
+                         SOP_STEP[Question.CUSTOMER_NUMBER])
 
 
 def after_arrears(amount_rp: int, months: int) -> Outcome:
     """Step 4: arrears in AP2T must be settled in full first."""
     if amount_rp <= 0:
         return CARRY_ON
-    return issued_closed("Pelanggan memiliki tunggakan yang harus dilunasi", 4,
+    return issued_closed("Pelanggan memiliki tunggakan yang harus dilunasi",
+                         SOP_STEP[Question.CUSTOMER_NUMBER],
                          arrears_rp=amount_rp, arrears_months=months)
 
 
@@ -216,7 +220,7 @@ def after_route(route: str | None) -> Outcome:
     """Step 5: requests another SOP handles go to a CSO with the data collected."""
     if not route or route == "none":
         return CARRY_ON
-    return hand_over(ROUTE_HANDOFF[route], 5, route=route)
+    return hand_over(ROUTE_HANDOFF[route], SOP_STEP[Question.TARGET_POWER], route=route)
 
 
 def after_tariff_confirmation(confirmed: bool) -> Outcome:
@@ -224,14 +228,16 @@ def after_tariff_confirmation(confirmed: bool) -> Outcome:
     which is not this SOP."""
     if confirmed:
         return CARRY_ON
-    return hand_over(HandoffReason.NOT_THIS_SOP, 5, change_of_use=True)
+    return hand_over(HandoffReason.NOT_THIS_SOP, SOP_STEP[Question.TARIFF_CONFIRMED],
+                     change_of_use=True)
 
 
 def after_alternative(accepted: bool, unit_name: str, unit_address: str) -> Outcome:
     """Step 7: declining AP2T's alternative sends the customer to the unit (MBL)."""
     if accepted:
         return CARRY_ON
-    return Outcome(Ending.MBL, "Pelanggan tidak bersedia dengan alternatif produk AP2T", 7,
+    return Outcome(Ending.MBL, "Pelanggan tidak bersedia dengan alternatif produk AP2T",
+                   SOP_STEP[Question.ACCEPT_ALTERNATIVE],
                    details={"unit_name": unit_name, "unit_address": unit_address})
 
 
@@ -241,11 +247,12 @@ def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
     owner-or-authorised, and an email from an owner-or-authorised caller)."""
     if proceed:
         return CARRY_ON
+    step = SOP_STEP[Question.PROCEED]
     if decliner_is_owner:
         return issued_closed("Pelanggan tidak melanjutkan permohonan; informasi dikirim "
                              "ke email" if email_given else
-                             "Pelanggan tidak melanjutkan permohonan", 11)
-    return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)
+                             "Pelanggan tidak melanjutkan permohonan", step)
+    return issued_closed("Pelanggan tidak melanjutkan permohonan", step)
 
 
 def after_decliner(is_owner: bool) -> Outcome:
