@@ -26,6 +26,7 @@ the script excepted, which rules answer), so every answer, even gibberish, reach
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,9 +104,14 @@ def outcome_slots(outcome: Outcome) -> dict[str, Any]:
 class SopFormValidationAction(FormValidationAction):
     """Validation of a form whose questions and decisions come from an SOP of ``bot.sop``."""
 
-    sop: Sop  # the SOP the form runs
     takes_corrections = True  # answers to earlier questions of the SOP may be corrected
     takes_facts = True  # facts noted earlier answer this form's questions
+
+    @property
+    @abstractmethod
+    def sop(self) -> Sop:
+        """The SOP the form runs (a subclass names it: ``sop = PERUBAHAN_DAYA``). Abstract:
+        the action server registers no action of this base class."""
 
     def name(self) -> str:
         return f"validate_{self.sop.form}"

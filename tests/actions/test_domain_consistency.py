@@ -98,3 +98,12 @@ def test_the_default_assistant_name_is_the_domains_initial_one():
     from bot.sop.phrases import DEFAULT_ASSISTANT_NAME
 
     assert DOMAIN["slots"]["assistant_name"]["initial_value"] == DEFAULT_ASSISTANT_NAME
+
+
+def test_the_action_server_registers_every_form_and_no_form_base_class():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")  # a base class without an SOP would raise here
+    forms = {name for name in executor.actions if name.startswith("validate_")}
+    assert forms == {f"validate_{form}" for form in DOMAIN["forms"]}
