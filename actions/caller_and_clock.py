@@ -14,6 +14,7 @@ from actions.backoffice import backoffice
 from actions.conversation import SESSION_METADATA_SLOT, latest_intent, message_metadata
 from bot.conversation_settings import assistant_name, stack_clock
 from bot.sop.names import REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.sop.refresh import Message, crm_of, refreshed
 
 
@@ -32,4 +33,4 @@ class ActionRefreshConversationSlots(ValidationAction):
             requested=tracker.get_slot(REQUESTED_SLOT) if active else None)
         return [SlotSet(name, value)
                 for name, value in (await refreshed(message, crm_of(backoffice()), stack_clock(),
-                                                    assistant_name())).items()]
+                                                    assistant_name(), PERUBAHAN_DAYA)).items()]

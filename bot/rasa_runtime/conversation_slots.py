@@ -16,6 +16,7 @@ from rasa.shared.core.events import Event, SlotSet
 from bot.backoffice.shared import BACKOFFICE
 from bot.conversation_settings import assistant_name, stack_clock
 from bot.sop.names import REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.sop.refresh import Message, crm_of, refreshed
 
 SESSION_METADATA_SLOT = "session_started_metadata"
@@ -44,7 +45,7 @@ async def extract_slots(upstream, action, output_channel, nlg, tracker, domain) 
     refreshed slots."""
     events = await upstream(action, output_channel, nlg, tracker, domain)
     refreshed_slots = await refreshed(message_of(tracker), crm(), stack_clock(),
-                                      assistant_name())
+                                      assistant_name(), PERUBAHAN_DAYA)
     return events + [SlotSet(name, value) for name, value in refreshed_slots.items()]
 
 

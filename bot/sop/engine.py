@@ -30,10 +30,14 @@ def _name(question: Any) -> str:
 @dataclass(frozen=True)
 class Facts:
     """Facts the customer gives before they are asked (``noted_facts``): which question an
-    entity answers (None: the SOP decides, see ``noted_answer``), what an answer to a
-    question takes from the noted facts, and the noted fact that answers a question."""
+    entity answers (None: the SOP decides, see ``noted_answer``), the facts a message adds
+    (``note``: noted so far, the message's entities, the answers, its intent, the question
+    asked), what an answer to a question takes from the noted facts, and the noted fact
+    that answers a question."""
 
     entity_questions: Mapping[str, str | None]
+    note: Callable[[Mapping[str, Any] | None, list[Mapping[str, Any]], Answers, str | None,
+                    str | None], dict[str, Any]]
     answered: Callable[[Mapping[str, Any] | None, str], dict[str, Any]]
     noted_answer: Callable[[str, Mapping[str, Any] | None, Slots], tuple[str, str] | None]
 

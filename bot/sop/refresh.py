@@ -5,7 +5,7 @@ facts given before they were asked, and the caller.
   read in the zone of the customer's unit once it is known (``unit_timezone``: from the
   CRM's record of the caller, then from the IDPEL), the configured zone before;
 - ``assistant_name`` (step 1, as the stack names it);
-- ``noted_facts`` (``bot.sop.perubahan_daya.facts``);
+- ``noted_facts`` (the SOP's ``Facts.note``);
 - the caller's number and, once per number, the CRM's name for it (step 2).
 
 Framework-free: ``Message`` is what a message and the conversation say; the CRM (a
@@ -24,8 +24,8 @@ from typing import Any
 
 from bot.identifiers import mask, parse_phone
 from bot.sop.clock import Clock, in_zone
+from bot.sop.engine import Sop
 from bot.sop.formatting import addressed_as
-from bot.sop.perubahan_daya import PERUBAHAN_DAYA, facts
 from bot.sop.phrases import day_part, intimacy
 
 logger = logging.getLogger(__name__)
@@ -67,20 +67,21 @@ class Message:
         return None
 
 
-async def refreshed(message: Message, crm: CrmLookup, clock: Clock,
-                    assistant_name: str) -> dict[str, Any]:
-    """The slots this message changes, by ``clock`` (the message's time where the clock
-    trusts it), for an assistant named ``assistant_name``."""
+async def refreshed(message: Message, crm: CrmLookup, clock: Clock, assistant_name: str,
+                    sop: Sop) -> dict[str, Any]:
+    """The slots this message changes in a conversation of ``sop``, by ``clock`` (the
+    message's time where the clock trusts it), for an assistant named ``assistant_name``."""
     now = clock.now(message.metadata.get("now"))
     values: dict[str, Any] = await _caller(message, now, crm)
     local = in_zone(now, values.get(UNIT_ZONE_SLOT) or message.slots.get(UNIT_ZONE_SLOT))
     values.update(day_part=day_part(local).value, intimacy=intimacy(local).value,
                   assistant_name=assistant_name)
-    before = message.slots.get("noted_facts") or {}
-    answers = PERUBAHAN_DAYA.answers(message.slots)
-    noted = facts.note(before, message.entities, answers, message.intent, message.requested)
-    if noted != before:
-        values["noted_facts"] = noted
+    if sop.facts is not None:
+        before = message.slots.get("noted_facts") or {}
+        noted = sop.facts.note(before, message.entities, sop.answers(message.slots),
+                               message.intent, message.requested)
+        if noted != before:
+            values["noted_facts"] = noted
     return {name: value for name, value in values.items() if message.slots.get(name) != value}
 
 

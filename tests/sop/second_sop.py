@@ -49,6 +49,18 @@ def after_confirmation() -> Outcome:
     return issued_closed("Laporan meter rusak diteruskan ke unit", 5)
 
 
+def _note(noted: Mapping[str, Any] | None, entities: list[Mapping[str, Any]],
+          answers: Mapping[str, Any], intent: str | None,
+          requested: str | None) -> dict[str, Any]:
+    """A customer number or a phone number given before it was asked, not answered yet."""
+    facts = dict(noted or {})
+    for found in entities:
+        question = {"idpel": IDPEL, "phone": PHONE}.get(found.get("entity"))
+        if question and question != requested and answers.get(question) is None:
+            facts[question] = str(found.get("value"))
+    return facts
+
+
 def _answered(noted: Mapping[str, Any] | None, question: str) -> dict[str, Any]:
     facts = dict(noted or {})
     facts.pop(question, None)
@@ -78,7 +90,7 @@ METER_REPORT = Sop(
     depends_on={IDPEL: (SPARKS,)},
     read_back=CONFIRMED,
     closed_questions=frozenset({SPARKS, CONFIRMED}),
-    facts=Facts(entity_questions={"idpel": IDPEL, "phone": PHONE}, answered=_answered,
-                noted_answer=_noted_answer),
+    facts=Facts(entity_questions={"idpel": IDPEL, "phone": PHONE}, note=_note,
+                answered=_answered, noted_answer=_noted_answer),
     hand_back={IDPEL: "ID pelanggan", CONFIRMED: "konfirmasi laporan"},
 )

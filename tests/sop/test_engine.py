@@ -1,7 +1,10 @@
 """The engine on an SOP other than Perubahan Daya (tests/sop/second_sop.py)."""
 
+import asyncio
 from pathlib import Path
 
+from bot.sop.clock import Clock
+from bot.sop.refresh import Message, refreshed
 from tests.sop import second_sop
 from tests.sop.second_sop import CONFIRMED, IDPEL, METER_REPORT, PHONE, SPARKS, MeterContext
 
@@ -31,3 +34,13 @@ def test_its_failed_attempts_and_dropped_calls_end_at_its_steps():
     assert METER_REPORT.after_failed_attempt(2, PHONE).sop_step == 4
     dropped = METER_REPORT.after_call_ended(None, requesting=True, question=SPARKS)
     assert dropped.ending == "cso_handoff" and dropped.sop_step == 3
+
+
+def test_the_conversation_reader_notes_the_second_sops_facts():
+    async def no_crm(number, now):
+        raise AssertionError("no caller id: the CRM is not asked")
+
+    message = Message({}, {}, {}, [{"entity": "idpel", "value": "532110000101"}], "inform")
+    slots = asyncio.run(refreshed(message, no_crm, Clock(), "Asisten", METER_REPORT))
+    assert slots["noted_facts"] == {IDPEL: "532110000101"}
+    assert slots["assistant_name"] == "Asisten"

@@ -75,6 +75,7 @@ PERUBAHAN_DAYA = Sop(
     facts=Facts(
         entity_questions={entity: q.value if q else None
                           for entity, q in facts.FACT_QUESTION.items()},
+        note=facts.note,
         answered=facts.answered,
         noted_answer=_noted_answer),
     hand_back={Question.CUSTOMER_NUMBER.value: "ID pelanggan",
