@@ -19,9 +19,10 @@ Handled once, here, for every question of a form (the decisions and limits are
   form runs ``action_conclude_request``.
 
 A subclass names the SOP it runs (``sop``, a ``bot.sop.engine.Sop``) and implements
-``check_<question>(answer, dispatcher, tracker) -> Verdict`` for every question (``answer``:
-the words and the intent read in them); the form's slots are mapped ``from_text`` for the requested slot (questions off
-the script excepted, which rules answer), so every answer, even gibberish, reaches a check.
+``check_<question>(answer, dispatcher, tracker) -> Verdict`` for every question
+(``answer``: the words and the intent read in them); the form's slots are mapped
+``from_text`` for the requested slot (questions off the script excepted, which rules
+answer), so every answer, even gibberish, reaches a check.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked 
 CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
 CANCEL_UNCLEAR_SLOT = "cancel_unclear"  # the confirmation was not understood once
 NOTED_FACTS_SLOT = "noted_facts"
+
 
 @dataclass(frozen=True)
 class Answer:
