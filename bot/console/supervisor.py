@@ -25,9 +25,10 @@ from starlette.templating import Jinja2Templates
 
 from bot.console import plots
 from bot.console.store import Session
-from bot.console.views import STEP_NAMES, duration
+from bot.console.views import duration
 from bot.kpi.figures import SERVICE_LEVEL_S, Figures, Filters, Table, by_name
 from bot.kpi.store import WIB, KpiStore
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
 CHANNELS = ("rest", "telegram", "whatsapp", "voice")
 UNIT = re.compile(r"[A-Za-z0-9]{1,16}")
@@ -94,7 +95,7 @@ class BadFilter(ValueError):
 
 def label(code: object, column: str = "") -> str:
     if column == "step" and isinstance(code, int):
-        return f"{code}. {STEP_NAMES.get(code, '')}".rstrip(". ")
+        return f"{code}. {PERUBAHAN_DAYA.audit.step_names.get(code, '')}".rstrip(". ")
     if column == "day":
         return dt.date.fromisoformat(str(code)).strftime("%d/%m/%Y")
     return LABELS.get(str(code), str(code))

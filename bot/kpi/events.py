@@ -56,7 +56,7 @@ class CsoOutcome(str, Enum):
     MBL = "mbl"
 
 
-# The SOP core's hand-over reasons (``bot.sop.flow.HandoffReason`` values) as the figures
+# The SOP core's hand-over reasons (``bot.sop.outcomes.HandoffReason`` values) as the figures
 # count them. Two are no hand-over of the conversation: "call_dropped" ends the request
 # (Outcome.DROPPED_CALL) and "dil_update_failed" follows a saved registration (its ending
 # is Outcome.SAVED, and it stays contained).

@@ -169,7 +169,7 @@ def test_no_personal_data_is_kept(tmp_path):
 
 def test_every_hand_over_of_the_sop_has_its_place_in_the_figures():
     from bot.kpi.events import NOT_HANDED_OVER, SOP_HANDOVER_REASONS
-    from bot.sop.flow import HandoffReason
+    from bot.sop.outcomes import HandoffReason
 
     assert set(SOP_HANDOVER_REASONS) | set(NOT_HANDED_OVER) == {r.value for r in HandoffReason}
     assert set(NOT_HANDED_OVER.values()) <= {o.value for o in Outcome}
