@@ -155,8 +155,12 @@ def create_app(environ: dict[str, str] | None = None,
         """Every open page's queue, read once a tick and only for what changed."""
         return await live_queue.rows()
 
+    async def queue_now() -> list[dict[str, Any]]:
+        """The queue with the simulator's changes read now (a scrape, every 15 s or so)."""
+        return await live_queue.rows(fresh=True)
+
     metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env),
-                                cso_queue.refresher(queue, BackofficeError))
+                                cso_queue.refresher(queue_now, BackofficeError))
 
     async def case(ticket_number: str, session: Session) -> Any:
         tickets = [t for t in await simulator.tickets()

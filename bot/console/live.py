@@ -33,11 +33,12 @@ class LiveQueue:
         self._lock = asyncio.Lock()
         self.reads = 0  # how many times the simulator was asked (the tests count them)
 
-    async def rows(self, now: float | None = None) -> list[dict[str, Any]]:
-        """The queue: open hand-overs, oldest first, with their holder and wait."""
+    async def rows(self, now: float | None = None, fresh: bool = False) -> list[dict[str, Any]]:
+        """The queue: open hand-overs, oldest first, with their holder and wait; ``fresh``:
+        the simulator's changes read now, even within the tick (a metrics scrape)."""
         async with self._lock:
             moment = self.clock()
-            if self._read_at is None or moment - self._read_at >= self.tick_s:
+            if fresh or self._read_at is None or moment - self._read_at >= self.tick_s:
                 await self._read_tickets()
                 self._read_at = moment
             self._read_cases()

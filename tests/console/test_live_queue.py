@@ -97,3 +97,12 @@ def test_an_emptied_simulator_is_read_again(parts):
     simulator.add("T9")
     clock.now += 1.0
     assert [number for number, *_ in rows(live)] == ["T9"]
+
+
+def test_a_fresh_read_does_not_wait_for_the_tick(parts):
+    simulator, _store, _clock, live = parts
+    rows(live)
+    simulator.add("T1")
+    assert rows(live) == []  # within the tick
+    fresh = asyncio.run(live.rows(now=CREATED.timestamp(), fresh=True))
+    assert [row["ticket"] for row in fresh] == ["T1"]

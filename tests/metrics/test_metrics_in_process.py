@@ -17,7 +17,6 @@ from bot.backoffice.app import create_app as create_simulator
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeClient, NotFound
 from bot.backoffice.schemas import Ticket, TicketChanges, TicketKind
 from bot.backoffice.settings import Settings
-from bot.console import app as console_app
 from bot.console import live
 from bot.console.app import create_app as create_console
 from bot.metrics import MetricsAccess, given_token
@@ -194,7 +193,6 @@ def console_tickets(monkeypatch):
 
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", read)
     monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", changes)
-    monkeypatch.setattr(console_app, "STREAM_TICK_S", 0.0)  # every scrape reads the changes
     monkeypatch.setattr(live, "time", types.SimpleNamespace(
         time=lambda: HANDED_OVER_AT.timestamp()))
     return tickets
