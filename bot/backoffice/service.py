@@ -11,12 +11,14 @@ import threading
 from zoneinfo import ZoneInfo
 
 from bot.identifiers import (
+    REGISTRATION_SERIAL_LENGTH,
     PhoneKind,
     check_nik,
     customer_number_kind,
     is_idpel,
     mask,
     mask_email,
+    registration_number,
 )
 
 from . import rules
@@ -238,7 +240,8 @@ class Backoffice:
         try:
             body, created = self.storage.save_registration(
                 request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
-                build, lambda: customer.unit + created_at.strftime("%y%m%d") + random_digits(6),
+                build, lambda: registration_number(customer.unit, created_at.date(),
+                                                  random_digits(REGISTRATION_SERIAL_LENGTH)),
                 conversation_id=request.conversation_id, mobile_phone=phone_of(request),
             )
         except IdempotencyConflict:
