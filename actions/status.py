@@ -28,13 +28,12 @@ FORM = "status_form"
 NUMBER = "status_number"  # the registration asked about ("" once given up)
 OWNER_NIK = "status_owner_nik"  # "checked" once the check is over (the NIK is not kept)
 STAGE = "status_stage"  # bot.status.Stage of the registration found
-BY_PHONE = "status_by_phone"  # found by the caller's verified number, not given
 NUMBER_ATTEMPTS = "status_number_attempts"
 NIK_ATTEMPTS = "status_nik_attempts"  # NIKs not readable as one
 NIK_MISMATCHES = "status_nik_mismatches"
 OVER = "checked"
 GIVEN_UP = ""
-SLOTS = (NUMBER, OWNER_NIK, STAGE, BY_PHONE, NUMBER_ATTEMPTS, NIK_ATTEMPTS, NIK_MISMATCHES)
+SLOTS = (NUMBER, OWNER_NIK, STAGE, NUMBER_ATTEMPTS, NIK_ATTEMPTS, NIK_MISMATCHES)
 INTENT = "cek_status_permohonan"
 
 
@@ -90,7 +89,7 @@ class ValidateStatusForm(FormValidationAction):
             raise outage("registrations by phone") from error
         if found is None:
             return {}
-        return {NUMBER: found.registration_number, BY_PHONE: True}
+        return {NUMBER: found.registration_number}
 
     async def validate_status_number(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -102,8 +101,9 @@ class ValidateStatusForm(FormValidationAction):
             say(dispatcher, [problem.say])
             return {NUMBER: GIVEN_UP if problem.gives_up else None, NUMBER_ATTEMPTS: attempts}
         moment = now(tracker)
-        by_phone = bool(tracker.get_slot(BY_PHONE))
-        say(dispatcher, [status.the_stage(found, moment, number_given=not by_phone)])
+        # found by the caller's number: the customer did not say it, and does not hear it
+        given = status.registration_number_in(latest_text(tracker)) == number
+        say(dispatcher, [status.the_stage(found, moment, number_given=given)])
         return {NUMBER: found.registration_number, STAGE: status.stage(found, moment).value}
 
     async def validate_status_owner_nik(self, value: Any, dispatcher: CollectingDispatcher,
