@@ -115,7 +115,8 @@ def test_expired_with_the_number_apply_again_no_nik(stack, e2e_client):
     answer = chat.say(f"cek status {number}")
     assert re.search(STAGE_SAID["expired"], answer) and "mengajukan permohonan kembali" in answer
     assert "NIK" not in answer and "Ada lagi yang bisa dibantu" in answer
-    assert "persyaratannya" in chat.say("mau tambah daya")  # a new request starts
+    # a new request starts: step 2, the caller unknown to the CRM
+    assert "siapa saya berbicara" in chat.say("mau tambah daya")
 
 
 def test_expired_by_the_verified_number(stack, e2e_client):
