@@ -137,3 +137,27 @@ def test_without_a_number_the_number_is_asked_then_a_wrong_nik_twice_tells_nothi
     last = chat.say("3273011508850003")
     assert "hanya dapat kami sampaikan kepada pemilik" in last
     assert "Rp" not in last and "Desember" not in last
+
+
+def test_on_whatsapp_by_the_number_whatsapp_verified(e2e_stack, e2e_client, fake_whatsapp):
+    """WhatsApp's wa_id is the verified number: the registration of the connection call's
+    mobile is found without its number (dated by the stack's clock: any day)."""
+    from test_channel_whatsapp import Chat as WhatsAppChat
+    from test_channel_whatsapp import texts as whatsapp_texts
+
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    request = RegistrationRequest.parse_obj(dict(
+        idempotency_key=f"e2e-status-{uuid.uuid4().hex}", idpel="532110000101",
+        target_va=2200, stroom_awal_rp=50000,
+        applicant=dict(role="owner", owner_nik=BUDI_NIK, mobile_phone="081277700041",
+                       kecamatan="Coblong", kelurahan="Dago")))
+    endpoints = e2e_stack.endpoints
+    with BackofficeClient(endpoints.simulator_url, token=endpoints.simulator_token) as client:
+        number = client.save_registration(request).registration_number
+        client.record_payment(number)
+    chat = WhatsAppChat(e2e_stack, e2e_client, fake_whatsapp, "6281277700041")
+    first = whatsapp_texts(chat.say("sudah bayar kok belum dipasang?"))
+    assert re.search(STAGE_SAID["paid"], first) and number not in first, first
+    details = whatsapp_texts(chat.say(BUDI_NIK))
+    assert number in details and "paling lama 5 hari kalender" in details, details
