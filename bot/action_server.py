@@ -15,10 +15,12 @@ tracker (a registration filed, the summary e-mail sent with the notifier's token
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pluggy
+from pydantic import Field
+
+from bot.settings_base import EnvSettings
 
 UNUSED = ("tensorflow", "jax", "torch", "mxnet")
 
@@ -37,7 +39,15 @@ def prepare() -> None:
     log_privacy.install()
 
 
-OPEN_PATHS = ("/health",)
+# /metrics checks its caller itself (bot.metrics: the scrape token in production)
+OPEN_PATHS = ("/health", "/metrics")
+
+
+class ActionServerSettings(EnvSettings):
+    """The action server's own settings (rasa-sdk reads its port and the actions' module
+    from its command line)."""
+
+    token: str = Field("", env="PLN_ACTIONS_TOKEN", secret=True)
 
 
 def token_check(token: str):
@@ -72,25 +82,32 @@ class TokenPlugin:
     @hookimpl
     def attach_sanic_app_extensions(self, app) -> None:
         app.register_middleware(token_check(self.token), "request")
+        from bot.metrics import MetricsAccess, add_sanic_route
+
+        add_sanic_route(app, MetricsAccess.from_env())
 
 
-def require_token() -> None:
-    """The token from the environment, checked on every request from now on; exits with
-    a message when none is configured."""
+def require_token(settings: ActionServerSettings) -> None:
+    """The token of ``settings``, checked on every request from now on; exits with a
+    message when none is configured."""
     from rasa_sdk.plugin import plugin_manager
 
-    from bot.deployment import DeploymentError, required_secret
+    from bot.deployment import missing_token
 
-    try:
-        token = required_secret(os.environ, "PLN_ACTIONS_TOKEN", "the action server")
-    except DeploymentError as error:
-        sys.exit(f"error: {error}")
-    plugin_manager().register(TokenPlugin(token))
+    if not settings.token:
+        sys.exit(f"error: {missing_token('PLN_ACTIONS_TOKEN', 'the action server')}")
+    plugin_manager().register(TokenPlugin(settings.token))
 
 
 def main() -> None:
     prepare()
-    require_token()
+    from bot.deployment import DeploymentError
+
+    try:
+        settings = ActionServerSettings.from_env()
+    except DeploymentError as error:
+        sys.exit(f"error: {error}")
+    require_token(settings)
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
     rasa_sdk_main()

@@ -24,43 +24,45 @@ import asyncio
 import contextlib
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import deployment
+from bot import metrics
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
+from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
-from bot.notify.mailer import Mailer, SmtpSettings
-from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
+from bot.notify.mailer import Mailer
+from bot.notify.reminders import ReminderLog, remind
+from bot.notify.settings import NotifierSettings
 from bot.notify.summary import information_email, summary_email
-from bot.sop import clock
 from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-PLN-Token"
 
 
-def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+def create_app(environ: dict[str, str] | None = None,
+               settings: NotifierSettings | None = None) -> FastAPI:
+    """The notifier, with ``settings`` (default: read from ``environ``, itself by default
+    this process's environment; the customer channels read their own settings from it)."""
     env = dict(os.environ if environ is None else environ)
-    data = Path(env.get("PLN_DATA_DIR", "var"))
-    token = deployment.secret(env, "PLN_NOTIFY_TOKEN") or ""
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
-                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
+    settings = settings or NotifierSettings.from_env(env)
+    token = settings.token
+    simulator = AsyncBackofficeClient(settings.simulator.url, token=settings.simulator.token)
     channels = CustomerChannels(env)
-    mailer = Mailer(SmtpSettings.from_env(env))
-    log = ReminderLog(data / "reminders.sqlite3")
-    days_before = int(env.get("PLN_REMINDER_DAYS_BEFORE") or DEFAULT_DAYS_BEFORE)
-    every_s = float(env.get("PLN_REMINDER_CHECK_S") or 3600)
+    mailer = Mailer(settings.smtp)
+    log = ReminderLog(settings.data_dir / "reminders.sqlite3")
+    days_before = settings.reminder_days_before
+    every_s = settings.reminder_check_s
     app = FastAPI(title="PLN 123 notifier", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.mailer, app.state.log = mailer, log
     tasks: list[asyncio.Task] = []
 
     async def reminders_now() -> list[str]:
-        now = clock.now()
+        now = stack_clock().now()
         registrations = await simulator.at(now).unpaid_registrations()
         return await remind(registrations, now, log, channels, days_before)
 
@@ -76,10 +78,11 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     @app.on_event("startup")
     async def start() -> None:
-        if env.get("PLN_SMTP_SINK") == "1":
+        if settings.smtp.sink:
             from bot.notify.sink import start_sink
 
-            app.state.sink = start_sink(data / "mail", int(env.get("PLN_SMTP_PORT") or 2525))
+            app.state.sink = start_sink(settings.mail_folder, settings.smtp.port,
+                                        keep_days=settings.mail_sink_days)
         tasks.append(asyncio.get_running_loop().create_task(reminder_loop()))
 
     @app.on_event("shutdown")
@@ -97,6 +100,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env))
 
     async def guarded_body(request: Request) -> dict | JSONResponse:
         """The caller's JSON object, or the answer that refuses the call: 403 without the
@@ -119,7 +124,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
                 and isinstance(idpel, str) and isinstance(target, int)
                 and (stroom is None or isinstance(stroom, int))):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             quote, info = await client.quote(idpel, target, stroom), await client.info()
         except NotFound:
@@ -127,7 +132,8 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         except BackofficeError:
             return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         title = str(body.get("title") or "Bapak/Ibu")[:40]
-        mailer.send_later(information_email(quote, info, idpel, email, clock.now(), title))
+        now = stack_clock().now()
+        mailer.send_later(information_email(quote, info, idpel, email, now, title))
         logger.info("information for %s: e-mail queued", mask(idpel))
         return {"email": "queued"}
 
@@ -139,7 +145,7 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
         if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             registration, info = await client.registration(number), await client.info()
         except NotFound:
