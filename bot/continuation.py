@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.pseudonyms import is_pseudonym
-from bot.sop.flow import Question
+from bot.sop.perubahan_daya.flow import Question
 from bot.status import Say
 
 HOURS_SETTING = "PLN_CONTINUE_HOURS"

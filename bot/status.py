@@ -24,8 +24,8 @@ from bot.backoffice.rules import connection_due
 from bot.backoffice.schemas import Registration
 from bot.identifiers import digits_only, is_registration_number
 from bot.language import MentionKind, extract
-from bot.sop.flow import MAX_OWNER_NIK_MISMATCHES
 from bot.sop.formatting import long_date, rupiah
+from bot.sop.perubahan_daya.flow import MAX_OWNER_NIK_MISMATCHES
 
 MAX_NUMBER_ATTEMPTS = 2  # a number not found (or not one) is asked once more
 
