@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -31,11 +30,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
+
 from bot.pseudonyms import is_pseudonym
+from bot.settings_base import EnvSettings
 from bot.sop.perubahan_daya.flow import Question
 from bot.status import Say
 
-HOURS_SETTING = "PLN_CONTINUE_HOURS"
 DEFAULT_HOURS = 24.0
 OFFER_RESPONSE = "utter_offer_continuation"
 
@@ -69,6 +70,10 @@ STEP_NAMES = {
     Question.MOBILE_PHONE.value: "nomor handphone",
     Question.DATA_CONFIRMED.value: "konfirmasi data",
 }
+
+
+class ContinuationSettings(EnvSettings):
+    hours: float = Field(DEFAULT_HOURS, env="PLN_CONTINUE_HOURS", gt=0)
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,8 @@ class OpenRequests:
     a request is gone once it is offered and answered (``close``) or too old."""
 
     def __init__(self, path: str | Path, hours: float | None = None):
-        if hours is None:
-            hours = float(os.environ.get(HOURS_SETTING) or DEFAULT_HOURS)
+        if hours is None:  # the service's own: read once, when it starts
+            hours = ContinuationSettings.from_env().hours
         self.keep_for = dt.timedelta(hours=hours)
         if str(path) != ":memory:":
             Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
