@@ -161,3 +161,30 @@ def test_on_whatsapp_by_the_number_whatsapp_verified(e2e_stack, e2e_client, fake
     assert re.search(STAGE_SAID["paid"], first) and number not in first, first
     details = whatsapp_texts(chat.say(BUDI_NIK))
     assert number in details and "paling lama 5 hari kalender" in details, details
+
+
+def test_on_the_phone_by_the_caller_id_spoken_then_the_nik_keyed(e2e_stack, e2e_client):
+    """The phone: the caller id finds the registration, the stage is said in the phone's
+    own words, the NIK is keyed, the details are said with every figure in words."""
+    from test_channel_voice import through
+    from voice_caller import Caller
+
+    if isinstance(e2e_stack, StackProblem):
+        pytest.fail(e2e_stack.message, pytrace=False)
+    request = RegistrationRequest.parse_obj(dict(
+        idempotency_key=f"e2e-status-{uuid.uuid4().hex}", idpel="532110000101",
+        target_va=2200, stroom_awal_rp=50000,
+        applicant=dict(role="owner", owner_nik=BUDI_NIK, mobile_phone="081277700051",
+                       kecamatan="Coblong", kelurahan="Dago")))
+    endpoints = e2e_stack.endpoints
+    with BackofficeClient(endpoints.simulator_url, token=endpoints.simulator_token) as client:
+        number = client.save_registration(request).registration_number
+    caller = Caller(e2e_stack.env, e2e_client, "+6281277700051")
+    caller.dial()
+    said, asked = through(caller, caller.say("cek status permohonan"))
+    assert "atas nomor ini, dan masih menunggu pembayaran" in said, said
+    assert "N I K pemilik bangunan" in asked.said
+    said, _ = through(caller, caller.key(BUDI_NIK + "#"))
+    assert "Total biayanya delapan ratus sembilan puluh tiga ribu tiga ratus rupiah" in said
+    assert "Nomor registrasinya lima tiga dua satu, satu" in said  # to pay with, in groups
+    assert not re.search(r"\d", said) and number not in said
