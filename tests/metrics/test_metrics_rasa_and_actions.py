@@ -28,7 +28,8 @@ from rasa.utils.endpoints import EndpointConfig
 import bot.rasa_runtime as runtime
 from bot import stack
 from bot.backoffice.client import AsyncBackofficeClient
-from bot.rasa_runtime import action_failures, keep_alive
+from bot.backoffice.shared import BACKOFFICE
+from bot.rasa_runtime import keep_alive
 
 DOMAIN = Domain.load(str(stack.ROOT / "domain.yml"))
 
@@ -79,7 +80,7 @@ def test_a_failed_action_call_is_counted(monkeypatch):
         return httpx.Response(201, json={**body, "ticket_number": "APKT1", "data": {},
                                          "created_at": "2026-11-27T09:00:00+07:00"})
 
-    monkeypatch.setattr(action_failures, "_backoffice", AsyncBackofficeClient(
+    monkeypatch.setattr(BACKOFFICE, "_client", AsyncBackofficeClient(
         "http://backoffice", transport=httpx.MockTransport(ticket)))
     nobody = EndpointConfig(f"http://127.0.0.1:{free_ports(1)[0]}/webhook")  # refused
     tracker = DialogueStateTracker.from_events("conv-1", [
