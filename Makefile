@@ -88,6 +88,7 @@ test-clocks: $(STAMP) $(MODEL)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests benchmarks scripts
+	$(PY) scripts/check_import_cycles.py
 
 # Each benchmark starts what it measures on free loopback ports and stops it again.
 bench: $(STAMP) $(MODEL)

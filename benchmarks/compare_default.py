@@ -41,7 +41,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e"), str(REPO / "benchmarks")
 import conversation_load  # noqa: E402
 import e2e_support  # noqa: E402
 
-from bot import stack  # noqa: E402
+from bot import launcher as stack  # noqa: E402
 
 CACHE = REPO / "var" / "bench"
 DEFAULT_CONFIG = REPO / "benchmarks" / "default_config.yml"
