@@ -55,7 +55,7 @@ train: $(MODEL)
 run: $(MODEL)
 	$(PY) -m bot.stack run
 
-# Several Rasa instances behind HAProxy on this machine's PostgreSQL and Redis (bot/scaled.py);
+# Several Rasa instances behind HAProxy on this machine's PostgreSQL and Redis (bot/launcher/scaled.py);
 # `PLN_INSTANCES=N make run` (N > 1) is the same.
 run-scaled: $(MODEL) system-packages
 	PLN_SCALED=1 PLN_INSTANCES=$${PLN_INSTANCES:-2} $(PY) -m bot.stack run
