@@ -56,6 +56,8 @@ class ChannelSpec:
     outbound: Callable[[Mapping[str, str]], Sender | None] = lambda environ: None
     # why a CSO's message cannot reach the customer when there is no sender
     unreachable: str = "kanal ini tidak dapat menerima pesan dari CSO"
+    # why it cannot run in several Rasa instances at once as set, None when it can
+    single_instance: Callable[[Environment], str | None] = lambda env: None
 
 
 def _channels_db(env: Mapping[str, str]) -> str:
@@ -120,6 +122,14 @@ def telegram_status(env: Environment) -> str:
     where = telegram.get("webhook_url") or "not registered here: call setWebhook (README)"
     return (f"Telegram: on, webhook at http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
             f"/webhooks/telegram/webhook; public URL {where}")
+
+
+def telegram_single_instance(env: Environment) -> str | None:
+    telegram = telegram_credentials(dict(env))
+    if telegram is not None and telegram["mode"] == "polling":
+        return ("Telegram's long polling would run in every instance: with several "
+                "instances use its webhook (TELEGRAM_WEBHOOK_URL)")
+    return None
 
 
 class TelegramSender:
@@ -242,7 +252,7 @@ def whatsapp_outbound(env: Mapping[str, str]) -> WhatsAppSender | None:
 REST = ChannelSpec("rest", "bot.channels.rest.RestInput", rest_credentials, rest_status)
 TELEGRAM = ChannelSpec("telegram", "bot.channels.telegram_input.TelegramInput",
                        telegram_credentials, telegram_status, chat=True,
-                       outbound=telegram_outbound)
+                       outbound=telegram_outbound, single_instance=telegram_single_instance)
 VOICE = ChannelSpec("voice", "bot.channels.voice_input.VoiceInput", voice_credentials,
                     voice_status,
                     unreachable="panggilan telepon: pelanggan sudah di antrean CSO telepon")

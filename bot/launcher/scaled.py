@@ -29,7 +29,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.channels.contract import TURN_FAILED
-from bot.channels.registry import telegram_credentials
+from bot.channels.registry import CHANNELS
 from bot.launcher import services as build
 from bot.launcher.rasa_files import effective_credentials
 from bot.launcher.settings import ROOT, instances
@@ -181,10 +181,10 @@ def haproxy_binary() -> str:
 def scaled_services(env: dict[str, str]) -> list[Service]:
     """Every service of the scaled stack, in start order."""
     count = instances(env)
-    telegram = telegram_credentials(dict(env))
-    if telegram is not None and telegram["mode"] == "polling":
-        raise RuntimeError("Telegram's long polling would run in every instance: with "
-                           "several instances use its webhook (TELEGRAM_WEBHOOK_URL)")
+    for spec in CHANNELS:
+        refused = spec.single_instance(env)
+        if refused is not None:
+            raise RuntimeError(refused)
     endpoints = str(Path(env["PLN_ENDPOINTS"]) if Path(env["PLN_ENDPOINTS"]).is_absolute()
                     else ROOT / env["PLN_ENDPOINTS"])
     shared_state(endpoints)
