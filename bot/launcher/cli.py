@@ -21,8 +21,9 @@ from bot.launcher.supervision import PRIVATE_UMASK, Service, Supervisor, bring_u
 USAGE = "usage: python -m bot.launcher [run|shell]"
 
 
-def environment(mode: str) -> dict[str, str] | str:
-    """The services' environment, or why the launcher refuses to start (exit code 2)."""
+def environment(mode: str) -> tuple[dict[str, str], bool] | str:
+    """The services' environment from the settings read once, and whether it is the
+    scaled stack; or why the launcher refuses to start (exit code 2)."""
     try:
         scaled = LauncherSettings.read(os.environ).is_scaled
     except RuntimeError as error:
@@ -34,7 +35,7 @@ def environment(mode: str) -> dict[str, str] | str:
         deployment.refuse_unsafe_development(env)
     except (deployment.DeploymentError, RuntimeError) as error:
         return f"error: {error}"
-    return env
+    return env, scaled
 
 
 def main(argv: list[str]) -> int:
@@ -43,15 +44,16 @@ def main(argv: list[str]) -> int:
     if mode not in ("run", "shell"):
         print(USAGE, file=sys.stderr)
         return 2
-    env = environment(mode)
-    if isinstance(env, str):
-        print(env, file=sys.stderr)
+    settings = environment(mode)
+    if isinstance(settings, str):
+        print(settings, file=sys.stderr)
         return 2
+    env, scaled = settings
     model = ROOT / env["PLN_MODEL"]
     if not model.exists():
         print(f"error: no trained model at {model}: run `make train` first", file=sys.stderr)
         return 1
-    return serve(mode, env, LauncherSettings.read(env).is_scaled)
+    return serve(mode, env, scaled)
 
 
 def serve(mode: str, env: dict[str, str], scaled: bool) -> int:
