@@ -17,13 +17,14 @@ TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
 	@echo "make run-scaled  PLN_INSTANCES (default 2) Rasa instances and action servers behind"
-	@echo "            HAProxy, conversations in PostgreSQL, locks in Redis (README \"Several instances\")"
+	@echo "            HAProxy, conversations in PostgreSQL, locks in Redis (docs/scaling.md)"
 	@echo "make shell  talk to the assistant in this terminal"
 	@echo "make test   run every test (creates the venv and trains the model when needed),"
 	@echo "            then the conversation scripts at fixed stack clocks (make test-clocks)"
 	@echo "make test-clocks  the conversation scripts with the stack's clock at each CLOCKS date"
 	@echo "make train  train the Rasa model (only when data/, domain.yml or config.yml changed)"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff, the complexity limit (radon), the import contracts (import-linter)"
+	@echo "            and no import cycle among bot and actions (scripts/check_import_cycles.py)"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make ivr-demo  a whole phone call without a line: TwiML printed, prompts as WAV (espeak-ng)"
 	@echo "            with each prompt's seconds and the total"
@@ -86,9 +87,17 @@ CLOCKS := 2027-01-31T23:45:00+07:00 2026-12-31T23:30:00+07:00 2028-02-29T10:00:0
 test-clocks: $(STAMP) $(MODEL)
 	@scripts/test-clocks.sh $(PY) $(CLOCKS)
 
+# ruff; no function in bot/ or actions/ above cyclomatic complexity 25 (radon's figure,
+# the worst one printed); what the SOP core and the language reader may import
+# (pyproject.toml [tool.importlinter]); no import cycle among bot and actions modules
+# (scripts/check_import_cycles.py). Every check runs; any failure fails.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot actions tests benchmarks scripts
-	$(PY) scripts/check_import_cycles.py
+	@rc=0; \
+	$(VENV)/bin/ruff check bot actions tests benchmarks scripts || rc=1; \
+	$(PY) scripts/complexity_gate.py bot actions || rc=1; \
+	$(VENV)/bin/lint-imports || rc=1; \
+	$(PY) scripts/check_import_cycles.py || rc=1; \
+	exit $$rc
 
 # Each benchmark starts what it measures on free loopback ports and stops it again.
 bench: $(STAMP) $(MODEL)
@@ -102,7 +111,7 @@ bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/scale.py
 
 clean:
-	rm -rf models var .pytest_cache .ruff_cache
+	rm -rf models var .pytest_cache .ruff_cache .import_linter_cache
 
 # A phone call played through the voice channel, each prompt spoken into var/ivr-demo/ by
 # espeak-ng's Indonesian voice (installed when missing), with each prompt's seconds and

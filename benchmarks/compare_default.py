@@ -3,7 +3,7 @@ in one run.
 
 - *tuned*: this project as ``make run`` serves it: ``config.yml``, Rasa through
   ``bot.rasa_runtime`` (``python -m bot.rasa_runtime run``), the action server on
-  rasa-sdk alone, the endpoints of ``bot.stack``.
+  rasa-sdk alone, the endpoints of ``bot.launcher``.
 - *default*: the same domain, data, actions and simulator, with Rasa's default
   configuration (``benchmarks/default_config.yml``: the recipe's pipeline and policies
   plus our entity component) served by plain ``rasa run`` and ``rasa run actions``.

@@ -15,10 +15,12 @@ tracker (a registration filed, the summary e-mail sent with the notifier's token
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pluggy
+from pydantic import Field
+
+from bot.settings_base import EnvSettings
 
 UNUSED = ("tensorflow", "jax", "torch", "mxnet")
 
@@ -38,6 +40,13 @@ def prepare() -> None:
 
 
 OPEN_PATHS = ("/health",)
+
+
+class ActionServerSettings(EnvSettings):
+    """The action server's own settings (rasa-sdk reads its port and the actions' module
+    from its command line)."""
+
+    token: str = Field("", env="PLN_ACTIONS_TOKEN", secret=True)
 
 
 def token_check(token: str):
@@ -74,23 +83,27 @@ class TokenPlugin:
         app.register_middleware(token_check(self.token), "request")
 
 
-def require_token() -> None:
-    """The token from the environment, checked on every request from now on; exits with
-    a message when none is configured."""
+def require_token(settings: ActionServerSettings) -> None:
+    """The token of ``settings``, checked on every request from now on; exits with a
+    message when none is configured."""
     from rasa_sdk.plugin import plugin_manager
 
-    from bot.deployment import DeploymentError, required_secret
+    from bot.deployment import missing_token
 
-    try:
-        token = required_secret(os.environ, "PLN_ACTIONS_TOKEN", "the action server")
-    except DeploymentError as error:
-        sys.exit(f"error: {error}")
-    plugin_manager().register(TokenPlugin(token))
+    if not settings.token:
+        sys.exit(f"error: {missing_token('PLN_ACTIONS_TOKEN', 'the action server')}")
+    plugin_manager().register(TokenPlugin(settings.token))
 
 
 def main() -> None:
     prepare()
-    require_token()
+    from bot.deployment import DeploymentError
+
+    try:
+        settings = ActionServerSettings.from_env()
+    except DeploymentError as error:
+        sys.exit(f"error: {error}")
+    require_token(settings)
     from rasa_sdk.__main__ import main as rasa_sdk_main
 
     rasa_sdk_main()

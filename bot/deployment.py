@@ -97,7 +97,7 @@ def refuse_unsafe_development(env: Mapping[str, str]) -> None:
         raise DeploymentError(
             "development mode (PLN_ENV unset or 'development') trusts its callers and is "
             "for loopback only, but " + "; ".join(problems) + ". Set PLN_ENV=production "
-            "(README, \"Production checklist\"), or keep every address on 127.0.0.1.")
+            "(docs/security.md, \"Production checklist\"), or keep every address on 127.0.0.1.")
 
 
 def secret(env: Mapping[str, str], name: str) -> str | None:
@@ -118,9 +118,8 @@ def secret(env: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def required_secret(env: Mapping[str, str], name: str, service: str) -> str:
-    value = secret(env, name)
-    if not value:
-        raise DeploymentError(f"{service} needs a token: set {name} or {name}_FILE "
-                              "(`make run` generates one for each run)")
-    return value
+def missing_token(name: str, service: str) -> DeploymentError:
+    """The error of a ``service`` started without its token ``name``."""
+    return DeploymentError(f"{service} needs a token: set {name} or {name}_FILE "
+                           "(`make run` generates one for each run)")
+

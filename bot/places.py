@@ -82,38 +82,61 @@ def find_places(text: str, candidates: Iterable[str]) -> list[PlaceMatch]:
     tokens = [(m.start(), m.end(), _norm_word(m.group())) for m in _TOKEN.finditer(text)]
     if not tokens or not names:
         return []
-    max_words = max(len(v.split()) for v in normalised.values()) + 1
-    # first words of multi-word names, for the "unique prefix" rule
-    prefix_owner: dict[str, list[str]] = {}
+    return _without_overlaps(_every_match(tokens, normalised))
+
+
+def _prefix_owners(normalised: Mapping[str, str]) -> dict[str, list[str]]:
+    """First words of multi-word names, with the names they start (the "unique prefix" rule)."""
+    owners: dict[str, list[str]] = {}
     for n, v in normalised.items():
         words = v.split()
         if len(words) > 1:
-            prefix_owner.setdefault(words[0], []).append(n)
+            owners.setdefault(words[0], []).append(n)
+    return owners
+
+
+def _every_match(tokens: list[tuple[int, int, str]], normalised: Mapping[str, str]) -> list[PlaceMatch]:
+    """The best name for every window of words that names one (windows may overlap)."""
+    max_words = max(len(v.split()) for v in normalised.values()) + 1
+    prefix_owner = _prefix_owners(normalised)
     found: list[PlaceMatch] = []
     for i in range(len(tokens)):
-        for size in range(1, max_words + 1):
+        for size in range(1, min(max_words, len(tokens) - i) + 1):
             window = tokens[i:i + size]
-            if len(window) < size:
-                break
             words = [w for _, _, w in window]
             if any(w in _CUES for w in words) or words[0].isdigit():
                 continue
-            phrase = " ".join(words)
-            best_name, best_score = None, 0.0
-            for n, v in normalised.items():
-                # a dropped or doubled letter or two ("ciumbulit" for Ciumbuleuit)
-                if score_ok := abs(len(phrase) - len(v)) <= max(1, len(v) // 5):
-                    score = fuzz.ratio(phrase, v)
-                if score_ok and score >= _threshold(v) and score > best_score:
-                    best_name, best_score = n, score
-            if best_name is None and size == 1 and len(phrase) >= 6:
-                owners = prefix_owner.get(phrase, [])
-                if len(owners) == 1 and phrase not in normalised.values():
-                    best_name, best_score = owners[0], 80.0
-            if best_name is not None:
-                found.append(PlaceMatch(best_name, best_score, window[0][0], window[-1][1]))
-    # greedy: best score first, then the longer span; drop overlaps
-    found.sort(key=lambda m: (-m.score, -(m.end - m.start), m.start))
+            best = _best_name(" ".join(words), normalised, prefix_owner if size == 1 else {})
+            if best is not None:
+                found.append(PlaceMatch(best[0], best[1], window[0][0], window[-1][1]))
+    return found
+
+
+def _best_name(
+    phrase: str, normalised: Mapping[str, str], prefix_owner: Mapping[str, list[str]]
+) -> tuple[str, float] | None:
+    """(name, score) of the candidate ``phrase`` names best, or of the one multi-word name
+    a single word of 6 letters or more starts; None when none."""
+    best_name, best_score = None, 0.0
+    for n, v in normalised.items():
+        # a dropped or doubled letter or two ("ciumbulit" for Ciumbuleuit)
+        if abs(len(phrase) - len(v)) > max(1, len(v) // 5):
+            continue
+        score = fuzz.ratio(phrase, v)
+        if score >= _threshold(v) and score > best_score:
+            best_name, best_score = n, score
+    if best_name is not None:
+        return best_name, best_score
+    owners = prefix_owner.get(phrase, []) if len(phrase) >= 6 else []
+    if len(owners) == 1 and phrase not in normalised.values():
+        return owners[0], 80.0
+    return None
+
+
+def _without_overlaps(found: list[PlaceMatch]) -> list[PlaceMatch]:
+    """Greedy: best score first, then the longer span; overlapping matches dropped; in text
+    order."""
+    found = sorted(found, key=lambda m: (-m.score, -(m.end - m.start), m.start))
     chosen: list[PlaceMatch] = []
     for m in found:
         if all(m.end <= c.start or m.start >= c.end for c in chosen):
@@ -182,9 +205,9 @@ def place_entities(text: str, areas: Mapping[str, Iterable[str]]) -> list[dict]:
 
 def seed_path() -> Path:
     """The seed fixture: $PLN_SEED_FILE, else the project's bot/backoffice/seed/customers.yaml."""
-    from bot.backoffice.settings import DEFAULT_SEED_FILE  # one place for where the seed is
+    from bot.backoffice.settings import DataFiles  # one place for where the seed is
 
-    return Path(os.environ.get("PLN_SEED_FILE") or DEFAULT_SEED_FILE)
+    return DataFiles.from_env().seed_file
 
 
 def load_areas(path: str | os.PathLike | None = None) -> dict[str, list[str]]:

@@ -1,5 +1,5 @@
 """A local fake of Telegram's Bot API (``https://api.telegram.org/bot<token>/<method>``)
-that records every call, for the channel's tests and the README's transcript.
+that records every call, for the channel's tests and docs/telegram-transcript.md.
 
 It runs in a thread of its own (``fake_server.ThreadedFake``). ``fail(method, times,
 status, retry_after)``

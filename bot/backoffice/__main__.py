@@ -18,21 +18,20 @@ from .app import create_app
 from .settings import Settings
 
 
-def configure_logging() -> str:
-    """Every record masked (``bot.log_privacy``), at PLN_SIM_LOG_LEVEL; the level."""
+def configure_logging(level: str = "INFO") -> str:
+    """Every record masked (``bot.log_privacy``), at ``level`` (PLN_SIM_LOG_LEVEL); the level."""
     log_privacy.install()
-    level = os.environ.get("PLN_SIM_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     return level
 
 
 def main() -> None:
-    level = configure_logging()
     try:
         deployment.refuse_unsafe_development(os.environ)
         settings = Settings.from_env()
     except deployment.DeploymentError as error:
         sys.exit(f"error: {error}")
+    level = configure_logging(settings.log_level)
     app = create_app(settings)
     # The objects made at start (FastAPI, pydantic, SQLAlchemy, the seed) live as long as
     # the process: keeping them out of the collector's scans shortens its pauses, which

@@ -35,16 +35,16 @@ import copy
 import datetime as dt
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from pydantic import parse_obj_as
+from pydantic import Field, parse_obj_as
 
-from bot import deployment
+from bot import defaults, deployment
+from bot.settings_base import EnvSettings
 from bot.untrusted import path_segment
 
 from .schemas import (
@@ -71,10 +71,8 @@ from .schemas import (
 # personal data must not reach a log in clear, so only its warnings are kept.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
-DEFAULT_BASE_URL = "http://127.0.0.1:5070"
+DEFAULT_BASE_URL = f"http://{defaults.INTERNAL_HOST}:{defaults.SIM_PORT}"
 CLOCK_HEADER = "X-PLN-Now"  # the conversation's "now" (ISO 8601 with offset)
-BASE_URL_ENV = "PLN_SIM_URL"
-TOKEN_ENV = "PLN_SIM_TOKEN"
 DEFAULT_TIMEOUT_S = 3.0
 DEFAULT_RETRIES = 2
 BACKOFF_S = 0.1  # doubled at each retry
@@ -273,13 +271,21 @@ def _body(model) -> dict[str, Any]:
     return json.loads(model.json(exclude_none=True))
 
 
-def _base_url(base_url: str | None) -> str:
-    return (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
+class SimulatorAccess(EnvSettings):
+    """Where the simulator is and the token it wants: the settings of every service that
+    calls it. A client made without them reads them from the environment once, when it
+    is made (the actions' clients)."""
+
+    url: str = Field(DEFAULT_BASE_URL, env="PLN_SIM_URL")
+    token: str | None = Field(None, env="PLN_SIM_TOKEN", secret=True)
 
 
-def _token_headers(token: str | None) -> dict[str, str]:
-    token = token or deployment.secret(os.environ, TOKEN_ENV)
-    return {deployment.TOKEN_HEADER: token} if token else {}
+def _access(base_url: str | None, token: str | None) -> tuple[str, dict[str, str]]:
+    """The base URL and the token header: as given, else from ``SimulatorAccess``."""
+    if not (base_url and token):
+        access = SimulatorAccess.from_env()
+        base_url, token = base_url or access.url, token or access.token
+    return base_url.rstrip("/"), {deployment.TOKEN_HEADER: token} if token else {}
 
 
 class BackofficeClient(_Calls):
@@ -288,9 +294,8 @@ class BackofficeClient(_Calls):
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  retries: int = DEFAULT_RETRIES, transport: httpx.BaseTransport | None = None,
                  token: str | None = None):
-        self.base_url = _base_url(base_url)
+        self.base_url, self._headers = _access(base_url, token)
         self.retries = retries
-        self._headers = _token_headers(token)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
@@ -323,9 +328,8 @@ class AsyncBackofficeClient(_Calls):
     def __init__(self, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
                  retries: int = DEFAULT_RETRIES,
                  transport: httpx.AsyncBaseTransport | None = None, token: str | None = None):
-        self.base_url = _base_url(base_url)
+        self.base_url, self._headers = _access(base_url, token)
         self.retries = retries
-        self._headers = _token_headers(token)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                        transport=transport)
 

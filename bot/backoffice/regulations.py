@@ -7,7 +7,6 @@ Rates are Decimals so that money is computed exactly.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -16,9 +15,7 @@ import yaml
 from pydantic import BaseModel, validator
 
 from .records import YamlLoader, floats_as_text
-
-DEFAULT_REGULATIONS_FILE = Path(__file__).with_name("regulations.yaml")
-REGULATIONS_FILE_ENV = "PLN_REGULATIONS_FILE"
+from .settings import DEFAULT_REGULATIONS_FILE, DataFiles  # noqa: F401 - the file, named here too
 
 
 class _Config(BaseModel):
@@ -173,9 +170,10 @@ class Regulations(_Config):
 
 
 def load_regulations(path: Path | None = None) -> Regulations:
-    """The regulations from ``path``, else from $PLN_REGULATIONS_FILE, else the packaged file."""
+    """The regulations from ``path``; without one, from the file the environment names
+    (``DataFiles``: $PLN_REGULATIONS_FILE, else the packaged file)."""
     if path is None:
-        path = Path(os.environ.get(REGULATIONS_FILE_ENV) or DEFAULT_REGULATIONS_FILE)
+        path = DataFiles.from_env().regulations_file
     try:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=YamlLoader)
     except FileNotFoundError as error:

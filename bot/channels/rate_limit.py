@@ -19,15 +19,25 @@ configured, else the socket's): a header a client writes itself is not believed.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from pydantic import Field
+
 from bot.deployment import is_loopback
+from bot.settings_base import EnvSettings
 
 MAX_KEYS = 50_000  # buckets kept per kind (least recently used dropped): bounded memory
+
+
+class RestLimitSettings(EnvSettings):
+    sender_per_minute: float = Field(20.0, env="PLN_REST_SENDER_PER_MINUTE", gt=0)
+    sender_burst: float = Field(10.0, env="PLN_REST_SENDER_BURST", gt=0)
+    address_per_minute: float = Field(120.0, env="PLN_REST_ADDRESS_PER_MINUTE", gt=0)
+    address_burst: float = Field(40.0, env="PLN_REST_ADDRESS_BURST", gt=0)
+    limit_loopback: bool = Field(False, env="PLN_REST_LIMIT_LOOPBACK")
 
 
 @dataclass
@@ -65,20 +75,15 @@ class RestLimits:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> RestLimits:
-        env = os.environ if env is None else env
+        return cls.from_settings(RestLimitSettings.from_env(env), clock)
 
-        def number(name: str, default: float) -> float:
-            value = float(env.get(name) or default)
-            if value <= 0:
-                raise ValueError(f"{name} must be above 0")
-            return value
-
+    @classmethod
+    def from_settings(cls, settings: RestLimitSettings,
+                      clock: Callable[[], float] = time.monotonic) -> RestLimits:
         return cls(
-            senders=Buckets(number("PLN_REST_SENDER_PER_MINUTE", 20),
-                            number("PLN_REST_SENDER_BURST", 10), clock),
-            addresses=Buckets(number("PLN_REST_ADDRESS_PER_MINUTE", 120),
-                              number("PLN_REST_ADDRESS_BURST", 40), clock),
-            limit_loopback=env.get("PLN_REST_LIMIT_LOOPBACK") == "1")
+            senders=Buckets(settings.sender_per_minute, settings.sender_burst, clock),
+            addresses=Buckets(settings.address_per_minute, settings.address_burst, clock),
+            limit_loopback=settings.limit_loopback)
 
     def exempt(self, address: str) -> bool:
         return not self.limit_loopback and is_loopback(address or "")

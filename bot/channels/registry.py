@@ -116,10 +116,11 @@ def telegram_credentials(env: Environment) -> dict[str, str] | None:
 def telegram_status(env: Environment) -> str:
     telegram = telegram_credentials(env)
     if telegram is None:
-        return "Telegram: off (set TELEGRAM_BOT_TOKEN to start it; README, \"Telegram\")"
+        return "Telegram: off (set TELEGRAM_BOT_TOKEN to start it; docs/channels.md)"
     if telegram["mode"] == "polling":
         return "Telegram: on, long polling (development; TELEGRAM_WEBHOOK_URL for a webhook)"
-    where = telegram.get("webhook_url") or "not registered here: call setWebhook (README)"
+    where = (telegram.get("webhook_url")
+             or "not registered here: call setWebhook (docs/channels.md)")
     return (f"Telegram: on, webhook at http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
             f"/webhooks/telegram/webhook; public URL {where}")
 
@@ -176,7 +177,8 @@ def voice_credentials(env: Environment) -> dict[str, str] | None:
 def voice_status(env: Environment) -> str:
     voice = voice_credentials(env)
     if voice is None:
-        return ("Phone (Twilio): off (set TWILIO_AUTH_TOKEN and VOICE_PUBLIC_URL; README, "
+        return ("Phone (Twilio): off (set TWILIO_AUTH_TOKEN and VOICE_PUBLIC_URL; "
+                "docs/channels.md, "
                 "\"Phone\"; `make ivr-demo` plays a call without a line)")
     return (f"Phone (Twilio): on; point the number's \"A call comes in\" at "
             f"{voice['public_url'].rstrip('/')}/webhooks/voice/call and its status callback "
@@ -211,7 +213,7 @@ def whatsapp_credentials(env: Environment) -> dict[str, str] | None:
 def whatsapp_status(env: Environment) -> str:
     if whatsapp_credentials(env) is None:
         return ("WhatsApp: off (set WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, "
-                "WHATSAPP_VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID; README, \"WhatsApp\")")
+                "WHATSAPP_VERIFY_TOKEN, WHATSAPP_PHONE_NUMBER_ID; docs/channels.md)")
     return (f"WhatsApp: on, webhook at http://{env['PLN_HOST']}:{env['PLN_RASA_PORT']}"
             "/webhooks/whatsapp/webhook (give Meta its public https URL)")
 

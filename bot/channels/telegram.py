@@ -313,7 +313,7 @@ class TelegramChannel:
                 self.settings.webhook_url, secret_token=self.settings.secret_token,
                 allowed_updates=ALLOWED_UPDATES)))
             return f"telegram: webhook, registered at {self.settings.webhook_url}"
-        return "telegram: webhook (register its URL with setWebhook, README)"
+        return "telegram: webhook (register its URL with setWebhook, docs/channels.md)"
 
     async def stop(self, grace_s: float = 10.0) -> None:
         for task in list(self._tasks):

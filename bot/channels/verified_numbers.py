@@ -12,10 +12,13 @@ logged, and a number is kept ``retention_days`` after it was last shared
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 import threading
 from pathlib import Path
+
+from pydantic import Field
+
+from bot.settings_base import EnvSettings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS verified_numbers (
@@ -27,8 +30,11 @@ CREATE TABLE IF NOT EXISTS verified_numbers (
 )"""
 
 
-RETENTION_ENV = "PLN_VERIFIED_NUMBER_DAYS"
 DEFAULT_RETENTION_DAYS = 180.0
+
+
+class VerifiedNumberSettings(EnvSettings):
+    retention_days: float = Field(DEFAULT_RETENTION_DAYS, env="PLN_VERIFIED_NUMBER_DAYS", gt=0)
 
 
 def _utc(moment: dt.datetime | None) -> str:
@@ -39,8 +45,8 @@ def _utc(moment: dt.datetime | None) -> str:
 class VerifiedNumbers:
     def __init__(self, path: str | Path, retention_days: float | None = None):
         self.path = str(path)
-        if retention_days is None:
-            retention_days = float(os.environ.get(RETENTION_ENV) or DEFAULT_RETENTION_DAYS)
+        if retention_days is None:  # the channel's own: read once, when it starts
+            retention_days = VerifiedNumberSettings.from_env().retention_days
         self.retention = dt.timedelta(days=retention_days)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)

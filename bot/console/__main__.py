@@ -1,4 +1,5 @@
-"""``python -m bot.console serve``: the CSO console (PLN_CONSOLE_PORT, default 5080);
+"""``python -m bot.console serve``: the CSO console (on PLN_HOST:PLN_CONSOLE_PORT, default
+127.0.0.1:5080; every setting in ``bot.console.settings``);
 ``python -m bot.console add-user NAME``: a CSO account, or a new password for one (which
 ends every session of the account), the password asked (or read from standard input when
 it is not a terminal); ``python -m bot.console verify-audit``: the audit log's hash chain
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
 import sys
 
 from bot import log_privacy
@@ -60,14 +60,24 @@ def serve() -> int:
     logging.basicConfig(level="INFO", format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = ConsoleSettings.from_env()
     # X-Forwarded-For/-Proto are believed from the configured reverse proxy only
-    uvicorn.run(create_app(settings=settings), host=os.environ.get("PLN_HOST", "127.0.0.1"),
-                port=int(os.environ.get("PLN_CONSOLE_PORT", "5080")), access_log=False,
-                ws="none", log_level="info", proxy_headers=bool(settings.trusted_proxy),
+    uvicorn.run(create_app(settings=settings), host=settings.host, port=settings.port,
+                access_log=False, ws="none", log_level="info",
+                proxy_headers=bool(settings.trusted_proxy),
                 forwarded_allow_ips=settings.trusted_proxy or None)
     return 0
 
 
 def main(argv: list[str]) -> int:
+    from bot.deployment import DeploymentError
+
+    try:
+        return run(argv)
+    except DeploymentError as error:  # a setting that cannot be read, named
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def run(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         return serve()
     if argv[:1] == ["add-user"] and len(argv) == 2:

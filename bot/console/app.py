@@ -26,7 +26,6 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 
-from bot import deployment
 from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
@@ -58,15 +57,14 @@ class Unauthorised(Exception):
 
 def create_app(environ: dict[str, str] | None = None,
                settings: ConsoleSettings | None = None) -> FastAPI:
+    """The console, with ``settings`` (default: read from ``environ``, itself by default
+    this process's environment; the customer channels read their own settings from it)."""
     env = dict(os.environ if environ is None else environ)
     settings = settings or ConsoleSettings.from_env(env)
     store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), trust_env=False)
-    rasa = Rasa(env.get("PLN_RASA_URL") or
-                f"http://{env.get('PLN_HOST', '127.0.0.1')}:{env.get('PLN_RASA_PORT', '5005')}",
-                deployment.secret(env, "PLN_RASA_TOKEN") or "", http)
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
-                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
+    rasa = Rasa(settings.rasa.url, settings.rasa.token, http)
+    simulator = AsyncBackofficeClient(settings.simulator.url, token=settings.simulator.token)
     channels = CustomerChannels(env)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)

@@ -218,41 +218,70 @@ def classify(
     - Without any prefix, a phone number only when one is expected (a customer answering
       "8123..." to the phone question).
     """
+    wants = _Wants.of(cues, expected)
+    phone = _phone_candidate(digits, plus, wants.phone)
     n = len(digits)
-    if expected in (Expectation.PHONE, Expectation.CUSTOMER_NUMBER, Expectation.NIK):
-        # the question asked outweighs any word in the answer
-        want_phone = expected is Expectation.PHONE
-        want_customer = expected is Expectation.CUSTOMER_NUMBER
-        want_nik = expected is Expectation.NIK
-    else:
-        want_phone, want_customer, want_nik = "phone" in cues, "customer" in cues, "nik" in cues
-
-    phone = None
-    if 8 <= n <= 15 and (plus or digits[0] == "0" or digits.startswith("62") or want_phone):
-        phone = parse_phone(("+" if plus else "") + digits)
     if plus:
-        return IdentifierReading(IdentifierKind.PHONE, phone.national, phone) if phone else None
+        return _phone_reading(phone)
     if digits[0] == "0":
-        if phone:
-            return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
-        if n == NIK_LENGTH:
-            return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
-        return None
+        return _phone_reading(phone) or (_nik_reading(digits) if n == NIK_LENGTH else None)
     if n == NIK_LENGTH:
-        return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+        return _nik_reading(digits)
     if n in (IDPEL_LENGTH, METER_NUMBER_LENGTH):
-        kind = IdentifierKind.IDPEL if n == IDPEL_LENGTH else IdentifierKind.METER
-        if phone and (digits.startswith("62") or want_phone):
-            if want_phone and not want_customer:
-                return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
-            if not (want_customer and not want_phone):
-                return None  # both readings are valid: ask rather than guess
-        return IdentifierReading(kind, digits)
+        return _customer_number_unless_phone(digits, phone, wants)
     if phone:
-        return IdentifierReading(IdentifierKind.PHONE, phone.national, phone)
-    if want_nik and n in (NIK_LENGTH - 1, NIK_LENGTH + 1):
-        return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+        return _phone_reading(phone)
+    if wants.nik and n in (NIK_LENGTH - 1, NIK_LENGTH + 1):
+        return _nik_reading(digits)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Wants:
+    """Which identifier the conversation points to: the question asked, else the words."""
+
+    phone: bool
+    customer: bool
+    nik: bool
+
+    @classmethod
+    def of(cls, cues: frozenset[str] | set[str], expected: Expectation | None) -> _Wants:
+        if expected in (Expectation.PHONE, Expectation.CUSTOMER_NUMBER, Expectation.NIK):
+            # the question asked outweighs any word in the answer
+            return cls(expected is Expectation.PHONE, expected is Expectation.CUSTOMER_NUMBER,
+                       expected is Expectation.NIK)
+        return cls("phone" in cues, "customer" in cues, "nik" in cues)
+
+
+def _phone_candidate(digits: str, plus: bool, want_phone: bool) -> Phone | None:
+    """``digits`` as a phone number when it may be one (its length, its prefix or the
+    question) and is a valid one."""
+    if not 8 <= len(digits) <= 15:
+        return None
+    if not (plus or digits[0] == "0" or digits.startswith("62") or want_phone):
+        return None
+    return parse_phone(("+" if plus else "") + digits)
+
+
+def _phone_reading(phone: Phone | None) -> IdentifierReading | None:
+    return IdentifierReading(IdentifierKind.PHONE, phone.national, phone) if phone else None
+
+
+def _nik_reading(digits: str) -> IdentifierReading:
+    return IdentifierReading(IdentifierKind.NIK, digits, nik_check=check_nik(digits))
+
+
+def _customer_number_unless_phone(digits: str, phone: Phone | None, wants: _Wants) -> IdentifierReading | None:
+    """An IDPEL or meter number length; "62..." (or any, when a phone number is wanted)
+    that is also a valid phone number is a phone number when only that is wanted, the
+    customer number when only that is wanted, else no reading: ask rather than guess."""
+    kind = IdentifierKind.IDPEL if len(digits) == IDPEL_LENGTH else IdentifierKind.METER
+    if phone and (digits.startswith("62") or wants.phone):
+        if wants.phone and not wants.customer:
+            return _phone_reading(phone)
+        if not (wants.customer and not wants.phone):
+            return None  # both readings are valid: ask rather than guess
+    return IdentifierReading(kind, digits)
 
 
 # --- numbers read in groups -----------------------------------------------------------

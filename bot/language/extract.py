@@ -8,7 +8,7 @@ amount. Ambiguity policy: a field is None rather than a guess (see ``_resolve_po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 
@@ -261,38 +261,46 @@ def _role(
     if q.money:
         amount = _whole_positive(q.value)
         return (MentionKind.AMOUNT, amount) if amount is not None else (MentionKind.NUMBER, None)
-    power_cue, amount_cue = "power" in cues, "amount" in cues
-    standard_step = q.value in STANDARD_POWER_STEPS_VA
-    if expected is Expectation.POWER:
-        role = MentionKind.POWER
-    elif expected is Expectation.AMOUNT:
-        role = MentionKind.AMOUNT
-    elif q.money_word:  # "50rb", "1jt", "100 ribuan"
-        if amount_cue or (not power_cue and not standard_step):
-            role = MentionKind.AMOUNT
-        elif power_cue and not amount_cue:
-            role = MentionKind.POWER  # "naik daya 3rb5ratus"
-        else:
-            return MentionKind.NUMBER, None  # "3rb5ratus" alone: 3.500 VA or Rp3.500?
-    elif power_cue and not amount_cue:
-        role = MentionKind.POWER
-    elif amount_cue and not power_cue:
-        if not standard_step:
-            role = MentionKind.AMOUNT
-        elif marker in ("target", "current", "weak_target"):
-            role = MentionKind.POWER  # "mau ke 3500, bayar 50rb"
-        else:
-            return MentionKind.NUMBER, None  # "bayar 5500"
-    elif local_cue == "amount" and not standard_step:  # both cues: the nearest one
-        role = MentionKind.AMOUNT
-    elif standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
-        role = MentionKind.POWER
-    else:
+    role = _bare_role(q, marker, cues, expected, local_cue)
+    if role is None:
         return MentionKind.NUMBER, None
     value = _bare_power(q.value) if role is MentionKind.POWER else _whole_positive(q.value)
     if value is None:
         return MentionKind.NUMBER, None
     return role, value
+
+
+def _bare_role(
+    q: Quantity, marker: str | None, cues: set[str], expected: Expectation | None,
+    local_cue: str | None,
+) -> MentionKind | None:
+    """POWER or AMOUNT for a number with no unit and no Rp (see ``_role``), None when its
+    role cannot be told."""
+    if expected is Expectation.POWER:
+        return MentionKind.POWER
+    if expected is Expectation.AMOUNT:
+        return MentionKind.AMOUNT
+    power_cue, amount_cue = "power" in cues, "amount" in cues
+    standard_step = q.value in STANDARD_POWER_STEPS_VA
+    if q.money_word:  # "50rb", "1jt", "100 ribuan"
+        if amount_cue or (not power_cue and not standard_step):
+            return MentionKind.AMOUNT
+        if power_cue:
+            return MentionKind.POWER  # "naik daya 3rb5ratus"
+        return None  # "3rb5ratus" alone: 3.500 VA or Rp3.500?
+    if power_cue and not amount_cue:
+        return MentionKind.POWER
+    if amount_cue and not power_cue:
+        if not standard_step:
+            return MentionKind.AMOUNT
+        if marker in ("target", "current", "weak_target"):
+            return MentionKind.POWER  # "mau ke 3500, bayar 50rb"
+        return None  # "bayar 5500"
+    if local_cue == "amount" and not standard_step:  # both cues: the nearest one
+        return MentionKind.AMOUNT
+    if standard_step:  # no cue, or both: "3500", "biaya tambah daya ke 3500?"
+        return MentionKind.POWER
+    return None
 
 
 _CONTEXT_KIND = {
@@ -368,45 +376,73 @@ def _resolve_power(candidates: list[_PowerCandidate]) -> tuple[int | None, int |
       ambiguous: no target.
     - No marker at all: the target only when the message has one distinct value.
     """
-    kept = [c for c in candidates if c.marker != "negated"]
+    kept = _after_last_correction(_settle_weak_targets(_without_negated(candidates)))
+    target, current = _target_and_current(kept)
+    chosen = {c.mention for c in kept if c.value == target and c.marker != "current"} if target else set()
+    return target, current, chosen
+
+
+def _without_negated(candidates: list[_PowerCandidate]) -> list[_PowerCandidate]:
+    """"bukan 2200": that value is not meant."""
+    return [c for c in candidates if c.marker != "negated"]
+
+
+def _settle_weak_targets(kept: list[_PowerCandidate]) -> list[_PowerCandidate]:
+    """"mau"/"naik" mark the target unless "ke"/"jadi" marks another one."""
     strong = any(c.marker == "target" for c in kept)
-    kept = [  # "mau"/"naik" mark the target unless "ke"/"jadi" marks another one
-        _PowerCandidate(c.mention, c.value, None if strong else "target", c.position)
-        if c.marker == "weak_target" else c
-        for c in kept
-    ]
+    weak_becomes = None if strong else "target"
+    return [replace(c, marker=weak_becomes) if c.marker == "weak_target" else c for c in kept]
+
+
+def _after_last_correction(kept: list[_PowerCandidate]) -> list[_PowerCandidate]:
+    """"eh salah 3500", "ralat 3500": what came before the last correction is dropped, and
+    the corrected value is the target."""
     corrections = [c.position for c in kept if c.marker == "correction"]
-    if corrections:
-        last_correction = max(corrections)
-        kept = [
-            _PowerCandidate(c.mention, c.value, "target" if c.marker == "correction" else c.marker, c.position)
-            for c in kept if c.position >= last_correction
-        ]
-    targets = {c.value for c in kept if c.marker == "target"}
-    currents = {c.value for c in kept if c.marker == "current"}
-    unmarked = [c for c in kept if c.marker is None]
+    if not corrections:
+        return kept
+    last_correction = max(corrections)
+    return [
+        replace(c, marker="target") if c.marker == "correction" else c
+        for c in kept if c.position >= last_correction
+    ]
+
+
+def _values_marked(kept: list[_PowerCandidate], marker: str | None) -> set[int]:
+    return {c.value for c in kept if c.marker == marker}
+
+
+def _target_and_current(kept: list[_PowerCandidate]) -> tuple[int | None, int | None]:
+    targets = _values_marked(kept, "target")
+    currents = _values_marked(kept, "current")
     target = current = None
     if len(targets) == 1:
-        target = next(iter(targets))
-        target_at = min(c.position for c in kept if c.marker == "target")
-        before = {c.value for c in unmarked if c.position < target_at} - {target}
-        after = {c.value for c in unmarked if c.position > target_at} - {target}
-        if after:
-            target = None
-        elif len(before) == 1 and not currents:
-            current = next(iter(before))
-        elif before:
-            target = None
+        target, current = _around_the_target(kept, next(iter(targets)), currents)
     elif not targets:
-        values = {c.value for c in unmarked}
-        if len(values) == 1:
-            target = next(iter(values))
-    if len(currents) == 1 and current is None:
+        target = _single(list(_values_marked(kept, None)))
+    if current is None and len(currents) == 1:
         current = next(iter(currents))
     if target is not None and target in currents:
         target = None  # "dari 2200 ke 2200"?
-    chosen = {c.mention for c in kept if c.value == target and c.marker != "current"} if target else set()
-    return target, current, chosen
+    return target, current
+
+
+def _around_the_target(
+    kept: list[_PowerCandidate], target: int, currents: set[int]
+) -> tuple[int | None, int | None]:
+    """(target, current) given the one marked target: an unmarked value before it is the
+    current one ("1300 ke 2200"); one after it ("mau 2200 atau 3500"), or several before
+    it, leave the target open."""
+    target_at = min(c.position for c in kept if c.marker == "target")
+    unmarked = [c for c in kept if c.marker is None]
+    before = {c.value for c in unmarked if c.position < target_at} - {target}
+    after = {c.value for c in unmarked if c.position > target_at} - {target}
+    if after:
+        return None, None
+    if len(before) == 1 and not currents:
+        return target, next(iter(before))
+    if before:
+        return None, None
+    return target, None
 
 
 def _single(values: list) -> object | None:
@@ -421,90 +457,157 @@ def extract(text: str, expected: Expectation | str | None = None) -> Extraction:
     asked, a "62..." 12-digit string a phone number when a phone number was asked)."""
     expected = Expectation(expected) if expected is not None else None
     s = Sentence(text)
-    mentions: list[NumberMention] = []
-
     emails: list[EmailMention] = find_emails(s)
-
-    for match in DATE_PATTERN.finditer(text):
-        inside = [k for k, a in enumerate(s.atoms) if a.start >= match.start() and a.end <= match.end()]
-        if inside and all(s.free(k) for k in inside):
-            s.claim(inside[0], inside[-1])
-            mentions.append(NumberMention(match.start(), match.end(), match.group(0), MentionKind.DATE))
-
+    mentions = _read_dates(s)
     cues = _cues(s, expected)
     s.about_money = "amount" in cues or expected is Expectation.AMOUNT
     id_mentions, readings = _read_digit_runs(s, cues, expected)
     mentions.extend(id_mentions)
+    power_candidates, amounts = _read_quantities(s, cues, expected, mentions)
+    said = _said_values(power_candidates, amounts, readings, emails)
+    return Extraction(
+        text=text,
+        power_va=said.power,
+        current_power_va=said.current_power,
+        amount_rp=said.amount,
+        customer_number=said.customer,
+        customer_number_kind=customer_number_kind(said.customer) if said.customer else None,
+        nik=said.nik.digits if said.nik else None,
+        nik_problem=_nik_problem(said.nik),
+        phone=said.phone,
+        email=said.email,
+        numbers=tuple(sorted(mentions, key=lambda m: m.start)),
+        entities=tuple(_entities(mentions, said, emails)),
+    )
 
+
+def _read_dates(s: Sentence) -> list[NumberMention]:
+    """Written dates ("17/08/2024") on free atoms, claimed."""
+    mentions: list[NumberMention] = []
+    for match in DATE_PATTERN.finditer(s.text):
+        inside = [k for k, a in enumerate(s.atoms) if a.start >= match.start() and a.end <= match.end()]
+        if inside and all(s.free(k) for k in inside):
+            s.claim(inside[0], inside[-1])
+            mentions.append(NumberMention(match.start(), match.end(), match.group(0), MentionKind.DATE))
+    return mentions
+
+
+def _may_start_quantity(s: Sentence, i: int) -> bool:
+    atom = s.atoms[i]
+    return s.free(i) and (atom.kind == NUM or atom.lower in NUMBER_STARTS)
+
+
+def _read_quantities(
+    s: Sentence, cues: set[str], expected: Expectation | None, mentions: list[NumberMention]
+) -> tuple[list[_PowerCandidate], list[int]]:
+    """Every quantity left in the free atoms, appended to ``mentions``; the powers among
+    them (as candidates for the target and the current power) and the amounts."""
     power_candidates: list[_PowerCandidate] = []
-    amount_mentions: list[tuple[int, int]] = []  # (mention index, value)
-    for i, atom in enumerate(s.atoms):
-        if not s.free(i) or (atom.kind != NUM and atom.lower not in NUMBER_STARTS):
+    amounts: list[int] = []
+    for i in range(len(s.atoms)):
+        if not _may_start_quantity(s, i):
             continue
         q = read_quantity(s, i)
         if q is None:
             continue
-        start, end = s.span(q.first, q.last)
-        raw = text[start:end]
-        if q.context is not None:
-            kind, unit = _CONTEXT_KIND[q.context], None
-            value = None if q.context is Context.TIME else as_int_if_whole(q.value)
-        else:
-            marker = _marker(s, q.first)
-            kind, role_value = _role(q, marker, cues, expected, _local_cue(s, q.first))
-            if kind is MentionKind.POWER:
-                value, unit = role_value, "VA"
-                power_candidates.append(_PowerCandidate(len(mentions), role_value, marker, q.first))
-            elif kind is MentionKind.AMOUNT:
-                value, unit = role_value, "IDR"
-                amount_mentions.append((len(mentions), role_value))
-            else:
-                value, unit = as_int_if_whole(q.value), None
-        mentions.append(NumberMention(start, end, raw, kind, value=value, unit=unit,
-                                      approximate=q.approximate))
+        mention, marker = _quantity_mention(s, q, cues, expected)
+        if mention.kind is MentionKind.POWER:
+            power_candidates.append(_PowerCandidate(len(mentions), mention.value, marker, q.first))
+        elif mention.kind is MentionKind.AMOUNT:
+            amounts.append(mention.value)
+        mentions.append(mention)
+    return power_candidates, amounts
 
+
+_UNIT_OF_ROLE = {MentionKind.POWER: "VA", MentionKind.AMOUNT: "IDR"}
+
+
+def _quantity_mention(
+    s: Sentence, q: Quantity, cues: set[str], expected: Expectation | None
+) -> tuple[NumberMention, str | None]:
+    """The mention of quantity ``q`` with its role, and the marker before it (None for a
+    year, a date, a time or a measure)."""
+    start, end = s.span(q.first, q.last)
+    marker = None
+    if q.context is not None:
+        kind, unit = _CONTEXT_KIND[q.context], None
+        value = None if q.context is Context.TIME else as_int_if_whole(q.value)
+    else:
+        marker = _marker(s, q.first)
+        kind, role_value = _role(q, marker, cues, expected, _local_cue(s, q.first))
+        unit = _UNIT_OF_ROLE.get(kind)
+        value = role_value if unit else as_int_if_whole(q.value)
+    mention = NumberMention(start, end, s.text[start:end], kind, value=value, unit=unit,
+                            approximate=q.approximate)
+    return mention, marker
+
+
+@dataclass(frozen=True)
+class _SaidValues:
+    """The one value of each field the message says, None when it says none or several."""
+
+    power: int | None
+    current_power: int | None
+    power_mentions: set[int]  # indices of the mentions that are the wanted power
+    amount: int | None
+    customer: str | None
+    nik: IdentifierReading | None
+    phone: Phone | None
+    email: str | None
+
+
+_CUSTOMER_NUMBER_KINDS = (IdentifierKind.IDPEL, IdentifierKind.METER)
+
+
+def _said_values(
+    power_candidates: list[_PowerCandidate],
+    amounts: list[int],
+    readings: list[IdentifierReading],
+    emails: list[EmailMention],
+) -> _SaidValues:
     power, current, power_mentions = _resolve_power(power_candidates)
-    amount = _single([v for _, v in amount_mentions])
-
-    customer = _single([r.digits for r in readings if r.kind in (IdentifierKind.IDPEL, IdentifierKind.METER)])
     niks = [r for r in readings if r.kind is IdentifierKind.NIK]
-    nik_reading = niks[0] if _single([r.digits for r in niks]) else None
     phones = {r.phone.national: r.phone for r in readings if r.kind is IdentifierKind.PHONE and r.phone}
-    phone = next(iter(phones.values())) if len(phones) == 1 else None
-    email = _single([e.address for e in emails])
+    return _SaidValues(
+        power=power,
+        current_power=current,
+        power_mentions=power_mentions,
+        amount=_single(amounts),
+        customer=_single([r.digits for r in readings if r.kind in _CUSTOMER_NUMBER_KINDS]),
+        nik=niks[0] if _single([r.digits for r in niks]) else None,
+        phone=next(iter(phones.values())) if len(phones) == 1 else None,
+        email=_single([e.address for e in emails]),
+    )
 
+
+def _nik_problem(nik: IdentifierReading | None) -> str | None:
+    nik_check: NikCheck | None = nik.nik_check if nik else None
+    return nik_check.problem if nik_check else None
+
+
+def _entity_value(index: int, mention: NumberMention, said: _SaidValues) -> tuple[str, int | str] | None:
+    """(entity name, value) when mention ``index`` is one of the values the message says."""
+    if index in said.power_mentions:
+        return "power_va", said.power
+    if mention.kind is MentionKind.AMOUNT and said.amount is not None:
+        return "amount_rp", said.amount
+    if mention.kind in (MentionKind.IDPEL, MentionKind.METER) and said.customer is not None:
+        return mention.kind.value, said.customer
+    if mention.kind is MentionKind.NIK and said.nik is not None:
+        return "nik", said.nik.digits
+    if mention.kind is MentionKind.PHONE and said.phone is not None:
+        return "phone", said.phone.national
+    return None
+
+
+def _entities(mentions: list[NumberMention], said: _SaidValues, emails: list[EmailMention]) -> list[Entity]:
+    """The entities of the values said, at every mention of each, in text order."""
     entities: list[Entity] = []
     for index, mention in enumerate(mentions):
-        entity_value: int | str | None = None
-        name = None
-        if index in power_mentions:
-            name, entity_value = "power_va", power
-        elif mention.kind is MentionKind.AMOUNT and amount is not None:
-            name, entity_value = "amount_rp", amount
-        elif mention.kind in (MentionKind.IDPEL, MentionKind.METER) and customer is not None:
-            name, entity_value = mention.kind.value, customer
-        elif mention.kind is MentionKind.NIK and nik_reading is not None:
-            name, entity_value = "nik", nik_reading.digits
-        elif mention.kind is MentionKind.PHONE and phone is not None:
-            name, entity_value = "phone", phone.national
-        if name is not None:
-            entities.append(Entity(name, entity_value, mention.start, mention.end))
-    if email is not None:
-        entities.extend(Entity("email", email, e.start, e.end) for e in emails)
+        named = _entity_value(index, mention, said)
+        if named is not None:
+            entities.append(Entity(named[0], named[1], mention.start, mention.end))
+    if said.email is not None:
+        entities.extend(Entity("email", said.email, e.start, e.end) for e in emails)
     entities.sort(key=lambda e: e.start)
-
-    nik_check: NikCheck | None = nik_reading.nik_check if nik_reading else None
-    return Extraction(
-        text=text,
-        power_va=power,
-        current_power_va=current,
-        amount_rp=amount,
-        customer_number=customer,
-        customer_number_kind=customer_number_kind(customer) if customer else None,
-        nik=nik_reading.digits if nik_reading else None,
-        nik_problem=nik_check.problem if nik_check else None,
-        phone=phone,
-        email=email,
-        numbers=tuple(sorted(mentions, key=lambda m: m.start)),
-        entities=tuple(entities),
-    )
+    return entities

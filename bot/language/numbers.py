@@ -108,51 +108,43 @@ def _group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
         return None
     atom = s.atoms[i]
     if atom.kind == NUM:
-        value = parse_written(atom.text)
-        if value is None:
-            return None
-        j = i + 1
-        if value == value.to_integral_value() and 1 <= value <= 9:
-            w = s.next_word(j)
-            if w in RATUS:  # "5 ratus", "3rb5ratus"
-                value, j = value * 100, j + 1
-            elif w in PULUH:
-                value, j = value * 10, j + 1
-            elif w in BELAS:
-                value, j = value + 10, j + 1
-        value, j = _decimals(s, value, j)
-        return value, j, True
-    if atom.kind != WORD:
+        return _written_group(s, i)
+    if atom.kind == WORD:
+        return _spoken_group(s, i)
+    return None
+
+
+def _written_group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
+    """"3.500", "1,3", and a digit with a spoken multiplier: "5 ratus", "3rb5ratus"."""
+    value = parse_written(s.atoms[i].text)
+    if value is None:
         return None
+    j = i + 1
+    if value == value.to_integral_value() and 1 <= value <= 9:
+        value, j = _times_small_multiplier(value, s.next_word(j), j)
+    value, j = _decimals(s, value, j)
+    return value, j, True
 
-    value = 0
-    j = i
-    w = atom.lower
-    if w == SE_HUNDRED:
-        value, j = 100, i + 1
-    elif DIGIT_WORDS.get(w, 0) >= 1 and s.next_word(i + 1) in RATUS:
-        value, j = DIGIT_WORDS[w] * 100, i + 2
 
-    units_allowed = True
-    w = _word_here(s, j, i)
-    if w in SE_TENS:
-        value, j, units_allowed = value + SE_TENS[w], j + 1, False
-    elif DIGIT_WORDS.get(w, 0) >= 1:
-        after = s.next_word(j + 1)
-        if after in BELAS:
-            value, j, units_allowed = value + 10 + DIGIT_WORDS[w], j + 2, False
-        elif after in PULUH:
-            value, j = value + DIGIT_WORDS[w] * 10, j + 2
+def _times_small_multiplier(digit: Decimal, word: str | None, j: int) -> tuple[Decimal, int]:
+    """A digit followed by "ratus", "puluh" or "belas" at atom ``j``."""
+    if word in RATUS:
+        return digit * 100, j + 1
+    if word in PULUH:
+        return digit * 10, j + 1
+    if word in BELAS:
+        return digit + 10, j + 1
+    return digit, j
 
+
+def _spoken_group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
+    """Hundreds, tens and units in words ("seratus lima", "tujuh belas"), or "setengah"."""
+    value, j = _spoken_hundreds(s, i)
+    value, j, units_allowed = _spoken_tens(s, i, value, j)
     if units_allowed:
-        w = _word_here(s, j, i)
-        if w in DIGIT_WORDS and s.next_word(j + 1) not in _SMALL_MULTIPLIERS:
-            digit = DIGIT_WORDS[w]
-            if j == i or digit != 0:  # "nol" only on its own
-                value, j = value + digit, j + 1
-
+        value, j = _spoken_units(s, i, value, j)
     if j == i:
-        if atom.lower == HALF:
+        if s.atoms[i].lower == HALF:
             return _HALF, i + 1, False
         return None
     result = Decimal(value)
@@ -160,6 +152,41 @@ def _group(s: Sentence, i: int) -> tuple[Decimal, int, bool] | None:
         result, j = result + _HALF, j + 1
     result, j = _decimals(s, result, j)
     return result, j, False
+
+
+def _spoken_hundreds(s: Sentence, i: int) -> tuple[int, int]:
+    """"seratus", "tujuh ratus": (value, next atom); (0, i) when there are none."""
+    w = s.atoms[i].lower
+    if w == SE_HUNDRED:
+        return 100, i + 1
+    if DIGIT_WORDS.get(w, 0) >= 1 and s.next_word(i + 1) in RATUS:
+        return DIGIT_WORDS[w] * 100, i + 2
+    return 0, i
+
+
+def _spoken_tens(s: Sentence, i: int, value: int, j: int) -> tuple[int, int, bool]:
+    """"sepuluh", "sebelas", "tujuh belas", "dua puluh" at atom ``j``: (value, next atom,
+    whether a unit may follow)."""
+    w = _word_here(s, j, i)
+    if w in SE_TENS:
+        return value + SE_TENS[w], j + 1, False
+    if DIGIT_WORDS.get(w, 0) >= 1:
+        after = s.next_word(j + 1)
+        if after in BELAS:
+            return value + 10 + DIGIT_WORDS[w], j + 2, False
+        if after in PULUH:
+            return value + DIGIT_WORDS[w] * 10, j + 2, True
+    return value, j, True
+
+
+def _spoken_units(s: Sentence, i: int, value: int, j: int) -> tuple[int, int]:
+    """A digit word at atom ``j`` that no multiplier follows; "nol" only on its own."""
+    w = _word_here(s, j, i)
+    if w in DIGIT_WORDS and s.next_word(j + 1) not in _SMALL_MULTIPLIERS:
+        digit = DIGIT_WORDS[w]
+        if j == i or digit != 0:
+            return value + digit, j + 1
+    return value, j
 
 
 def read_number(s: Sentence, i: int) -> ParsedNumber | None:
@@ -172,26 +199,18 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
         group = _group(s, j) if j == i or s.spaced(j) else None
         if group is None:
             w = _word_here(s, j, i)
-            se_scale = SE_SCALES.get(w) if w else None
-            if se_scale and (last_scale is None or se_scale < last_scale):
+            se_scale = _smaller_se_scale(w, last_scale)
+            if se_scale:
                 total += se_scale
                 money_word |= se_scale >= 1_000_000  # "sejuta": money, never a power here
                 last_scale, j = se_scale, j + 1
                 continue
-            if j == i and w in MONEY_SLANG:
-                return ParsedNumber(Decimal(MONEY_SLANG[w]), i, i + 1, False, True, False)
-            if j == i and s.about_money and w in AMOUNT_ONLY_SLANG:
-                return ParsedNumber(Decimal(AMOUNT_ONLY_SLANG[w]), i, i + 1, False, True, False)
+            if j == i:
+                return _money_slang(s, i, w)
             break
         value, k, group_written = group
         w = s.next_word(k)
-        scale = None
-        if w in SCALES:
-            scale = SCALES[w]
-        elif w in APPROX_SCALES:
-            scale = APPROX_SCALES[w]
-        elif w == K_SCALE and s.atoms[k - 1].kind == NUM:
-            scale = 1000
+        scale = _scale(s, w, k)
         if scale and (last_scale is None or value * scale < last_scale):
             total += value * scale
             last_scale, j = scale, k + 1
@@ -201,15 +220,42 @@ def read_number(s: Sentence, i: int) -> ParsedNumber | None:
                 approximate = True
                 break
             continue
-        if last_scale is not None and value >= last_scale:
-            break  # "dua ribu 5000": two numbers
-        total += value
-        j = k
-        written |= group_written
+        if last_scale is None or value < last_scale:  # else "dua ribu 5000": two numbers
+            total += value
+            j = k
+            written |= group_written
         break
     if j == i:
         return None
     return ParsedNumber(total, i, j, written, money_word, approximate)
+
+
+def _smaller_se_scale(word: str | None, last_scale: int | None) -> int | None:
+    """"seribu", "sejuta" when below the scale read before it."""
+    se_scale = SE_SCALES.get(word) if word else None
+    if se_scale and (last_scale is None or se_scale < last_scale):
+        return se_scale
+    return None
+
+
+def _money_slang(s: Sentence, i: int, word: str | None) -> ParsedNumber | None:
+    """A slang word that is an amount by itself ("goceng"; "gopek" only about money)."""
+    if word in MONEY_SLANG:
+        return ParsedNumber(Decimal(MONEY_SLANG[word]), i, i + 1, False, True, False)
+    if s.about_money and word in AMOUNT_ONLY_SLANG:
+        return ParsedNumber(Decimal(AMOUNT_ONLY_SLANG[word]), i, i + 1, False, True, False)
+    return None
+
+
+def _scale(s: Sentence, word: str | None, k: int) -> int | None:
+    """The scale word at atom ``k``: "ribu", "jt", "ribuan", or "k" right after digits."""
+    if word in SCALES:
+        return SCALES[word]
+    if word in APPROX_SCALES:
+        return APPROX_SCALES[word]
+    if word == K_SCALE and s.atoms[k - 1].kind == NUM:
+        return 1000
+    return None
 
 
 def as_int_if_whole(value: Decimal) -> int | Decimal:

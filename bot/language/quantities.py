@@ -24,7 +24,7 @@ from bot.language.lexicon import (
     TIME_WORDS,
     YEAR_WORDS,
 )
-from bot.language.numbers import read_number
+from bot.language.numbers import ParsedNumber, read_number
 from bot.language.tokens import NUM, SYM, Sentence
 
 # dd/mm/yyyy, dd-mm-yy, dd.mm.yyyy
@@ -56,52 +56,95 @@ def _is_money_prefix(s: Sentence, i: int) -> bool:
 
 def read_quantity(s: Sentence, i: int) -> Quantity | None:
     """The quantity starting at atom ``i``; its atoms are claimed. None when there is none."""
-    first = i
-    money = False
-    if _is_money_prefix(s, i):
-        k = i + 1
-        if s.free(k) and s.atoms[k].text == "." and s.gap(k) == "":  # "Rp. 50.000"
-            k += 1
-        if not (s.free(k) and (s.spaced(k) or s.gap(k) == "")):
-            return None
-        number = read_number(s, k)
-        if number is None:
-            return None
-        money = True
-    else:
+    found = _number_with_prefix(s, i)
+    if found is None:
+        return None
+    number, money = found
+    money |= _is_money_slang(s, number)
+    j, approximate = _after_an_suffix(s, number.end, number.approximate)
+    j = _after_dash_suffix(s, j)
+    after = _unit_after(s, j)
+    context = after.context or _context_before(s, i, number.value)
+    last = after.next - 1
+    if context is Context.TIME:
+        last = _after_minutes(s, last)
+    s.claim(i, last)
+    return Quantity(number.value, i, last, after.va_factor, money or after.money,
+                    number.money_word, approximate, context)
+
+
+def _number_with_prefix(s: Sentence, i: int) -> tuple[ParsedNumber, bool] | None:
+    """The number at atom ``i``, or after the money prefix there ("Rp 50.000", "Rp. 50.000",
+    "Rp50.000"); with whether there was one."""
+    if not _is_money_prefix(s, i):
         number = read_number(s, i)
-        if number is None:
-            return None
-    j = number.end  # next atom after the number
-    money |= number.end == number.first + 1 and (
-        s.atoms[number.first].lower in MONEY_SLANG or s.atoms[number.first].lower in AMOUNT_ONLY_SLANG)
-    approximate = number.approximate
-    if s.word(j) == "an" and s.gap(j) == "":  # "3500an"
-        approximate, j = True, j + 1
-    # "Rp50.000,-"
-    if s.free(j) and s.free(j + 1) and s.atoms[j].text == "," and s.atoms[j + 1].text == "-" \
-            and s.gap(j) == "" and s.gap(j + 1) == "":
-        j += 2
-    va_factor = None
-    context = None
+        return (number, False) if number is not None else None
+    k = i + 1
+    if s.free(k) and s.atoms[k].text == "." and s.gap(k) == "":  # "Rp. 50.000"
+        k += 1
+    if not (s.free(k) and (s.spaced(k) or s.gap(k) == "")):
+        return None
+    number = read_number(s, k)
+    return (number, True) if number is not None else None
+
+
+def _is_money_slang(s: Sentence, number: ParsedNumber) -> bool:
+    """A single word that is money by itself ("goceng", "gopek")."""
+    if number.end != number.first + 1:
+        return False
+    word = s.atoms[number.first].lower
+    return word in MONEY_SLANG or word in AMOUNT_ONLY_SLANG
+
+
+def _after_an_suffix(s: Sentence, j: int, approximate: bool) -> tuple[int, bool]:
+    """"3500an": the "-an" makes the number approximate."""
+    if s.word(j) == "an" and s.gap(j) == "":
+        return j + 1, True
+    return j, approximate
+
+
+def _glued(s: Sentence, j: int, text: str) -> bool:
+    """Atom ``j`` is free, is ``text`` and follows the atom before it without a space."""
+    return s.free(j) and s.atoms[j].text == text and s.gap(j) == ""
+
+
+def _after_dash_suffix(s: Sentence, j: int) -> int:
+    """"Rp50.000,-": the ",-" belongs to the amount."""
+    if _glued(s, j, ",") and _glued(s, j + 1, "-"):
+        return j + 2
+    return j
+
+
+@dataclass(frozen=True, slots=True)
+class _UnitAfter:
+    next: int  # the atom after the quantity
+    va_factor: int | None = None
+    money: bool = False
+    context: Context | None = None
+
+
+def _unit_after(s: Sentence, j: int) -> _UnitAfter:
+    """What the word after the number (atom ``j``) says: a power unit, a money word, a
+    month (a date) or a measure ("5 hari", "10 %")."""
     unit = s.next_word(j) if s.spaced(j) else None
     if unit in POWER_UNITS:
-        va_factor, j = POWER_UNITS[unit], j + 1
-    elif unit in MONEY_SUFFIXES:
-        money, j = True, j + 1
-    elif unit in MONTHS:
-        context = Context.DATE
-    elif unit in MEASURE_WORDS or (s.free(j) and s.atoms[j].text == "%" and s.spaced(j)):
-        context = Context.MEASURE
-    last = j - 1
-    if context is None:
-        context = _context_before(s, first, number.value)
-    if context is Context.TIME and s.free(last + 2) and s.atoms[last + 1].text == ":" \
-            and s.atoms[last + 2].kind == NUM and s.gap(last + 1) == "" and s.gap(last + 2) == "":
-        last += 2  # "jam 14:30"
-    s.claim(first, last)
-    return Quantity(number.value, first, last, va_factor, money, number.money_word,
-                    approximate, context)
+        return _UnitAfter(j + 1, va_factor=POWER_UNITS[unit])
+    if unit in MONEY_SUFFIXES:
+        return _UnitAfter(j + 1, money=True)
+    if unit in MONTHS:
+        return _UnitAfter(j, context=Context.DATE)
+    if unit in MEASURE_WORDS or (s.free(j) and s.atoms[j].text == "%" and s.spaced(j)):
+        return _UnitAfter(j, context=Context.MEASURE)
+    return _UnitAfter(j)
+
+
+def _after_minutes(s: Sentence, last: int) -> int:
+    """"jam 14:30": the minutes belong to the time."""
+    colon, minutes = last + 1, last + 2
+    if s.free(minutes) and s.atoms[colon].text == ":" and s.atoms[minutes].kind == NUM \
+            and s.gap(colon) == "" and s.gap(minutes) == "":
+        return minutes
+    return last
 
 
 def _context_before(s: Sentence, first: int, value: Decimal) -> Context | None:

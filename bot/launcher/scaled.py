@@ -77,7 +77,7 @@ def prepare_databases(env: dict[str, str]) -> list[str]:
         raise RuntimeError(
             f"PostgreSQL at {env['PLN_TRACKER_DB_HOST']}:{env['PLN_TRACKER_DB_PORT']} "
             f"cannot be reached or refused us ({str(error.orig).strip()}): set "
-            "PLN_TRACKER_DB_HOST/PORT/USER/PASSWORD (README, \"Several instances\")") from None
+            "PLN_TRACKER_DB_HOST/PORT/USER/PASSWORD (docs/scaling.md, \"Settings\")") from None
     try:
         redis.Redis(host=env["PLN_REDIS_HOST"], port=int(env["PLN_REDIS_PORT"]),
                     db=int(env["PLN_REDIS_DB"]), socket_timeout=3).ping()
@@ -174,7 +174,7 @@ def haproxy_binary() -> str:
          if path.exists()), None)
     if found is None:
         raise RuntimeError("HAProxy is not installed: `make run-scaled` installs it "
-                           "(scripts/install-haproxy.sh), or `apt-get install haproxy`")
+                           "(scripts/install-system-packages.sh haproxy), or `apt-get install haproxy`")
     return found
 
 

@@ -4,27 +4,42 @@ never reaches the conversation."""
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
 
 import httpx
+from pydantic import Field
 
 from bot import deployment
 from bot.identifiers import mask
+from bot.settings_base import EnvSettings
 
 logger = logging.getLogger(__name__)
 TIMEOUT_S = 3.0
 
 
+class NotifierAccess(EnvSettings):
+    """Where the notifier is and its token; no URL: no e-mail is asked for."""
+
+    url: str = Field("", env="PLN_NOTIFY_URL")
+    token: str = Field("", env="PLN_NOTIFY_TOKEN", secret=True)
+
+
+@functools.lru_cache(maxsize=1)
+def notifier_access() -> NotifierAccess:
+    """Read from the environment once, at the first request of this process."""
+    return NotifierAccess.from_env()
+
+
 async def _post(path: str, body: dict, what: str) -> bool:
-    url = os.environ.get("PLN_NOTIFY_URL")
-    token = deployment.secret(os.environ, "PLN_NOTIFY_TOKEN") or ""
+    access = notifier_access()
+    url, token = access.url, access.token
     if not url:
         return False
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT_S, trust_env=False) as client:
             response = await client.post(f"{url.rstrip('/')}{path}",
-                                         headers={"X-PLN-Token": token}, json=body)
+                                         headers={deployment.TOKEN_HEADER: token}, json=body)
         response.raise_for_status()
         return True
     except httpx.HTTPError as error:

@@ -4,9 +4,9 @@ retrying with backoff (1 s doubling, 6 attempts), and logs the outcome (the reci
 masked). The message lives only in memory until it is sent: the full address in it is
 never stored outside the back office.
 
-Settings from the environment: ``PLN_SMTP_HOST`` (default 127.0.0.1), ``PLN_SMTP_PORT``
-(2525: the local sink ``make run`` starts), ``PLN_SMTP_TLS``, ``PLN_SMTP_USER``/
-``PLN_SMTP_PASSWORD``, ``PLN_MAIL_FROM``.
+Settings from the environment (``SmtpSettings``): ``PLN_SMTP_HOST`` (default 127.0.0.1),
+``PLN_SMTP_PORT`` (2525: the local sink ``make run`` starts), ``PLN_SMTP_TLS``,
+``PLN_SMTP_USER``/``PLN_SMTP_PASSWORD`` (or ``PLN_SMTP_PASSWORD_FILE``), ``PLN_MAIL_FROM``.
 
 TLS is the default: ``starttls`` (the server's certificate checked), or ``implicit`` (TLS
 from the first byte, usually port 465). Plaintext only by an explicit setting:
@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, ClassVar
 
 import aiosmtplib
+from pydantic import Field, root_validator
 
-from bot import deployment
+from bot import defaults, deployment
 from bot.identifiers import mask_email
+from bot.settings_base import EnvSettings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -36,42 +36,47 @@ MAX_ATTEMPTS = 6
 TLS_MODES = ("starttls", "implicit", "none")
 
 
-class MailSettingsError(ValueError):
+class MailSettingsError(SettingsError):
     """The mail settings would send in clear, or not send at all, where that is refused."""
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = "127.0.0.1"
-    port: int = 2525
-    tls: str = "starttls"
-    user: str | None = None
-    password: str | None = None
-    sender: str = "PLN 123 <noreply@pln123.example>"
+class SmtpSettings(EnvSettings):
+    error_type: ClassVar[type[Exception]] = MailSettingsError
 
-    def __post_init__(self) -> None:
-        if self.tls not in TLS_MODES:
-            raise MailSettingsError(f"PLN_SMTP_TLS must be one of {', '.join(TLS_MODES)}, "
-                                    f"not {self.tls!r}")
-        if self.tls == "none" and self.user:
-            raise MailSettingsError("an SMTP login without TLS is refused: the password "
-                                    "would cross the network in clear (set PLN_SMTP_TLS to "
-                                    "starttls or implicit)")
+    host: str = Field(defaults.INTERNAL_HOST, env="PLN_SMTP_HOST")
+    port: int = Field(defaults.SMTP_PORT, env="PLN_SMTP_PORT", gt=0, lt=65536)
+    tls: str = Field("starttls", env="PLN_SMTP_TLS")  # "none" by default with the sink
+    user: str | None = Field(None, env="PLN_SMTP_USER")
+    password: str | None = Field(None, env="PLN_SMTP_PASSWORD", secret=True)
+    sender: str = Field("PLN 123 <noreply@pln123.example>", env="PLN_MAIL_FROM")
+    # the local development sink (``bot.notify.sink``) receives the mail
+    sink: bool = Field(False, env="PLN_SMTP_SINK")
+    production: bool = False  # PLN_ENV=production: the sink refused
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
-        env = os.environ if environ is None else environ
-        sink = env.get("PLN_SMTP_SINK") == "1"
-        if sink and deployment.is_production(env):
-            raise MailSettingsError(
+    @root_validator(pre=True)
+    def _plain_to_the_sink(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values.get("sink") in (True, "1") and not values.get("tls"):
+            values = {**values, "tls": "none"}
+        return values
+
+    @root_validator(skip_on_failure=True)
+    def _safe(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values["tls"] not in TLS_MODES:
+            raise ValueError(f"PLN_SMTP_TLS must be one of {', '.join(TLS_MODES)}, "
+                             f"not {values['tls']!r}")
+        if values["tls"] == "none" and values["user"]:
+            raise ValueError("an SMTP login without TLS is refused: the password would "
+                             "cross the network in clear (set PLN_SMTP_TLS to starttls or "
+                             "implicit)")
+        if values["sink"] and values["production"]:
+            raise ValueError(
                 "the local mail sink is for development: in production the summaries must "
                 "reach the customers (set PLN_SMTP_HOST, PLN_SMTP_PORT and PLN_SMTP_TLS)")
-        return cls(host=env.get("PLN_SMTP_HOST") or "127.0.0.1",
-                   port=int(env.get("PLN_SMTP_PORT") or 2525),
-                   tls=env.get("PLN_SMTP_TLS") or ("none" if sink else "starttls"),
-                   user=env.get("PLN_SMTP_USER") or None,
-                   password=env.get("PLN_SMTP_PASSWORD") or None,
-                   sender=env.get("PLN_MAIL_FROM") or cls.sender)
+        return values
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **values: Any) -> SmtpSettings:
+        return super().from_env(env, production=deployment.is_production(env), **values)
 
     def connection(self) -> dict[str, Any]:
         """aiosmtplib's connection arguments: TLS as set, never an opportunistic guess."""

@@ -24,18 +24,17 @@ import asyncio
 import contextlib
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import deployment
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
 from bot.identifiers import mask
-from bot.notify.mailer import Mailer, SmtpSettings
-from bot.notify.reminders import DEFAULT_DAYS_BEFORE, ReminderLog, remind
+from bot.notify.mailer import Mailer
+from bot.notify.reminders import ReminderLog, remind
+from bot.notify.settings import NotifierSettings
 from bot.notify.summary import information_email, summary_email
 from bot.sop import clock
 from bot.untrusted import NotJson, json_object, same_secret
@@ -44,17 +43,19 @@ logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-PLN-Token"
 
 
-def create_app(environ: dict[str, str] | None = None) -> FastAPI:
+def create_app(environ: dict[str, str] | None = None,
+               settings: NotifierSettings | None = None) -> FastAPI:
+    """The notifier, with ``settings`` (default: read from ``environ``, itself by default
+    this process's environment; the customer channels read their own settings from it)."""
     env = dict(os.environ if environ is None else environ)
-    data = Path(env.get("PLN_DATA_DIR", "var"))
-    token = deployment.secret(env, "PLN_NOTIFY_TOKEN") or ""
-    simulator = AsyncBackofficeClient(env.get("PLN_SIM_URL"),
-                                      token=deployment.secret(env, "PLN_SIM_TOKEN"))
+    settings = settings or NotifierSettings.from_env(env)
+    token = settings.token
+    simulator = AsyncBackofficeClient(settings.simulator.url, token=settings.simulator.token)
     channels = CustomerChannels(env)
-    mailer = Mailer(SmtpSettings.from_env(env))
-    log = ReminderLog(data / "reminders.sqlite3")
-    days_before = int(env.get("PLN_REMINDER_DAYS_BEFORE") or DEFAULT_DAYS_BEFORE)
-    every_s = float(env.get("PLN_REMINDER_CHECK_S") or 3600)
+    mailer = Mailer(settings.smtp)
+    log = ReminderLog(settings.data_dir / "reminders.sqlite3")
+    days_before = settings.reminder_days_before
+    every_s = settings.reminder_check_s
     app = FastAPI(title="PLN 123 notifier", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.mailer, app.state.log = mailer, log
     tasks: list[asyncio.Task] = []
@@ -76,10 +77,11 @@ def create_app(environ: dict[str, str] | None = None) -> FastAPI:
 
     @app.on_event("startup")
     async def start() -> None:
-        if env.get("PLN_SMTP_SINK") == "1":
+        if settings.smtp.sink:
             from bot.notify.sink import start_sink
 
-            app.state.sink = start_sink(data / "mail", int(env.get("PLN_SMTP_PORT") or 2525))
+            app.state.sink = start_sink(settings.mail_folder, settings.smtp.port,
+                                        keep_days=settings.mail_sink_days)
         tasks.append(asyncio.get_running_loop().create_task(reminder_loop()))
 
     @app.on_event("shutdown")

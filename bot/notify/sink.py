@@ -13,15 +13,15 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from bot import defaults
+from bot.notify.settings import DEFAULT_KEEP_DAYS
+
 _numbers = itertools.count(1)
-DEFAULT_KEEP_DAYS = 7.0
 
 
 class SaveToFolder:
-    def __init__(self, folder: Path, keep_days: float | None = None):
+    def __init__(self, folder: Path, keep_days: float = DEFAULT_KEEP_DAYS):
         self.folder = folder
-        if keep_days is None:
-            keep_days = float(os.environ.get("PLN_MAIL_SINK_DAYS") or DEFAULT_KEEP_DAYS)
         self.keep_s = keep_days * 86400
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.forget_old()
@@ -43,7 +43,8 @@ class SaveToFolder:
         return "250 Message accepted for delivery"
 
 
-def start_sink(folder: Path, port: int, host: str = "127.0.0.1") -> Controller:
-    controller = Controller(SaveToFolder(folder), hostname=host, port=port)
+def start_sink(folder: Path, port: int, host: str = defaults.INTERNAL_HOST,
+               keep_days: float = DEFAULT_KEEP_DAYS) -> Controller:
+    controller = Controller(SaveToFolder(folder, keep_days), hostname=host, port=port)
     controller.start()
     return controller

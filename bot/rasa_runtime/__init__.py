@@ -39,8 +39,8 @@ from bot import log_privacy
 # TensorFlow's oneDNN kernels are built once per input shape and kept: on hostile text
 # (every length up to the channel's 1,000 characters) Rasa's memory grew by about 80 MB
 # before it levelled off; without them 1,500 such messages take +5 MB, for 2.7 ms more a
-# parse (about 8% of Rasa's CPU per turn). Bounded memory wins (README, "Hostile
-# traffic"). Set here, before anything imports TensorFlow; an operator's own value stays.
+# parse (about 8% of Rasa's CPU per turn). Bounded memory wins (docs/performance.md,
+# "Hostile traffic"). Set here, before anything imports TensorFlow; an operator's own value stays.
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
 os.environ.setdefault(ONEDNN_ENV, "0")
 

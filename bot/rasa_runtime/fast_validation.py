@@ -3,7 +3,7 @@
 Upstream ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` for every
 answer: it checks the schema itself, builds a new validator, then tries each event
 against all 23 event schemas of a ``oneOf`` (about half of the Rasa process's CPU under
-load, and still 7 ms per answer with a validator built once: README "Performance").
+load, and still 7 ms per answer with a validator built once: docs/performance.md).
 
 Every branch of that ``oneOf`` requires its own ``event`` name (``const``), one name per
 branch; an event can therefore only match the branch of its name, and the ``oneOf``

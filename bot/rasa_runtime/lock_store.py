@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import deque
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -80,11 +79,10 @@ from rasa.core.lock_store import (
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.identifiers import mask
+from bot.rasa_runtime.settings import DEFAULT_LOCK_LIFETIME_S, LockSettings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LOCK_LIFETIME_S = 10.0
-LIFETIME_ENV = "TICKET_LOCK_LIFETIME"  # upstream's variable (rasa.core.lock_store)
 RENEWALS_PER_LIFETIME = 3
 
 # KEYS[1]: the conversation's hash; ARGV: operation, ticket number, lifetime (ms).
@@ -146,8 +144,8 @@ return result
 
 def _lifetime(configured: Any) -> float:
     """``configured`` (endpoints.yml), else ``TICKET_LOCK_LIFETIME``, else 10 s."""
-    value = configured if configured not in (None, "") else os.environ.get(LIFETIME_ENV)
-    lifetime = float(value) if value not in (None, "", "0") else DEFAULT_LOCK_LIFETIME_S
+    value = configured if configured not in (None, "") else LockSettings.from_env().lifetime_s
+    lifetime = float(value) if value not in (None, "", "0", 0) else DEFAULT_LOCK_LIFETIME_S
     if lifetime <= 0:
         raise ValueError(f"lock_lifetime must be positive, not {value!r}")
     return lifetime

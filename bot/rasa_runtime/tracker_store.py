@@ -3,8 +3,8 @@
 Upstream ``SQLTrackerStore.retrieve`` reads every event of the conversation's session at
 every turn, turns each row back into an ``Event`` and replays them into a tracker; its
 ``save`` counts the session's stored events (a query with a sub-query) to know which to
-insert. Together about a third of the Rasa process's CPU under load (py-spy, README
-"Performance").
+insert. Together about a third of the Rasa process's CPU under load (py-spy,
+docs/performance.md).
 
 ``CachedSQLTrackerStore`` writes the same rows as upstream does (upstream's ``save``),
 and keeps the tracker it saved with the id of the conversation's last stored event. At
@@ -27,7 +27,7 @@ the database restarts, the first turn gets a fresh connection instead of an erro
 round trips run on a few threads of their own (``DATABASE_THREADS``), not on the server's
 event loop, where upstream makes them: a slow or frozen database delays the turns that
 wait for it, not every conversation of the process (26% of the Rasa process's samples on
-PostgreSQL were these round trips, README "Several instances"); a connection is given up
+PostgreSQL were these round trips, docs/scaling.md); a connection is given up
 after ``CONNECT_TIMEOUT_S``.
 
 Configure it in endpoints.yml like the SQL store:

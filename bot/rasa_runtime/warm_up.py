@@ -10,7 +10,7 @@ messages are parsed and a prediction is made on a throwaway tracker (never store
 Then everything loaded so far (the model, TensorFlow, Rasa: about 700,000 objects that
 live as long as the process) is moved out of the garbage collector's reach
 (``gc.freeze``): each full collection walked all of them, a 450 ms pause of every
-conversation a few times a minute under load; 23 ms after (README "Performance").
+conversation a few times a minute under load; 23 ms after (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -41,29 +41,47 @@ def _symbols_only(text: str) -> bool:
 def yes_no(intent: str | None, text: str) -> bool | None:
     """True for yes, False for no, None when the answer is neither (or both)."""
     if _symbols_only(text):
-        symbols = {char for char in text if not char.isspace() and char != "\uFE0F"}
-        symbols = {char for char in symbols if not 0x1F3FB <= ord(char) <= 0x1F3FF}  # skin tone
-        if symbols and symbols <= _YES_SYMBOLS:
-            return True
-        if symbols and symbols <= _NO_SYMBOLS:
-            return False
-        return None
+        return _symbols_answer(text)
     if _REFUSED.search(text.lower()):
         return False  # "nggak mau", "ga usah", "tidak bisa": the yes word is negated
     if intent in YES_INTENTS:
         return True
     if intent in NO_INTENTS:
         return False
-    # "tidak, pakai nomor lain saja": a yes or no before the first comma is the answer,
-    # whatever explains it after
+    before_comma = _answer_before_comma(text)
+    if before_comma is not None:
+        return before_comma
+    return _answer_in_few_words(text)
+
+
+def _symbols_answer(text: str) -> bool | None:
+    """Emoji only: thumbs up, OK, check marks say yes; thumbs down, crosses say no."""
+    symbols = {char for char in text if not char.isspace() and char != "\uFE0F"}
+    symbols = {char for char in symbols if not 0x1F3FB <= ord(char) <= 0x1F3FF}  # skin tone
+    if symbols and symbols <= _YES_SYMBOLS:
+        return True
+    if symbols and symbols <= _NO_SYMBOLS:
+        return False
+    return None
+
+
+def _answer_before_comma(text: str) -> bool | None:
+    """"tidak, pakai nomor lain saja": a yes or no before the first comma is the answer,
+    whatever explains it after."""
     head, comma, _rest = text.lower().partition(",")
     said = [w for w in _WORD.findall(head) if w not in _FILLERS] if comma else []
-    if said and len(said) <= 2:
-        if all(w in _NO_WORDS for w in said):
-            return False
-        if all(w in _YES_WORDS for w in said):
-            return True
-    # fillers and forms of address say nothing ("eee udah mbak udah saya siapin")
+    if not said or len(said) > 2:
+        return None
+    if all(w in _NO_WORDS for w in said):
+        return False
+    if all(w in _YES_WORDS for w in said):
+        return True
+    return None
+
+
+def _answer_in_few_words(text: str) -> bool | None:
+    """A yes or a no, not both, in at most four words; fillers and forms of address say
+    nothing ("eee udah mbak udah saya siapin")."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _FILLERS]
     if not words or len(words) > 4:
         return None

@@ -271,7 +271,7 @@ def after_owner_nik_mismatch(mismatches: int) -> Outcome | None:
     """Step 12: the owner's NIK given is not the one AP2T holds for the customer. Asked
     once more; the second time the caller is not the owner on record, and the request
     cannot be made in the owner's name: the authorised path needs the owner's NIK too, so
-    a CSO takes over (README, "Personal data"). Never a registration."""
+    a CSO takes over (docs/personal-data.md). Never a registration."""
     if mismatches < MAX_OWNER_NIK_MISMATCHES:
         return None
     return hand_over(HandoffReason.OWNER_NIK_MISMATCH, SOP_STEP[Question.OWNER_NIK])

@@ -114,7 +114,7 @@ def test_huge_messages_do_not_slow_another_conversation(rest, e2e_client):
     busy = statistics.median(alongside)
     print(f"\n100 kB messages answered in at most {max(huge_latencies) * 1000:.0f} ms; another "
           f"conversation's median turn {quiet * 1000:.0f} ms alone, {busy * 1000:.0f} ms beside "
-          "them")  # the README's figures (pytest -s)
+          "them")  # docs/performance.md's figures (pytest -s)
     assert max(huge_latencies) < 1.0, huge_latencies
     assert busy - quiet < 0.2, f"quiet median {quiet:.3f} s, with huge messages {busy:.3f} s"
 

@@ -3,7 +3,7 @@ them, replies read from the fake Bot API server's log (``fake_telegram``).
 
 The whole happy path ends with the registration saved in the simulator, with buttons
 pressed (callback queries) and the customer's own contact shared at the phone step. The
-transcript it produces is the README's example chat (``docs/telegram-transcript.md``,
+transcript it produces is the example chat of ``docs/telegram-transcript.md`` (
 rewritten by ``PLN_WRITE_TRANSCRIPT=1``)."""
 
 from __future__ import annotations

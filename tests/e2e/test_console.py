@@ -5,7 +5,7 @@ appears live in the queue, the CSO takes it, reveals the owner's NIK (audited), 
 the customer's next message is answered by the assistant at that step. Access: every
 route refuses without a session, and a case another CSO holds cannot be taken.
 
-``PLN_WRITE_SCREENSHOTS=1`` writes the queue and the case view into docs/ (README)."""
+``PLN_WRITE_SCREENSHOTS=1`` writes the queue and the case view into docs/ (docs/console.md)."""
 
 from __future__ import annotations
 

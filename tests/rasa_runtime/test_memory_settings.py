@@ -1,5 +1,5 @@
 """Rasa's process runs TensorFlow without oneDNN's per-shape kernels (bounded memory on
-hostile text, README "Hostile traffic"), unless the operator says otherwise."""
+hostile text, docs/performance.md "Hostile traffic"), unless the operator says otherwise."""
 
 import os
 import subprocess
