@@ -25,7 +25,7 @@ def environment(mode: str) -> tuple[dict[str, str], bool] | str:
     """The services' environment from the settings read once, and whether it is the
     scaled stack; or why the launcher refuses to start (exit code 2)."""
     try:
-        scaled = LauncherSettings.read(os.environ).is_scaled
+        scaled = LauncherSettings.from_env(os.environ).is_scaled
     except RuntimeError as error:
         return f"error: {error}"
     if scaled and mode != "run":

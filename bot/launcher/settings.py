@@ -1,7 +1,9 @@
-"""The launcher's settings: typed (``LauncherSettings``, ``ScaledSettings``), read once
-from the environment at start, with the defaults of ``bot.defaults``; and the environment
-the services get (``settings_from_env``): those settings as strings, plus what follows
-from them (the services' URLs, their tokens, the data folder's files).
+"""The launcher's settings: typed (``LauncherSettings``, ``ScaledSettings``: the shape of
+every service's, ``bot.settings_base``), read once from the environment at start, with
+the defaults of ``bot.defaults``; a value that does not parse stops the launcher naming
+its variable (``SettingsError``); and the environment the services get
+(``settings_from_env``): those settings as strings, plus what follows from them (the
+services' URLs, their tokens, the data folder's files).
 """
 
 from __future__ import annotations
@@ -11,82 +13,39 @@ import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseSettings, Field, ValidationError
+from pydantic import Field
 
 from bot import defaults, deployment
 from bot.pseudonyms import KEY_FILE_NAME, KEY_FILE_SETTING
+from bot.settings_base import EnvSettings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
 
 DEFAULTS = defaults.ENVIRONMENT
-ENV_PREFIX = "PLN_"
 INSTANCES_ENV = "PLN_INSTANCES"
 
-Settings = TypeVar("Settings", bound="EnvironmentSettings")
 
-
-class EnvironmentSettings(BaseSettings):
-    """Settings named ``PLN_<FIELD>``, read from the mapping given to ``read`` (the
-    process's environment at start; a test's own dictionary), never from anywhere else:
-    an empty value counts as unset."""
-
-    class Config:
-        env_prefix = ENV_PREFIX
-
-        @classmethod
-        def customise_sources(cls, init_settings, env_settings, file_secret_settings):
-            return (init_settings,)  # ``read`` gives the environment it was asked to
-
-    @classmethod
-    def env_name(cls, field: str) -> str:
-        return f"{ENV_PREFIX}{field.upper()}"
-
-    @classmethod
-    def read(cls: type[Settings], environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings in ``environ`` (default ``os.environ``); ``RuntimeError`` naming
-        each setting that is wrong."""
-        environ = os.environ if environ is None else environ
-        given = {name: environ[cls.env_name(name)] for name in cls.__fields__
-                 if environ.get(cls.env_name(name))}
-        try:
-            return cls(**given)
-        except ValidationError as error:
-            wrong = "; ".join(
-                f"{cls.env_name(str(problem['loc'][0]))} must be {_expected(problem)}, not "
-                f"{given.get(str(problem['loc'][0]))!r}" for problem in error.errors())
-            raise RuntimeError(wrong) from None
-
-    def environment(self) -> dict[str, str]:
-        """Each setting as the environment variable the services read."""
-        return {self.env_name(name): str(value) for name, value in self.dict().items()}
-
-
-def _expected(problem: dict) -> str:
-    if problem["type"].startswith("type_error.integer"):
-        return "a whole number"
-    return problem["msg"].removeprefix("ensure this value is ").removeprefix("value is not ")
-
-
-class LauncherSettings(EnvironmentSettings):
+class LauncherSettings(EnvSettings):
     """Where the services listen, their files, and how many Rasa instances."""
 
-    data_dir: Path = Path(defaults.DATA_DIR)  # relative to the repository root
-    host: str = defaults.HOST
-    internal_host: str = defaults.INTERNAL_HOST
-    sim_port: int = Field(defaults.SIM_PORT, ge=1, le=65535)
-    actions_port: int = Field(defaults.ACTIONS_PORT, ge=1, le=65535)
-    rasa_port: int = Field(defaults.RASA_PORT, ge=1, le=65535)
-    console_port: int = Field(defaults.CONSOLE_PORT, ge=1, le=65535)
-    notify_port: int = Field(defaults.NOTIFY_PORT, ge=1, le=65535)
-    smtp_port: int = Field(defaults.SMTP_PORT, ge=1, le=65535)
-    model: str = defaults.MODEL
-    endpoints: str = defaults.ENDPOINTS
-    credentials: str = defaults.CREDENTIALS
-    instances: int = Field(1, ge=1, le=16)  # Rasa instances (above 1: the scaled stack)
-    scaled: bool = False  # the scaled stack even with one instance (`make run-scaled`)
+    data_dir: Path = Field(Path(defaults.DATA_DIR), env="PLN_DATA_DIR")  # from the repository
+    host: str = Field(defaults.HOST, env="PLN_HOST")
+    internal_host: str = Field(defaults.INTERNAL_HOST, env="PLN_INTERNAL_HOST")
+    sim_port: int = Field(defaults.SIM_PORT, ge=1, le=65535, env="PLN_SIM_PORT")
+    actions_port: int = Field(defaults.ACTIONS_PORT, ge=1, le=65535, env="PLN_ACTIONS_PORT")
+    rasa_port: int = Field(defaults.RASA_PORT, ge=1, le=65535, env="PLN_RASA_PORT")
+    console_port: int = Field(defaults.CONSOLE_PORT, ge=1, le=65535, env="PLN_CONSOLE_PORT")
+    notify_port: int = Field(defaults.NOTIFY_PORT, ge=1, le=65535, env="PLN_NOTIFY_PORT")
+    smtp_port: int = Field(defaults.SMTP_PORT, ge=1, le=65535, env="PLN_SMTP_PORT")
+    model: str = Field(defaults.MODEL, env="PLN_MODEL")
+    endpoints: str = Field(defaults.ENDPOINTS, env="PLN_ENDPOINTS")
+    credentials: str = Field(defaults.CREDENTIALS, env="PLN_CREDENTIALS")
+    # Rasa instances (above 1: the scaled stack)
+    instances: int = Field(1, ge=1, le=16, env=INSTANCES_ENV)
+    # the scaled stack even with one instance (`make run-scaled`)
+    scaled: bool = Field(False, env="PLN_SCALED")
 
     @property
     def data_path(self) -> Path:
@@ -97,27 +56,30 @@ class LauncherSettings(EnvironmentSettings):
         return self.scaled or self.instances > 1
 
     def environment(self) -> dict[str, str]:
-        """The settings of ``bot.defaults`` (the data folder absolute); ``PLN_INSTANCES``
-        and ``PLN_SCALED`` are the launcher's alone."""
-        every = super().environment()
+        """The settings of ``bot.defaults`` as the services read them (the data folder
+        absolute); ``PLN_INSTANCES`` and ``PLN_SCALED`` are the launcher's alone."""
+        every = _as_environment(self)
         every["PLN_DATA_DIR"] = str(self.data_path)
         return {name: every[name] for name in DEFAULTS}
 
 
-class ScaledSettings(EnvironmentSettings):
+class ScaledSettings(EnvSettings):
     """The scaled stack's: its instances' ports, PostgreSQL's and Redis's (this
     machine's by default)."""
 
-    instance_port_base: int = Field(5100, ge=1, le=65000)
-    endpoints: str = "endpoints.production.yml"
-    tracker_db_host: str = "127.0.0.1"
-    tracker_db_port: int = Field(5432, ge=1, le=65535)
-    tracker_db_name: str = "pln123_tracker"
-    tracker_db_user: str = "postgres"
-    tracker_db_password: str = ""
-    redis_host: str = "127.0.0.1"
-    redis_port: int = Field(6379, ge=1, le=65535)
-    redis_db: int = Field(0, ge=0)
+    instance_port_base: int = Field(5100, ge=1, le=65000, env="PLN_INSTANCE_PORT_BASE")
+    endpoints: str = Field("endpoints.production.yml", env="PLN_ENDPOINTS")
+    tracker_db_host: str = Field("127.0.0.1", env="PLN_TRACKER_DB_HOST")
+    tracker_db_port: int = Field(5432, ge=1, le=65535, env="PLN_TRACKER_DB_PORT")
+    tracker_db_name: str = Field("pln123_tracker", env="PLN_TRACKER_DB_NAME")
+    tracker_db_user: str = Field("postgres", env="PLN_TRACKER_DB_USER")
+    tracker_db_password: str = Field("", env="PLN_TRACKER_DB_PASSWORD")
+    redis_host: str = Field("127.0.0.1", env="PLN_REDIS_HOST")
+    redis_port: int = Field(6379, ge=1, le=65535, env="PLN_REDIS_PORT")
+    redis_db: int = Field(0, ge=0, env="PLN_REDIS_DB")
+
+    def environment(self) -> dict[str, str]:
+        return _as_environment(self)
 
     def simulator_database_url(self) -> str:
         password = f":{self.tracker_db_password}" if self.tracker_db_password else ""
@@ -125,20 +87,25 @@ class ScaledSettings(EnvironmentSettings):
                 f"{self.tracker_db_port}/pln123_backoffice")
 
 
+def _as_environment(settings: EnvSettings) -> dict[str, str]:
+    """Each setting as the environment variable the services read it from."""
+    return {settings.variable(name): str(value) for name, value in settings.dict().items()}
+
+
 def instances(env: Mapping[str, str]) -> int:
     """How many Rasa instances (``PLN_INSTANCES``, default 1)."""
-    return LauncherSettings.read(env).instances
+    return LauncherSettings.from_env(env).instances
 
 
 def is_scaled(env: Mapping[str, str]) -> bool:
-    return LauncherSettings.read(env).is_scaled
+    return LauncherSettings.from_env(env).is_scaled
 
 
 def scaled_settings(environ: Mapping[str, str]) -> dict[str, str]:
     """The scaled stack's defaults (PostgreSQL and Redis on this machine) added to
     ``environ``, before ``settings_from_env`` adds the single instance's."""
     env = dict(environ)
-    scaled = ScaledSettings.read(env)
+    scaled = ScaledSettings.from_env(env)
     for name, value in scaled.environment().items():
         if not env.get(name):
             env[name] = value
@@ -162,7 +129,7 @@ def service_tokens(env: dict[str, str]) -> None:
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment the services share, with every default filled in."""
     env = dict(os.environ if environ is None else environ)
-    env.update(LauncherSettings.read(env).environment())
+    env.update(LauncherSettings.from_env(env).environment())
     data_dir = Path(env["PLN_DATA_DIR"])
     env.setdefault(KEY_FILE_SETTING, str(data_dir / KEY_FILE_NAME))
     host, internal = env["PLN_HOST"], env["PLN_INTERNAL_HOST"]
