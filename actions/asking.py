@@ -14,9 +14,10 @@ from rasa_sdk.types import DomainDict
 from actions.backoffice import BackofficeOutage, backoffice
 from bot.backoffice.client import BackofficeError
 from bot.identifiers import mask_address
-from bot.sop import flow
-from bot.sop.flow import Question
 from bot.sop.formatting import percent, rupiah
+from bot.sop.names import REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA, flow
+from bot.sop.perubahan_daya.flow import Question
 
 
 def backoffice_down(step: int) -> NoReturn:
@@ -35,7 +36,7 @@ class ActionAskStroomAwal(Action):
             advice = await backoffice(tracker).stroom_awal_advice(
                 tracker.get_slot("idpel"), int(tracker.get_slot("target_power_va")))
         except BackofficeError:
-            return backoffice_down(flow.step_of(Question.STROOM_AWAL.value))
+            return backoffice_down(PERUBAHAN_DAYA.step_of(Question.STROOM_AWAL.value))
         dispatcher.utter_message(response="utter_ask_stroom_awal_rp",
                                  min_amount=rupiah(advice.min_rp),
                                  max_amount=rupiah(advice.max_rp),
@@ -92,7 +93,7 @@ class _AskPlace(Action):
         try:
             areas = (await backoffice(tracker).areas(tracker.get_slot("idpel"))).areas
         except BackofficeError:
-            return backoffice_down(flow.step_of(self.question))
+            return backoffice_down(PERUBAHAN_DAYA.step_of(self.question))
         names = self.choices(areas, tracker)
         buttons = [{"title": name, "payload": name} for name in names]
         dispatcher.utter_message(response=f"utter_ask_{self.question}", buttons=buttons,
@@ -151,7 +152,7 @@ class ActionAskLitTrChoice(Action):
         if not inspectors:  # AP2T cannot list them now: chosen later; step 20 is asked
             dispatcher.utter_message(response="utter_lit_tr_not_chosen")
             dispatcher.utter_message(response="utter_ask_more_help")
-            return [SlotSet(flow.LIT_TR_CHOICE, ""), SlotSet("requested_slot", flow.MORE_HELP)]
+            return [SlotSet(flow.LIT_TR_CHOICE, ""), SlotSet(REQUESTED_SLOT, flow.MORE_HELP)]
         listing = "; ".join(f"{i}. {lit.name} (PIC {lit.pic}, {lit.phone})"
                             for i, lit in enumerate(inspectors, start=1))
         buttons = [{"title": lit.name, "payload": lit.name} for lit in inspectors]

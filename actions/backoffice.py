@@ -1,4 +1,4 @@
-"""The one back-office client of the action server process."""
+"""The action server's back-office client, dated by the conversation's clock."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from rasa_sdk import Tracker
 
 from actions.conversation import now
 from bot.backoffice.client import AsyncBackofficeClient
-
-_client: AsyncBackofficeClient | None = None
+from bot.backoffice.shared import BACKOFFICE
 
 
 class BackofficeOutage(RuntimeError):
@@ -20,16 +19,13 @@ class BackofficeOutage(RuntimeError):
 
 
 def backoffice(tracker: Tracker | None = None) -> AsyncBackofficeClient:
-    """The shared client (base URL from $PLN_SIM_URL), made on first use. Given the
-    conversation, every call carries its clock (``X-PLN-Now``): what the back office
-    dates is dated by the time the customer hears."""
-    global _client
-    if _client is None:
-        _client = AsyncBackofficeClient()
-    return _client if tracker is None else _client.at(now(tracker))
+    """The process's client (``bot.backoffice.shared``). Given the conversation, every call
+    carries its clock (``X-PLN-Now``): what the back office dates is dated by the time the
+    customer hears."""
+    client = BACKOFFICE.client()
+    return client if tracker is None else client.at(now(tracker))
 
 
 def use_backoffice(client: AsyncBackofficeClient | None) -> None:
-    """Replace the shared client (tests point it at their own simulator)."""
-    global _client
-    _client = client
+    """Replace the process's client (tests point it at their own simulator)."""
+    BACKOFFICE.use(client)

@@ -12,6 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import SESSION_METADATA_SLOT, latest_intent, message_metadata
+from bot.conversation_settings import assistant_name, stack_clock
+from bot.sop.names import REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.sop.refresh import Message, crm_of, refreshed
 
 
@@ -27,6 +30,7 @@ class ActionRefreshConversationSlots(ValidationAction):
             slots=tracker.current_slot_values(),
             entities=(tracker.latest_message or {}).get("entities") or [],
             intent=latest_intent(tracker),
-            requested=tracker.get_slot("requested_slot") if active else None)
+            requested=tracker.get_slot(REQUESTED_SLOT) if active else None)
         return [SlotSet(name, value)
-                for name, value in (await refreshed(message, crm_of(backoffice()))).items()]
+                for name, value in (await refreshed(message, crm_of(backoffice()), stack_clock(),
+                                                    assistant_name(), PERUBAHAN_DAYA)).items()]

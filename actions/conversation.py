@@ -1,4 +1,4 @@
-"""Reading the conversation: metadata, the clock, the SOP answers and context."""
+"""Reading the conversation: metadata, the clock, an SOP's answers and context."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.sop import clock
-from bot.sop.flow import Context, Question
+from bot.conversation_settings import stack_clock
+from bot.sop.engine import Sop
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 
@@ -28,21 +28,19 @@ def caller_id(tracker: Tracker) -> str | None:
 
 
 def now(tracker: Tracker) -> dt.datetime:
-    """The time of the latest message (metadata.now), else the stack's clock."""
-    return clock.now(message_metadata(tracker).get("now"))
+    """The time of the latest message (metadata.now, where the stack's clock trusts it),
+    else the stack's clock."""
+    return stack_clock().now(message_metadata(tracker).get("now"))
 
 
-def answers(tracker: Tracker) -> dict[str, Any]:
-    return {question.value: tracker.get_slot(question.value) for question in Question}
+def answers(tracker: Tracker, sop: Sop) -> dict[str, Any]:
+    """The answers to ``sop``'s questions so far (None: not answered)."""
+    return sop.answers(tracker.slots)
 
 
-def context(tracker: Tracker) -> Context:
-    return Context(
-        caller_known=bool(tracker.get_slot("caller_known")),
-        caller_phone_kind=tracker.get_slot("caller_phone_kind"),
-        prepaid=tracker.get_slot("prepaid"),
-        ap2t_notification=bool(tracker.get_slot("ap2t_notification")),
-    )
+def context(tracker: Tracker, sop: Sop) -> Any:
+    """What the channel and the back office said, as ``sop`` reads it."""
+    return sop.context_of(tracker.slots)
 
 
 def latest_intent(tracker: Tracker) -> str | None:

@@ -3,29 +3,30 @@
 Handled once, here, for every question of a form (the decisions and limits are
 ``bot.sop``'s):
 - two failed attempts at the same question hand the conversation to a CSO
-  (``flow.after_failed_attempt``);
+  (``Sop.after_failed_attempt``);
 - a correction of an earlier answer ("eh salah, dayanya 4.400 aja") is taken when the
   customer says so (``answers.is_correction``), or gives a new value where only "ya" or
-  "tidak" is an answer (``flow.takes_corrections_unsaid``), and the value differs; only
-  the answers that depend on it are asked again (``flow.invalidated_by``);
-- facts given before they were asked (``bot.sop.facts``, noted at every message in the
+  "tidak" is an answer (``Sop.takes_corrections_unsaid``), and the value differs; only
+  the answers that depend on it are asked again (``Sop.invalidated_by``);
+- facts given before they were asked (``Sop.facts``, noted at every message in the
   ``noted_facts`` slot) answer their question when the form reaches it, confirmed, not
   asked;
 - "batal" asks for confirmation first (``cancel_pending``) unless the question takes it as
-  its own answer (``flow.cancel_is_the_answer``); the confirmation is read in the
+  its own answer (``Sop.cancel_is_the_answer``); the confirmation is read in the
   customer's words and never loops; a confirmed cancel ends the request (Issued Closed);
 - "maksudnya?" repeats the question (no failed attempt);
 - an answer that ends the request (``Verdict.outcome``) stops the form; the rule after the
   form runs ``action_conclude_request``.
 
-Subclasses implement ``check_<question>(text, dispatcher, tracker) -> Verdict`` for every
-question; the form's slots are mapped ``from_text`` for the requested slot (questions off
-the script excepted, which rules answer), so every answer, even gibberish, reaches a check.
+A subclass names the SOP it runs (``sop``, a ``bot.sop.engine.Sop``) and implements
+``check_<question>(answer, dispatcher, tracker) -> Verdict`` for every question
+(``answer``: the words and the intent read in them); the form's slots are mapped
+``from_text`` for the requested slot (questions off the script excepted, which rules
+answer), so every answer, even gibberish, reaches a check.
 """
 
 from __future__ import annotations
 
-import contextvars
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,23 +39,18 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import answers, context, latest_entities, latest_intent
 from bot.language import parse_amount
-from bot.sop import facts, flow
 from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
-from bot.sop.flow import (
-    Outcome,
-    Question,
-    after_failed_attempt,
-    cancel_is_the_answer,
-    cancelled,
-    correction_answers,
-    invalidated_by,
-    part_of_the_answer,
-    remaining_questions,
-    step_of,
-    takes_corrections_unsaid,
+from bot.sop.engine import Sop
+from bot.sop.names import (
+    HANDOFF_REASON,
+    OUTCOME_DETAILS,
+    REQUESTED_SLOT,
+    SOP_ENDING,
+    SOP_REASON,
+    SOP_STEP,
 )
+from bot.sop.outcomes import Outcome, cancelled
 
-REQUESTED_SLOT = "requested_slot"
 FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
 CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked by the form
@@ -62,14 +58,16 @@ CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
 CANCEL_UNCLEAR_SLOT = "cancel_unclear"  # the confirmation was not understood once
 NOTED_FACTS_SLOT = "noted_facts"
 
-# Set while a noted fact is checked: its text is not the latest message, whose intent
-# (a "tidak" to the question before, say) must not colour it.
-_CHECKING_NOTED_FACT = contextvars.ContextVar("checking_noted_fact", default=False)
 
+@dataclass(frozen=True)
+class Answer:
+    """The words checked as the answer to a question, and the intent the NLU read in them:
+    the latest message's for what the customer just said; none for a fact noted earlier,
+    whose words are not the latest message's (a "tidak" to the question before must not
+    colour it)."""
 
-def answer_intent(tracker: Tracker) -> str | None:
-    """The intent of the answer being checked: the latest message's, none for a fact."""
-    return None if _CHECKING_NOTED_FACT.get() else latest_intent(tracker)
+    text: str
+    intent: str | None = None
 
 
 @dataclass
@@ -97,28 +95,36 @@ class Verdict:
 
 def outcome_slots(outcome: Outcome) -> dict[str, Any]:
     return {
-        "sop_ending": outcome.ending.value if outcome.ending else None,
-        "sop_reason": outcome.reason,
-        "sop_step": outcome.sop_step,
-        "handoff_reason": outcome.handoff.value if outcome.handoff else None,
-        "outcome_details": outcome.details or None,
+        SOP_ENDING: outcome.ending.value if outcome.ending else None,
+        SOP_REASON: outcome.reason,
+        SOP_STEP: outcome.sop_step,
+        HANDOFF_REASON: outcome.handoff.value if outcome.handoff else None,
+        OUTCOME_DETAILS: outcome.details or None,
     }
 
 
 class SopFormValidationAction(FormValidationAction):
-    """Validation of a form whose questions and decisions come from ``bot.sop``."""
+    """Validation of a form whose questions and decisions come from an SOP of ``bot.sop``."""
 
     takes_corrections = True  # answers to earlier questions of the SOP may be corrected
     takes_facts = True  # facts noted earlier answer this form's questions
 
+    @property
     @abstractmethod
-    def name(self) -> str:
-        raise NotImplementedError
+    def sop(self) -> Sop:
+        """The SOP the form runs (a subclass names it: ``sop = PERUBAHAN_DAYA``). Abstract:
+        the action server registers no action of this base class."""
 
-    @abstractmethod
+    def name(self) -> str:
+        return f"validate_{self.sop.form}"
+
     def questions(self, tracker: Tracker) -> list[str]:
         """Every question of the form that applies now, in order (answered or not); an
-        empty list stops the form."""
+        empty list stops the form (the request has ended)."""
+        if tracker.get_slot(SOP_ENDING):
+            return []
+        return self.sop.applicable_questions(answers(tracker, self.sop),
+                                             context(tracker, self.sop))
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
@@ -135,31 +141,27 @@ class SopFormValidationAction(FormValidationAction):
         requested = tracker.get_slot(REQUESTED_SLOT)
         extracted = tracker.slots_to_validate()
         updates: dict[str, Any] = {}
+        current = tracker  # the conversation with the updates so far taken
         if requested in extracted:
             text = str(extracted[requested] or "")
             updates[requested] = None  # the raw text never stays in a slot
             noted = tracker.get_slot(NOTED_FACTS_SLOT)
-            if noted:  # this message's value for the question is its answer, not a fact
-                updates[NOTED_FACTS_SLOT] = facts.answered(noted, requested) or None
-                self._apply(tracker, updates)
-            updates.update(await self._read(requested, text, dispatcher, tracker))
-            self._apply(tracker, updates)
-        if self.takes_facts and not tracker.get_slot("sop_ending") \
-                and not tracker.get_slot(CANCEL_PENDING_SLOT):
-            updates.update(await self._take_noted_facts(dispatcher, tracker))
+            if noted and self.sop.facts:  # this message's value is its answer, not a fact
+                updates[NOTED_FACTS_SLOT] = self.sop.facts.answered(noted, requested) or None
+                current = with_slots(tracker, updates)
+            updates.update(await self._read(requested, text, dispatcher, current))
+            current = with_slots(tracker, updates)
+        if self.takes_facts and not current.get_slot(SOP_ENDING) \
+                and not current.get_slot(CANCEL_PENDING_SLOT):
+            updates.update(await self._take_noted_facts(dispatcher, current))
         return [SlotSet(name, value) for name, value in updates.items()]
-
-    @staticmethod
-    def _apply(tracker: Tracker, updates: dict[str, Any]) -> None:
-        for name, value in updates.items():
-            tracker.slots[name] = value
 
     async def _read(self, requested: str, text: str, dispatcher: CollectingDispatcher,
                     tracker: Tracker) -> dict[str, Any]:
         intent = latest_intent(tracker)
         if requested == CANCEL_CONFIRMED_SLOT:
             return self._confirm_cancel(text, dispatcher, tracker)
-        if intent == "cancel" and not cancel_is_the_answer(requested):
+        if intent == "cancel" and not self.sop.cancel_is_the_answer(requested):
             return {CANCEL_PENDING_SLOT: True, CANCEL_FROM_SLOT: requested,
                     CANCEL_UNCLEAR_SLOT: False}  # the form asks "yakin?" next
         if intent == "ask_repeat" and self.repeats(requested) and asks_to_repeat(text):
@@ -176,20 +178,21 @@ class SopFormValidationAction(FormValidationAction):
         return True
 
     @staticmethod
-    def yes_or_no(reader: Callable[[str | None, str], bool | None], text: str,
-                  dispatcher: CollectingDispatcher, tracker: Tracker) -> bool | None:
+    def yes_or_no(reader: Callable[[str | None, str], bool | None], answer: Answer,
+                  dispatcher: CollectingDispatcher) -> bool | None:
         """The customer's yes (True) or no (False) as ``reader`` (bot.sop.answers) reads
         it; None after telling the customer that "ya" or "tidak" is expected."""
-        answer = reader(answer_intent(tracker), text)
-        if answer is None:
+        said = reader(answer.intent, answer.text)
+        if said is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
-        return answer
+        return said
 
     # --- one answer to the requested question --------------------------------------
 
     async def _answer(self, question: str, text: str, dispatcher: CollectingDispatcher,
                       tracker: Tracker) -> dict[str, Any]:
-        verdict = await self._check(question, text, dispatcher, tracker)
+        verdict = await self._check(question, Answer(text, latest_intent(tracker)), dispatcher,
+                                    tracker)
         updates = dict(verdict.slots)
         if verdict.accepted:
             updates[question] = verdict.value
@@ -200,18 +203,18 @@ class SopFormValidationAction(FormValidationAction):
         if not verdict.accepted and verdict.penalised:
             failures = int(tracker.get_slot(FAILED_ATTEMPTS_SLOT) or 0) + 1
             updates[FAILED_ATTEMPTS_SLOT] = failures
-            handover = after_failed_attempt(failures, question)
+            handover = self.sop.after_failed_attempt(failures, question)
             if handover is not None:
                 updates.update(outcome_slots(handover))
                 updates[FAILED_ATTEMPTS_SLOT] = 0
         return updates
 
-    async def _check(self, question: str, text: str, dispatcher: CollectingDispatcher,
+    async def _check(self, question: str, answer: Answer, dispatcher: CollectingDispatcher,
                      tracker: Tracker) -> Verdict:
         check = getattr(self, f"check_{question}", None)
         if check is None:
             raise NotImplementedError(f"{type(self).__name__} has no check_{question}")
-        return await check(text, dispatcher, tracker)
+        return await check(answer, dispatcher, tracker)
 
     # --- facts given before they were asked ---------------------------------------------
 
@@ -221,29 +224,28 @@ class SopFormValidationAction(FormValidationAction):
         none (that one is asked) or a noted value is refused (it is dropped; the refusal
         says why, and the question is asked)."""
         updates: dict[str, Any] = {}
+        if self.sop.facts is None:
+            return updates
         noted = dict(tracker.get_slot(NOTED_FACTS_SLOT) or {})
         while True:
-            pending = remaining_questions(answers(tracker), context(tracker))
+            pending = self.sop.remaining_questions(answers(tracker, self.sop),
+                                                   context(tracker, self.sop))
             if not pending:
                 break
-            found = facts.noted_answer(pending[0], noted, tracker.get_slot("applicant_role"))
+            found = self.sop.facts.noted_answer(pending[0], noted, tracker.slots)
             if found is None:
                 break
             key, value = found
             del noted[key]
-            question = pending[0].value
-            token = _CHECKING_NOTED_FACT.set(True)
-            try:
-                verdict = await self._check(question, value, dispatcher, tracker)
-            finally:
-                _CHECKING_NOTED_FACT.reset(token)
+            question = pending[0]
+            verdict = await self._check(question, Answer(value), dispatcher, tracker)
             step = dict(verdict.slots)
             if verdict.accepted:
                 step[question] = verdict.value
                 self.confirm_noted(question, verdict, dispatcher)
             if verdict.outcome is not None:
                 step.update(outcome_slots(verdict.outcome))
-            self._apply(tracker, step)
+            tracker = with_slots(tracker, step)
             updates.update(step)
             if not verdict.accepted or verdict.outcome is not None:
                 break
@@ -258,46 +260,49 @@ class SopFormValidationAction(FormValidationAction):
     # --- corrections ---------------------------------------------------------------
 
     def _correction_target(self, tracker: Tracker,
-                           requested: str) -> tuple[Question, dict[str, Any]] | None:
+                           requested: str) -> tuple[str, dict[str, Any]] | None:
         """The earlier, already answered question that this message corrects, if any, and
         the other answers the correction implies. A value for an earlier question is a
         correction only when the customer corrects, and says something new."""
         text = ((tracker.latest_message or {}).get("text") or "")
-        if not (takes_corrections_unsaid(requested)
+        sop = self.sop
+        if not (sop.takes_corrections_unsaid(requested)
                 or is_correction(latest_intent(tracker), text)):
             return None
         entities = latest_entities(tracker)
-        given = answers(tracker)
-        for entity, question in facts.FACT_QUESTION.items():
-            if (question is None or entity not in entities or question.value == requested
-                    or part_of_the_answer(requested, question)):
+        given = answers(tracker, sop)
+        entity_questions = sop.facts.entity_questions if sop.facts else {}
+        for entity, question in entity_questions.items():
+            if (question is None or entity not in entities or question == requested
+                    or sop.part_of_the_answer(requested, question)):
                 continue
-            if str(entities[entity]) == _as_text(given.get(question.value)):
+            if str(entities[entity]) == _as_text(given.get(question)):
                 continue  # the same value: repeated, not changed
-            implied = correction_answers(question, given, context(tracker))
+            implied = sop.correction_answers(question, given, context(tracker, sop))
             if implied is not None:
                 return question, implied
         # "ralat gocap aja": an amount, even one only an asked amount makes sense of, can
         # only change the form's one answer in rupiah
-        amount = flow.AMOUNT_QUESTION
-        if requested != amount.value and given.get(amount.value) is not None \
+        amount = sop.amount_question
+        if amount and requested != amount and given.get(amount) is not None \
                 and is_correction(latest_intent(tracker), text):
             said = parse_amount(text)
-            implied = correction_answers(amount, given, context(tracker))
-            if said is not None and said != given[amount.value] and implied is not None:
+            implied = sop.correction_answers(amount, given, context(tracker, sop))
+            if said is not None and said != given[amount] and implied is not None:
                 return amount, implied
         return None  # nothing earlier is changed: the message answers the requested question
 
-    async def _correct(self, target: tuple[Question, dict[str, Any]], text: str,
+    async def _correct(self, target: tuple[str, dict[str, Any]], text: str,
                        dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         question, implied = target
-        verdict = await self._check(question.value, text, dispatcher, tracker)
+        verdict = await self._check(question, Answer(text, latest_intent(tracker)), dispatcher,
+                                    tracker)
         if not verdict.accepted:
             return dict(verdict.slots)  # the old answer stands; ask the current one again
         updates = {**implied, **verdict.slots}
-        updates[question.value] = verdict.value
-        for dependent in invalidated_by(question):
-            updates[dependent.value] = None
+        updates[question] = verdict.value
+        for dependent in self.sop.invalidated_by(question):
+            updates[dependent] = None
         if verdict.outcome is not None:
             updates.update(outcome_slots(verdict.outcome))
         dispatcher.utter_message(response="utter_correction_taken")
@@ -317,12 +322,21 @@ class SopFormValidationAction(FormValidationAction):
         updates: dict[str, Any] = {CANCEL_PENDING_SLOT: False, CANCEL_FROM_SLOT: None,
                                    CANCEL_UNCLEAR_SLOT: False}
         if answer:
-            step = step_of(tracker.get_slot(CANCEL_FROM_SLOT))
+            step = self.sop.step_of(tracker.get_slot(CANCEL_FROM_SLOT))
             updates.update(outcome_slots(cancelled(step)))
             dispatcher.utter_message(response="utter_cancelled")
         else:
             dispatcher.utter_message(response="utter_cancel_withdrawn")
         return updates
+
+
+def with_slots(tracker: Tracker, updates: dict[str, Any]) -> Tracker:
+    """The conversation as ``tracker`` has it with ``updates`` taken: what the next check of
+    the same message reads (the tracker given to the action is left as it is; the events
+    returned set the slots)."""
+    return Tracker(tracker.sender_id, {**tracker.slots, **updates}, tracker.latest_message,
+                   tracker.events, tracker.is_paused(), tracker.followup_action,
+                   tracker.active_loop, tracker.latest_action_name)
 
 
 def _as_text(value: Any) -> str | None:

@@ -1,7 +1,7 @@
 """How a request ends: saved (15-17), APKT Issued Closed, MBL escalation, or a CSO takes
 over; then the closing steps (18-22).
 
-``action_conclude_request`` runs when ``perubahan_daya_form`` stops. It records what the
+``action_conclude_request`` runs when the Perubahan Daya form stops. It records what the
 SOP requires in the back office and goes on to ``closing_form`` (or to the hand-over).
 Tickets and registrations carry idempotency keys derived from the conversation, so a
 retried action (or a repeated "ya, simpan") never records twice.
@@ -29,14 +29,20 @@ from bot.identifiers import mask
 from bot.notify.client import request_information, request_summary
 from bot.notify.summary import chat_summary_text
 from bot.redaction import PERSONAL_SLOTS, REDACT_SLOT
-from bot.sop import flow
-from bot.sop.flow import Ending, HandoffReason, Question
 from bot.sop.formatting import long_date, rupiah
+from bot.sop.names import (
+    CLOSING_FORM,
+    OUTCOME_DETAILS,
+    REQUESTED_SLOT,
+    SOP_ENDING,
+    SOP_REASON,
+    SOP_STEP,
+)
+from bot.sop.outcomes import HANDOFF_REASON_TEXT, Ending, HandoffReason, Outcome, hand_over
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA, flow
+from bot.sop.perubahan_daya.flow import Question
 
 logger = logging.getLogger(__name__)
-
-CLOSING_FORM = "closing_form"
-
 
 MAX_CONVERSATION_ID = 200  # what AP2T and APKT store (bot.backoffice.schemas)
 
@@ -59,7 +65,7 @@ def idempotency_key(tracker: Tracker, *parts: Any) -> str:
 def collected_data(tracker: Tracker) -> dict[str, Any]:
     """What the customer gave and the back office found, for the ticket (the back office
     masks personal data before storing it)."""
-    data = {name: value for name, value in answers(tracker).items() if value is not None}
+    data = {name: value for name, value in answers(tracker, PERUBAHAN_DAYA).items() if value is not None}
     for name in ("caller_name", "caller_phone", "idpel", "customer_name", "current_tariff",
                  "current_power_va", "new_tariff", "target_power_va", "total_rp"):
         if tracker.get_slot(name) is not None:
@@ -91,13 +97,13 @@ class ActionConcludeRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        ending = tracker.get_slot("sop_ending")
+        ending = tracker.get_slot(SOP_ENDING)
         if ending == Ending.CSO_HANDOFF.value:
             return [FollowupAction("action_hand_over")]
         if ending in (Ending.ISSUED_CLOSED.value, Ending.MBL.value):
-            number = await record_ticket(tracker, ending, tracker.get_slot("sop_reason") or "",
-                                         int(tracker.get_slot("sop_step") or 1),
-                                         tracker.get_slot("outcome_details"))
+            number = await record_ticket(tracker, ending, tracker.get_slot(SOP_REASON) or "",
+                                         int(tracker.get_slot(SOP_STEP) or 1),
+                                         tracker.get_slot(OUTCOME_DETAILS))
             if ending == Ending.MBL.value:
                 if number is None:  # told to the unit only once it is: again next message
                     raise BackofficeOutage("MBL escalation not recorded")
@@ -149,8 +155,8 @@ class ActionConcludeRequest(Action):
         try:
             registration = await client.save_registration(request)
         except Refused as refusal:  # AP2T's business answer, not an outage
-            return self._handover(flow.hand_over(HandoffReason.BACKOFFICE_REFUSED,
-                                                 flow.STEP_SAVE, refused=refusal.message))
+            return self._handover(hand_over(HandoffReason.BACKOFFICE_REFUSED,
+                                            flow.STEP_SAVE, refused=refusal.message))
         except BackofficeError as error:  # saved at the next message (BackofficeOutage)
             raise BackofficeOutage(f"registration not saved: {error}") from None
         # Saved: the customer hears the number whatever happens next.
@@ -172,7 +178,7 @@ class ActionConcludeRequest(Action):
         # (the tracker store redacts its stored events, bot.redaction)
         forgotten = [SlotSet(name, None) for name in PERSONAL_SLOTS]
         return [*forgotten, SlotSet(REDACT_SLOT, True),
-                SlotSet("sop_ending", Ending.SAVED.value),
+                SlotSet(SOP_ENDING, Ending.SAVED.value),
                 SlotSet("registration_number", registration.registration_number),
                 SlotSet("registration_expires", long_date(registration.expires_at)),
                 SlotSet("lsp_available", registration.lsp_available),
@@ -206,11 +212,11 @@ class ActionConcludeRequest(Action):
             logger.error("DIL mobile update for conversation %s failed: %s",
                          mask(tracker.sender_id), error)
             await record_ticket(tracker, Ending.CSO_HANDOFF.value,
-                                flow.HANDOFF_REASON_TEXT[HandoffReason.DIL_UPDATE_FAILED],
+                                HANDOFF_REASON_TEXT[HandoffReason.DIL_UPDATE_FAILED],
                                 flow.STEP_SAVE, {"dil_update_failed": True})
 
     @staticmethod
-    def _handover(outcome: flow.Outcome) -> list[EventType]:
+    def _handover(outcome: Outcome) -> list[EventType]:
         return [SlotSet(name, value) for name, value in outcome_slots(outcome).items()] + [
             FollowupAction("action_hand_over")]
 
@@ -226,23 +232,23 @@ class ActionHandOver(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         events: list[EventType] = []
-        if tracker.get_slot("sop_ending") != Ending.CSO_HANDOFF.value:
+        if tracker.get_slot(SOP_ENDING) != Ending.CSO_HANDOFF.value:
             # asked for directly ("mau bicara dengan petugas"), from any step
-            requested = tracker.get_slot("requested_slot")
+            requested = tracker.get_slot(REQUESTED_SLOT)
             if requested == CANCEL_CONFIRMED_SLOT:  # "yakin?" pending: the interrupted step
                 requested = tracker.get_slot(CANCEL_FROM_SLOT)
-            step = flow.step_of(requested)
+            step = PERUBAHAN_DAYA.step_of(requested)
             silent = latest_intent(tracker) == CALLER_SILENT[1:]
-            outcome = flow.hand_over(
+            outcome = hand_over(
                 HandoffReason.CALLER_SILENT if silent else HandoffReason.CUSTOMER_ASKED, step)
             events += [SlotSet(name, value) for name, value in outcome_slots(outcome).items()]
             reason, step = outcome.reason, step
         else:
-            reason, step = tracker.get_slot("sop_reason"), int(tracker.get_slot("sop_step") or 1)
+            reason, step = tracker.get_slot(SOP_REASON), int(tracker.get_slot(SOP_STEP) or 1)
         number = await record_ticket(tracker, Ending.CSO_HANDOFF.value, reason or "", step,
-                                     tracker.get_slot("outcome_details"))
+                                     tracker.get_slot(OUTCOME_DETAILS))
         dispatcher.utter_message(response="utter_handoff", ticket_number=number or "")
-        return events + [SlotSet("ticket_number", number), SlotSet("requested_slot", None),
+        return events + [SlotSet("ticket_number", number), SlotSet(REQUESTED_SLOT, None),
                          ActiveLoop(None), ConversationPaused()]
 
 
@@ -256,12 +262,13 @@ class ActionCallEnded(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        requested = tracker.get_slot("requested_slot")
+        requested = tracker.get_slot(REQUESTED_SLOT)
         if requested == CANCEL_CONFIRMED_SLOT:
             requested = tracker.get_slot(CANCEL_FROM_SLOT)
-        requesting = (tracker.active_loop or {}).get("name") == "perubahan_daya_form"
-        outcome = flow.after_call_ended(tracker.get_slot("sop_ending"), requesting, requested)
-        events: list[EventType] = [SlotSet("requested_slot", None), ActiveLoop(None)]
+        requesting = (tracker.active_loop or {}).get("name") == PERUBAHAN_DAYA.form
+        outcome = PERUBAHAN_DAYA.after_call_ended(tracker.get_slot(SOP_ENDING), requesting,
+                                                  requested)
+        events: list[EventType] = [SlotSet(REQUESTED_SLOT, None), ActiveLoop(None)]
         if outcome is None:
             return events
         number = await record_ticket(tracker, outcome.ending.value, outcome.reason or "",

@@ -14,12 +14,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.sop.names import REQUESTED_SLOT, SOP_ENDING
+
 # What outlives a request: who is calling (step 2 is about the caller), the clock and its
 # zone, the earlier registration (for "sampai kapan berlakunya?"), and Rasa's own bookkeeping.
 KEPT = frozenset({
     "caller_name", "caller_title", "caller_display", "caller_known", "caller_phone",
     "caller_phone_kind", "day_part", "intimacy", "registration_number",
-    "registration_expires", "requested_slot", "session_started_metadata",
+    "registration_expires", REQUESTED_SLOT, "session_started_metadata",
     "unit_timezone",  # the caller's unit (CRM) until an IDPEL says another
 })
 
@@ -35,6 +37,6 @@ class ActionStartNewRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if not tracker.get_slot("sop_ending"):
+        if not tracker.get_slot(SOP_ENDING):
             return []  # no earlier request (or it is still going on): nothing to clear
         return request_reset(domain)

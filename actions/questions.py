@@ -14,8 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.backoffice import backoffice
 from actions.closing_form import choose_lit_tr, lit_tr_names
 from actions.conversation import latest_intent, latest_text
+from actions.custom_forms import Answer
 from bot.backoffice.client import BackofficeError
-from bot.sop import flow
 from bot.sop.answers import (
     about_the_arrears,
     asks_for_lit_tr,
@@ -27,6 +27,8 @@ from bot.sop.answers import (
     yes_no,
 )
 from bot.sop.formatting import rupiah
+from bot.sop.names import CLOSING_FORM, OUTCOME_DETAILS, REQUESTED_SLOT
+from bot.sop.perubahan_daya import flow
 
 STATIC_ANSWERS = {
     "ask_payment_places": "utter_payment_places",
@@ -50,7 +52,7 @@ class ActionNotUnderstood(Action):
         if told_the_arrears(dispatcher, tracker, text):
             return []
         if not_now(text) or yes_no(None, text) is False:
-            return [FollowupAction("closing_form")]
+            return [FollowupAction(CLOSING_FORM)]
         dispatcher.utter_message(response="utter_default")
         return []
 
@@ -60,7 +62,7 @@ def told_the_arrears(dispatcher: CollectingDispatcher, tracker: Tracker, text: s
     """After the arrears stop (step 4), a question about them ("tunggakannya berapa?",
     "bisa dilunasi lewat apa?") is answered with the amount and where to pay. ``asked``:
     the NLU already took it for a cost or payment question."""
-    details = tracker.get_slot("outcome_details") or {}
+    details = tracker.get_slot(OUTCOME_DETAILS) or {}
     amount = details.get("arrears_rp") if isinstance(details, dict) else None
     if not amount or not (asked or about_the_arrears(text)):
         return False
@@ -76,7 +78,7 @@ class ActionAnswerQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         text = latest_text(tracker)
-        requested = tracker.get_slot("requested_slot")
+        requested = tracker.get_slot(REQUESTED_SLOT)
         if not_now_despite_a_question(requested, text):
             return [SlotSet(requested, False)]  # the form asks owner-or-authorised (11b)
         if requested == flow.Question.NIK_READY.value and nik_ready(None, text):
@@ -96,7 +98,7 @@ class ActionAnswerQuestion(Action):
                 and choice(text, await lit_tr_names(tracker)) is not None):
             # "PT Inspeksi Listrik Nusantara" at the LIT TR choice reads like a question
             # about LIT TR: a name of the list is the answer
-            chosen = await choose_lit_tr(text, dispatcher, tracker)
+            chosen = await choose_lit_tr(Answer(text, intent), dispatcher, tracker)
             return [SlotSet(flow.LIT_TR_CHOICE, chosen.value)]
         slot = tracker.get_slot
         if intent == "ask_cost":

@@ -1,4 +1,5 @@
-"""Validation of ``perubahan_daya_form``: one check per question of the SOP (steps 2-14).
+"""Validation of the Perubahan Daya form (``PERUBAHAN_DAYA``): one check per question of
+the SOP (steps 2-14).
 
 Each check reads the customer's words with ``bot.language`` / ``bot.sop.answers``, asks the
 back office through the client, and returns a ``Verdict``; what the answer leads to is
@@ -14,8 +15,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backoffice import BackofficeOutage, backoffice
-from actions.conversation import answers, context, now
-from actions.custom_forms import SopFormValidationAction, Verdict, answer_intent
+from actions.conversation import now
+from actions.custom_forms import Answer, SopFormValidationAction, Verdict
 from bot.backoffice.client import BackofficeError, NotFound, Refused
 from bot.identifiers import PhoneKind
 from bot.language import (
@@ -27,7 +28,7 @@ from bot.language import (
     parse_power,
 )
 from bot.places import match_place
-from bot.sop import flow, power
+from bot.sop import power
 from bot.sop.answers import (
     address,
     alternative_accepted,
@@ -39,11 +40,11 @@ from bot.sop.answers import (
     yes_no,
 )
 from bot.sop.answers import proceed as read_proceed
-from bot.sop.flow import Question
 from bot.sop.formatting import power as power_text
 from bot.sop.formatting import rupiah, tariff_and_power
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA, flow
+from bot.sop.perubahan_daya.flow import Question
 
-FORM = "perubahan_daya_form"
 NO_EMAIL = ""  # the email question answered "tidak punya email"
 
 # What a refusal of the back office (its error code) is told as; anything else is the
@@ -66,13 +67,7 @@ def refused(refusal: Refused, dispatcher: CollectingDispatcher, **values: Any) -
 
 
 class ValidatePerubahanDayaForm(SopFormValidationAction):
-    def name(self) -> str:
-        return f"validate_{FORM}"
-
-    def questions(self, tracker: Tracker) -> list[str]:
-        if tracker.get_slot("sop_ending"):
-            return []  # the request has ended: the form stops
-        return [q.value for q in flow.applicable_questions(answers(tracker), context(tracker))]
+    sop = PERUBAHAN_DAYA
 
     def confirm_noted(self, question: str, verdict: Verdict,
                       dispatcher: CollectingDispatcher) -> None:
@@ -93,9 +88,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 2: name ----------------------------------------------------------------
 
-    async def check_caller_name(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_caller_name(self, answer: Answer, dispatcher: CollectingDispatcher,
                                 tracker: Tracker) -> Verdict:
-        title, name = person_name(text)
+        title, name = person_name(answer.text)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_caller_name")
             return Verdict.refuse()
@@ -104,9 +99,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 3: NIK ready -----------------------------------------------------------
 
-    async def check_nik_ready(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_nik_ready(self, answer: Answer, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        ready = self.yes_or_no(nik_ready, text, dispatcher, tracker)
+        ready = self.yes_or_no(nik_ready, answer, dispatcher)
         if ready is None:
             return Verdict.refuse()
         if not ready:
@@ -116,12 +111,12 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 4: IDPEL or meter number, arrears --------------------------------------
 
-    async def check_customer_number(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_customer_number(self, answer: Answer, dispatcher: CollectingDispatcher,
                                     tracker: Tracker) -> Verdict:
-        if answer_intent(tracker) in ("not_ready", "deny"):
+        if answer.intent in ("not_ready", "deny"):
             dispatcher.utter_message(response="utter_customer_number_not_ready")
             return Verdict.end(flow.after_customer_number_unavailable())
-        number = parse_customer_number(text)
+        number = parse_customer_number(answer.text)
         if number is None:
             dispatcher.utter_message(response="utter_invalid_customer_number")
             return Verdict.refuse()
@@ -198,9 +193,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
                                                            for va in decision.nearest_va))
         return Verdict.refuse(penalised=False)
 
-    async def check_target_power_va(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_target_power_va(self, answer: Answer, dispatcher: CollectingDispatcher,
                                     tracker: Tracker) -> Verdict:
-        target = parse_power(text)
+        target = parse_power(answer.text)
         if target is None:
             dispatcher.utter_message(response="utter_invalid_power")
             return Verdict.refuse()
@@ -232,9 +227,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         }
         return Verdict.accept(target, **slots)
 
-    async def check_tariff_confirmed(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_tariff_confirmed(self, answer: Answer, dispatcher: CollectingDispatcher,
                                      tracker: Tracker) -> Verdict:
-        confirmed = self.yes_or_no(yes_no, text, dispatcher, tracker)
+        confirmed = self.yes_or_no(yes_no, answer, dispatcher)
         if confirmed is None:
             return Verdict.refuse()
         if not confirmed:  # the use is not the one in AP2T: a change of use
@@ -243,11 +238,11 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         dispatcher.utter_message(response="utter_tariff_policy")  # step 6
         return Verdict.accept(True)
 
-    async def check_accept_alternative(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_accept_alternative(self, answer: Answer, dispatcher: CollectingDispatcher,
                                        tracker: Tracker) -> Verdict:
         alternative = int(tracker.get_slot("alternative_va") or 0)
         accepted = alternative_accepted(
-            answer_intent(tracker), text, parse_power(text),
+            answer.intent, answer.text, parse_power(answer.text),
             int(tracker.get_slot("target_power_va") or 0), alternative)
         if accepted is None:
             dispatcher.utter_message(response="utter_expect_yes_no")
@@ -274,9 +269,10 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 8: stroom awal -----------------------------------------------------------
 
-    async def check_stroom_awal_rp(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_stroom_awal_rp(self, answer: Answer, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
         advised = tracker.get_slot("advised_stroom_awal_rp")
+        text = answer.text
         amount = int(advised) if advised and takes_the_advice(text) else parse_amount(text)
         if amount is None:
             dispatcher.utter_message(response="utter_invalid_amount")
@@ -298,17 +294,17 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 11: proceed, and the owner-or-authorised question when not --------------
 
-    async def check_proceed(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_proceed(self, answer: Answer, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Verdict:
-        proceed = self.yes_or_no(read_proceed, text, dispatcher, tracker)
+        proceed = self.yes_or_no(read_proceed, answer, dispatcher)
         if proceed is None:
             return Verdict.refuse()
         return Verdict.accept(proceed)
 
-    async def check_decliner_is_owner(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_decliner_is_owner(self, answer: Answer, dispatcher: CollectingDispatcher,
                                       tracker: Tracker) -> Verdict:
-        intent = answer_intent(tracker)
-        is_owner = True if applicant_role(intent, text) else yes_no(intent, text)
+        is_owner = (True if applicant_role(answer.intent, answer.text)
+                    else yes_no(answer.intent, answer.text))
         if is_owner is None:
             dispatcher.utter_message(response="utter_expect_owner_or_authorised")
             return Verdict.refuse()
@@ -320,9 +316,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 12: owner or authorised, area, NIKs, applicant, email --------------------
 
-    async def check_applicant_role(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_applicant_role(self, answer: Answer, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        role = applicant_role(answer_intent(tracker), text)
+        role = applicant_role(answer.intent, answer.text)
         if role is None:
             dispatcher.utter_message(response="utter_expect_owner_or_authorised")
             return Verdict.refuse()
@@ -333,27 +329,27 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
     async def _areas(self, tracker: Tracker) -> dict[str, list[str]]:
         return (await backoffice(tracker).areas(tracker.get_slot("idpel"))).areas
 
-    async def check_kecamatan(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_kecamatan(self, answer: Answer, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
         try:
             areas = await self._areas(tracker)
         except BackofficeError:
             return unavailable(tracker)
-        matches = match_place(text, areas)
+        matches = match_place(answer.text, areas)
         if not matches:
             dispatcher.utter_message(response="utter_invalid_kecamatan",
                                      choices=", ".join(areas))
             return Verdict.refuse()
         return Verdict.accept(matches[0][0])
 
-    async def check_kelurahan(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_kelurahan(self, answer: Answer, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
         try:
             areas = await self._areas(tracker)
         except BackofficeError:
             return unavailable(tracker)
         choices = areas.get(tracker.get_slot("kecamatan") or "", [])
-        matches = match_place(text, choices)
+        matches = match_place(answer.text, choices)
         if not matches:
             dispatcher.utter_message(response="utter_invalid_kelurahan",
                                      choices=", ".join(choices))
@@ -372,9 +368,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             return Verdict.refuse()
         return Verdict.accept(nik.nik)
 
-    async def check_owner_nik(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_owner_nik(self, answer: Answer, dispatcher: CollectingDispatcher,
                               tracker: Tracker) -> Verdict:
-        verdict = await self._nik(text, dispatcher, tracker)
+        verdict = await self._nik(answer.text, dispatcher, tracker)
         if not verdict.accepted:
             return verdict
         try:
@@ -396,31 +392,31 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
         return Verdict.refuse(penalised=False, owner_nik_mismatches=mismatches,
                               owner_nik_verified=False)
 
-    async def check_applicant_nik(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_applicant_nik(self, answer: Answer, dispatcher: CollectingDispatcher,
                                   tracker: Tracker) -> Verdict:
-        return await self._nik(text, dispatcher, tracker)
+        return await self._nik(answer.text, dispatcher, tracker)
 
-    async def check_applicant_name(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_applicant_name(self, answer: Answer, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        _title, name = person_name(text)
+        _title, name = person_name(answer.text)
         if name is None:
             dispatcher.utter_message(response="utter_invalid_applicant_name")
             return Verdict.refuse()
         return Verdict.accept(name)
 
-    async def check_applicant_address(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_applicant_address(self, answer: Answer, dispatcher: CollectingDispatcher,
                                       tracker: Tracker) -> Verdict:
-        tidy = address(text)
+        tidy = address(answer.text)
         if tidy is None:
             dispatcher.utter_message(response="utter_invalid_address")
             return Verdict.refuse()
         return Verdict.accept(tidy)
 
-    async def check_email(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_email(self, answer: Answer, dispatcher: CollectingDispatcher,
                           tracker: Tracker) -> Verdict:
-        email = parse_email(text)
+        email = parse_email(answer.text)
         declining = tracker.get_slot("proceed") is False
-        if email is None and yes_no(answer_intent(tracker), text) is False:
+        if email is None and yes_no(answer.intent, answer.text) is False:
             # "tidak punya email": the request goes on without one (the registration
             # number is what counts); one who does not go on gets the closing (11b)
             if declining:
@@ -439,9 +435,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 13: phone -----------------------------------------------------------------
 
-    async def check_caller_phone_usable(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_caller_phone_usable(self, answer: Answer, dispatcher: CollectingDispatcher,
                                         tracker: Tracker) -> Verdict:
-        phone = parse_phone_number(text)
+        phone = parse_phone_number(answer.text)
         if phone is not None:  # answered with a number: the one to use (13b/13c)
             if phone.national == tracker.get_slot("caller_phone"):
                 return Verdict.accept(True, mobile_phone=phone.national)
@@ -449,16 +445,16 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
                 dispatcher.utter_message(response="utter_phone_not_mobile")
                 return Verdict.refuse()
             return Verdict.accept(False, mobile_phone=phone.national)
-        usable = self.yes_or_no(yes_no, text, dispatcher, tracker)
+        usable = self.yes_or_no(yes_no, answer, dispatcher)
         if usable is None:
             return Verdict.refuse()
         if usable:
             return Verdict.accept(True, mobile_phone=tracker.get_slot("caller_phone"))
         return Verdict.accept(False)
 
-    async def check_mobile_phone(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_mobile_phone(self, answer: Answer, dispatcher: CollectingDispatcher,
                                  tracker: Tracker) -> Verdict:
-        phone = parse_phone_number(text)
+        phone = parse_phone_number(answer.text)
         if phone is None:
             dispatcher.utter_message(response="utter_invalid_phone")
             return Verdict.refuse()
@@ -469,9 +465,9 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
 
     # --- step 14: read-back -------------------------------------------------------------
 
-    async def check_data_confirmed(self, text: str, dispatcher: CollectingDispatcher,
+    async def check_data_confirmed(self, answer: Answer, dispatcher: CollectingDispatcher,
                                    tracker: Tracker) -> Verdict:
-        confirmed = self.yes_or_no(yes_no, text, dispatcher, tracker)
+        confirmed = self.yes_or_no(yes_no, answer, dispatcher)
         if confirmed is None:
             return Verdict.refuse()
         if not confirmed:

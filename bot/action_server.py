@@ -39,7 +39,8 @@ def prepare() -> None:
     log_privacy.install()
 
 
-OPEN_PATHS = ("/health",)
+# /metrics checks its caller itself (bot.metrics: the scrape token in production)
+OPEN_PATHS = ("/health", "/metrics")
 
 
 class ActionServerSettings(EnvSettings):
@@ -81,6 +82,9 @@ class TokenPlugin:
     @hookimpl
     def attach_sanic_app_extensions(self, app) -> None:
         app.register_middleware(token_check(self.token), "request")
+        from bot.metrics import MetricsAccess, add_sanic_route
+
+        add_sanic_route(app, MetricsAccess.from_env())
 
 
 def require_token(settings: ActionServerSettings) -> None:

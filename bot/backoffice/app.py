@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot import metrics
 from bot.deployment import TOKEN_HEADER
 from bot.untrusted import same_secret
 
@@ -290,7 +291,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # development (loopback only) lets a developer's browser read the API's pages;
         # production has none
         pages = () if settings.production else API_PAGES
-        app.add_middleware(TokenCheck, token=settings.token, open_paths=("/health", *pages))
+        app.add_middleware(TokenCheck, token=settings.token,
+                           open_paths=("/health", metrics.PATH, *pages))  # checks its own
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(
+        production=settings.production))
     app.add_middleware(AccessLog)
     app.add_middleware(SafetyNet)
 

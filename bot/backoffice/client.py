@@ -44,6 +44,7 @@ import httpx
 from pydantic import Field, parse_obj_as
 
 from bot import defaults, deployment
+from bot.metrics import backoffice_calls
 from bot.settings_base import EnvSettings
 from bot.untrusted import path_segment
 
@@ -308,6 +309,10 @@ class BackofficeClient(_Calls):
         self.close()
 
     def _run(self, call: _Call):
+        with backoffice_calls.timed(call.method, call.path):
+            return self._send(call)
+
+    def _send(self, call: _Call):
         attempts = 1 + (self.retries if call.idempotent else 0)
         for attempt in range(attempts):
             try:
@@ -343,6 +348,10 @@ class AsyncBackofficeClient(_Calls):
         await self.aclose()
 
     async def _run(self, call: _Call):
+        with backoffice_calls.timed(call.method, call.path):
+            return await self._send(call)
+
+    async def _send(self, call: _Call):
         attempts = 1 + (self.retries if call.idempotent else 0)
         for attempt in range(attempts):
             try:

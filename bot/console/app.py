@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response, StreamingResponse
 from starlette.templating import Jinja2Templates
 
+from bot import metrics
 from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
@@ -34,7 +35,9 @@ from bot.console import views
 from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
 from bot.console.upstream import Rasa, last_message_at, waiting_minutes
-from bot.sop.flow import Question
+from bot.metrics import cso_queue
+from bot.sop.names import OUTCOME_SLOTS, REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.untrusted import NotJson, json_object, same_secret
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +129,9 @@ def create_app(environ: dict[str, str] | None = None,
                          "waiting_min": waiting_minutes(ticket.created_at.isoformat()),
                          "holder": holder})
         return rows
+
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env),
+                                cso_queue.refresher(queue, BackofficeError))
 
     async def case(ticket_number: str, session: Session) -> Any:
         tickets = [t for t in await simulator.tickets()
@@ -256,7 +262,7 @@ def create_app(environ: dict[str, str] | None = None,
             "channel": CustomerChannels.kind(found.conversation_id),
             "lines": views.transcript(events),
             "fields": views.collected(views.slots_of(events)),
-            "audit": views.sop_audit(events), "choices": views.hand_back_choices(),
+            "audit": views.sop_audit(events, SOP), "choices": SOP.hand_back_choices(),
             "outcomes": CLOSING_OUTCOMES})
 
     @app.post("/cases/{ticket}/reveal")
@@ -300,15 +306,14 @@ def create_app(environ: dict[str, str] | None = None,
         session = signed_in(request, change=True)
         found = await case(ticket, session)
         question = str((await body_json(request)).get("question") or "")
-        if question not in {q for q, _label in views.hand_back_choices()}:
+        if question not in {q for q, _label in SOP.hand_back_choices()}:
             return JSONResponse({"error": "invalid_question"}, status_code=400)
         cleared = [{"event": "slot", "name": name, "value": None} for name in (
-            "sop_ending", "sop_reason", "sop_step", "handoff_reason", "outcome_details",
-            "failed_attempts", *views.questions_from(question))]
+            *OUTCOME_SLOTS, "failed_attempts", *SOP.questions_from(question))]
         await rasa.append(found.conversation_id, [
             {"event": "resume"}, *cleared,
-            {"event": "active_loop", "name": "perubahan_daya_form"},
-            {"event": "slot", "name": "requested_slot", "value": question}])
+            {"event": "active_loop", "name": SOP.form},
+            {"event": "slot", "name": REQUESTED_SLOT, "value": question}])
         asked = await rasa.execute(found.conversation_id, ask_action(question))
         # the assistant now listens: the form validates the next message as the answer
         # (Rasa's forms validate only what comes after action_listen)
@@ -345,10 +350,10 @@ def create_app(environ: dict[str, str] | None = None,
     return app
 
 
+# The SOP whose conversations the console audits and hands back.
+SOP = PERUBAHAN_DAYA
 # Questions whose asking is an action of the assistant's (it needs the back office).
-ASK_ACTIONS = {question.value: f"action_ask_{question.value}" for question in (
-    Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
-    Question.DATA_CONFIRMED)}
+ASK_ACTIONS = {question: f"action_ask_{question}" for question in SOP.asked_by_action}
 
 
 class Cookies:

@@ -1,6 +1,6 @@
 """What the console shows of a conversation, from its events (Rasa's tracker, as its HTTP
 API gives them): the transcript, what was collected (personal fields masked until a CSO
-reveals one), and the SOP audit (which of the 22 steps ran, in which order, which were
+reveals one), and the SOP audit (which of the SOP's steps ran, in which order, which were
 skipped and why). Framework-free."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 from bot.identifiers import mask, mask_address, mask_email
 from bot.redaction import personal_values, redacted
-from bot.sop import flow
-from bot.sop.flow import Question
+from bot.sop.engine import Sop
+from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_REASON, SOP_STEP
+from bot.sop.perubahan_daya import flow
 
 # What the CSO sees of the collected data, in this order; the personal ones masked.
 FIELDS = (
@@ -31,15 +32,6 @@ SAID = {flow.OWNER: "pemilik", flow.AUTHORISED: "dikuasakan"}
 PERSONAL = {"caller_phone": mask, "customer_address": mask_address, "owner_nik": mask,
             "applicant_nik": mask, "applicant_address": mask_address, "email": mask_email,
             "mobile_phone": mask}
-
-STEP_NAMES = {
-    1: "Salam pembuka", 2: "Nama penelepon", 3: "Persyaratan (NIK)", 4: "ID pelanggan, tunggakan",
-    5: "Daya dan tarif", 6: "Informasi peruntukan tarif", 7: "Notifikasi AP2T", 8: "Stroom awal",
-    9: "Biaya", 10: "Waktu penyambungan", 11: "Dilanjutkan?", 12: "Pemilik / kuasa",
-    13: "Nomor handphone", 14: "Verifikasi data", 15: "Simpan, nomor registrasi",
-    16: "Dokumen", 17: "Pembayaran", 18: "Informasi jelas?", 19: "SLO / LIT TR",
-    20: "Ada lagi?", 21: "Penutup", 22: "Salam keakraban",
-}
 
 
 @dataclass(frozen=True)
@@ -115,80 +107,60 @@ def collected(slots: Mapping[str, Any], revealed: frozenset[str] = frozenset()) 
     return fields
 
 
-def sop_audit(events: Sequence[Mapping[str, Any]]) -> list[StepAudit]:
-    """The 22 steps as a QA officer scores a call: the steps the conversation went
+def steps_run(events: Sequence[Mapping[str, Any]], sop: Sop) -> tuple[list[int], dict[str, Any]]:
+    """The steps the conversation went through, in the order they ran (from the questions
+    asked and what the assistant did), and the slots at its end."""
+    order: list[int] = []
+    slots: dict[str, Any] = {}
+
+    def ran(*steps: int) -> None:
+        order.extend(step for step in steps if step not in order)
+
+    for event in events:
+        kind, name = event.get("event"), event.get("name")
+        if kind == "bot" and not order and sop.audit.greeting_step is not None:
+            ran(sop.audit.greeting_step)
+        if kind == "slot":
+            slots[name] = event.get("value")
+            if name == REQUESTED_SLOT and event.get("value"):
+                ran(sop.step_of(event["value"]))
+            if name in sop.audit.slot_steps and event.get("value"):
+                ran(*sop.audit.slot_steps[name])
+        if kind == "action" and name in sop.audit.action_steps:
+            ran(sop.audit.action_steps[name])
+    return order, slots
+
+
+def _why_not_run(step: int, sop: Sop, slots: Mapping[str, Any], context: Any,
+                 applicable: set[int]) -> str:
+    ending, step_ended = slots.get(SOP_ENDING), slots.get(SOP_STEP)
+    if ending and step_ended and step > int(step_ended):
+        return f"tidak sampai: permohonan berakhir di langkah {step_ended} ({ending})"
+    why = sop.audit.skipped(step, slots, context)
+    if why is not None:
+        return why
+    if step in sop.steps.values() and step not in applicable:
+        return "tidak berlaku untuk jalur percakapan ini"
+    return "belum dijalankan"
+
+
+def sop_audit(events: Sequence[Mapping[str, Any]], sop: Sop) -> list[StepAudit]:
+    """The SOP's steps as a QA officer scores a call: the steps the conversation went
     through (from the questions asked and what the assistant did), in order, and for the
     others why they did not run."""
-    order: list[int] = []
-
-    def ran(step: int) -> None:
-        if step not in order:
-            order.append(step)
-
-    slots: dict[str, Any] = {}
-    for event in events:
-        kind = event.get("event")
-        if kind == "bot" and len(order) == 0:
-            ran(1)
-        if kind == "slot":
-            slots[event.get("name")] = event.get("value")
-            if event.get("name") == "requested_slot" and event.get("value"):
-                ran(flow.step_of(event["value"]))
-            if event.get("name") == "registration_number" and event.get("value"):
-                for step in (15, 16, 17):
-                    ran(step)
-            if event.get("name") == "total_text" and event.get("value"):
-                for step in (9, 10):
-                    ran(step)
-            if event.get("name") == "idpel" and event.get("value"):
-                ran(6)  # the arrears are checked as the customer is found
-        if kind == "action" and event.get("name") == "utter_closing":
-            ran(21)
-        if kind == "action" and event.get("name") == "utter_intimacy":
-            ran(22)
-    ending, step_ended = slots.get("sop_ending"), slots.get("sop_step")
-    context = flow.Context(caller_known=bool(slots.get("caller_known")),
-                           caller_phone_kind=slots.get("caller_phone_kind"),
-                           prepaid=slots.get("prepaid"),
-                           ap2t_notification=bool(slots.get("ap2t_notification")))
-    answers = {q.value: slots.get(q.value) for q in Question}
-    applicable = {flow.SOP_STEP[q] for q in flow.applicable_questions(answers, context)
-                  if q in flow.SOP_STEP}
+    order, slots = steps_run(events, sop)
+    ending, step_ended = slots.get(SOP_ENDING), slots.get(SOP_STEP)
+    context = sop.context_of(slots)
+    applicable = {sop.steps[q] for q in sop.applicable_questions(sop.answers(slots), context)
+                  if q in sop.steps}
     audit = []
-    for step in range(1, 23):
+    for step, name in sorted(sop.audit.step_names.items()):
         if step in order:
             note = ""
             if ending and step == step_ended:
-                note = f"berakhir di sini: {slots.get('sop_reason') or ending}"
-            audit.append(StepAudit(step, STEP_NAMES[step], True, order.index(step) + 1, note))
-            continue
-        if ending and step_ended and step > int(step_ended):
-            why = f"tidak sampai: permohonan berakhir di langkah {step_ended} ({ending})"
-        elif step == 2 and context.caller_known:
-            why = "tidak perlu: nama penelepon dari CRM"
-        elif step == 8 and slots.get("prepaid") is False:
-            why = "tidak berlaku: pelanggan pascabayar"
-        elif step == 7 and not context.ap2t_notification:
-            why = "tidak berlaku: AP2T tidak memberi notifikasi"
-        elif step in flow.SOP_STEP.values() and step not in applicable:
-            why = "tidak berlaku untuk jalur percakapan ini"
+                note = f"berakhir di sini: {slots.get(SOP_REASON) or ending}"
+            audit.append(StepAudit(step, name, True, order.index(step) + 1, note))
         else:
-            why = "belum dijalankan"
-        audit.append(StepAudit(step, STEP_NAMES[step], False, None, why))
+            audit.append(StepAudit(step, name, False, None,
+                                   _why_not_run(step, sop, slots, context, applicable)))
     return audit
-
-
-def hand_back_choices() -> list[tuple[str, str]]:
-    """(question, "step N: label") for the questions a conversation can resume at."""
-    labels = {Question.CUSTOMER_NUMBER: "ID pelanggan", Question.TARGET_POWER: "daya",
-              Question.STROOM_AWAL: "stroom awal", Question.PROCEED: "dilanjutkan?",
-              Question.APPLICANT_ROLE: "pemilik / kuasa", Question.OWNER_NIK: "NIK pemilik",
-              Question.EMAIL: "e-mail", Question.MOBILE_PHONE: "nomor handphone",
-              Question.DATA_CONFIRMED: "verifikasi data"}
-    return [(q.value, f"langkah {flow.SOP_STEP[q]}: {label}") for q, label in labels.items()]
-
-
-def questions_from(question: str) -> list[str]:
-    """The question and every one after it in SOP order: what a hand back asks again."""
-    values = [q.value for q in Question]
-    return values[values.index(question):] if question in values else []

@@ -28,6 +28,7 @@ from pydantic import Field, root_validator
 
 from bot import defaults, deployment
 from bot.identifiers import mask_email
+from bot.metrics.notifications import EMAILS
 from bot.settings_base import EnvSettings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class Mailer:
             try:
                 await aiosmtplib.send(message, **self.settings.connection(), timeout=15)
                 self.sent += 1
+                EMAILS.labels("sent").inc()
                 logger.info("e-mail %s sent to %s", message["Message-ID"], to)
                 return True
             except (aiosmtplib.SMTPException, OSError) as error:
@@ -114,6 +116,7 @@ class Mailer:
                                type(error).__name__, attempt, delay)
                 await self.sleep(delay)
         self.failed += 1
+        EMAILS.labels("failed").inc()
         logger.error("e-mail %s to %s given up after %d attempts", message["Message-ID"], to,
                      MAX_ATTEMPTS)
         return False

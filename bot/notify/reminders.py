@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.backoffice.schemas import Registration
 from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.identifiers import mask
+from bot.metrics.notifications import REMINDERS
 from bot.sop.formatting import long_date, rupiah
 
 logger = logging.getLogger(__name__)
@@ -82,11 +83,14 @@ async def remind(registrations: Iterable[Registration], now: dt.datetime, log: R
                                       template_parameters=[number, expires])
         except Unreachable as error:
             log.record(number, "no_channel", str(error))
+            REMINDERS.labels("no_channel").inc()
             continue
         except Exception as error:  # noqa: BLE001 - recorded; never retried by a restart
             logger.error("reminder for %s failed: %s", mask(number), type(error).__name__)
             log.record(number, "failed", type(error).__name__)
+            REMINDERS.labels("failed").inc()
             continue
         log.record(number, "sent", how)
+        REMINDERS.labels("sent").inc()
         reminded.append(number)
     return reminded

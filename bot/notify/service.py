@@ -29,14 +29,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from bot import metrics
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFound
 from bot.channels.outbound import CustomerChannels
+from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
 from bot.notify.mailer import Mailer
 from bot.notify.reminders import ReminderLog, remind
 from bot.notify.settings import NotifierSettings
 from bot.notify.summary import information_email, summary_email
-from bot.sop import clock
 from bot.untrusted import NotJson, json_object, same_secret
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def create_app(environ: dict[str, str] | None = None,
     tasks: list[asyncio.Task] = []
 
     async def reminders_now() -> list[str]:
-        now = clock.now()
+        now = stack_clock().now()
         registrations = await simulator.at(now).unpaid_registrations()
         return await remind(registrations, now, log, channels, days_before)
 
@@ -100,6 +101,8 @@ def create_app(environ: dict[str, str] | None = None,
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env))
+
     async def guarded_body(request: Request) -> dict | JSONResponse:
         """The caller's JSON object, or the answer that refuses the call: 403 without the
         notifier's token, 400 for a body that is no JSON object (nested too deep too)."""
@@ -121,7 +124,7 @@ def create_app(environ: dict[str, str] | None = None,
                 and isinstance(idpel, str) and isinstance(target, int)
                 and (stroom is None or isinstance(stroom, int))):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             quote, info = await client.quote(idpel, target, stroom), await client.info()
         except NotFound:
@@ -129,7 +132,8 @@ def create_app(environ: dict[str, str] | None = None,
         except BackofficeError:
             return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         title = str(body.get("title") or "Bapak/Ibu")[:40]
-        mailer.send_later(information_email(quote, info, idpel, email, clock.now(), title))
+        now = stack_clock().now()
+        mailer.send_later(information_email(quote, info, idpel, email, now, title))
         logger.info("information for %s: e-mail queued", mask(idpel))
         return {"email": "queued"}
 
@@ -141,7 +145,7 @@ def create_app(environ: dict[str, str] | None = None,
         if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
-        client = simulator.at(clock.now())
+        client = simulator.at(stack_clock().now())
         try:
             registration, info = await client.registration(number), await client.info()
         except NotFound:

@@ -19,7 +19,8 @@ first).
 | ``MessageProcessor.handle_message`` | a message the conversation already holds (a provider's redelivery, on any instance) gets its replies again instead of a second turn | ``once_per_message`` |
 | ``FailSafeTrackerStore.retrieve``, ``.retrieve_full_tracker``, ``.save`` | a database that fails fails the message (the customer is told) instead of starting the conversation afresh or keeping it in one process's memory | ``tracker_store_errors`` |
 | ``ActionExtractSlots.run``, ``._execute_validation_action`` | the slots every message refreshes are filled here, without a round trip to the action server and a replay of the conversation | ``conversation_slots`` |
-| ``rasa.core.run.configure_app`` | a JSON body nested deeper than any real payload is a 400 on every route, not a ``RecursionError`` and a 500 | ``bounded_json`` |
+| ``rasa.core.run.configure_app`` | a JSON body nested deeper than any real payload is a 400 on every route, not a ``RecursionError`` and a 500; ``GET /metrics`` for operators | ``bounded_json``, ``turn_metrics`` |
+| ``Agent.handle_message`` | each customer's turn counted and timed by channel (``/metrics``) | ``turn_metrics`` |
 
 Relied on, not replaced (their fingerprints are checked too): ``SQLTrackerStore.retrieve``,
 ``retrieve_full_tracker``, ``save``, ``_event_query`` and ``_additional_events``, which
@@ -62,6 +63,7 @@ UPSTREAM: dict[tuple[str, str | None, str], str] = {
     ("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action"):
         "3f1249f61cf252e0",
     ("rasa.core.run", None, "configure_app"): "72da30416f74c648",
+    ("rasa.core.agent", "Agent", "handle_message"): "ba53507e4d5532a3",
     # relied on by tracker_store.CachedSQLTrackerStore, not replaced
     ("rasa.core.tracker_store", "SQLTrackerStore", "retrieve"): "0d99846daced97d3",
     ("rasa.core.tracker_store", "SQLTrackerStore", "save"): "57165e46eab3de08",
@@ -140,13 +142,13 @@ def install() -> None:
     from bot.rasa_runtime import (
         action_failures,
         action_payload,
-        bounded_json,
         conversation_slots,
         event_types,
         fast_validation,
         keep_alive,
         once_per_message,
         tracker_store_errors,
+        turn_metrics,
         warm_up,
     )
 
@@ -174,5 +176,6 @@ def install() -> None:
           conversation_slots.extract_slots)
     _wrap("rasa.core.actions.action", "ActionExtractSlots", "_execute_validation_action",
           conversation_slots.validate_extracted)
-    _wrap("rasa.core.run", None, "configure_app", bounded_json.configure_app)
+    _wrap("rasa.core.run", None, "configure_app", turn_metrics.configure_app)
+    _wrap("rasa.core.agent", "Agent", "handle_message", turn_metrics.handle_message_counted)
     _installed = True

@@ -44,11 +44,15 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet, 
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import ClientResponseError
 
-from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
+from bot.backoffice.client import BackofficeError
 from bot.backoffice.schemas import TicketRequest
+from bot.backoffice.shared import BACKOFFICE
+from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
-from bot.sop import clock
-from bot.sop.flow import HANDOFF_REASON_TEXT, HandoffReason, step_of
+from bot.metrics.assistant import ACTION_CALL_FAILURES
+from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_STEP
+from bot.sop.outcomes import HANDOFF_REASON_TEXT, HandoffReason
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +140,7 @@ async def run_loop_reporting(upstream_run, loop: LoopAction, output_channel, nlg
     except ActionServerFailed as failure:
         events = await report_failure(failure, output_channel, nlg, tracker)
         candidates = {event.key for event in events_of_this_turn(tracker)
-                      if isinstance(event, SlotSet) and event.key != "requested_slot"
+                      if isinstance(event, SlotSet) and event.key != REQUESTED_SLOT
                       and event.value is not None and event.key in _form_slots(loop, domain)}
         return events + [SlotSet(name, None) for name in sorted(candidates)]
 
@@ -162,6 +166,7 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
                          tracker) -> list[Event]:
     """Tell the customer (once per turn) and record the CSO ticket; the events to add."""
     logger.error("conversation %s: %s", mask(tracker.sender_id), failure)
+    ACTION_CALL_FAILURES.labels(failure.action).inc()
     await record_ticket(failure, tracker)
     told = any(isinstance(event, BotUttered)
                and (event.metadata or {}).get("utter_action") == DISRUPTED_RESPONSE
@@ -175,22 +180,12 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
     return [create_bot_utterance(draft)]
 
 
-_backoffice: AsyncBackofficeClient | None = None
-
-
-def _client() -> AsyncBackofficeClient:
-    global _backoffice
-    if _backoffice is None:
-        _backoffice = AsyncBackofficeClient()
-    return _backoffice
-
-
 async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
     """One APKT CSO ticket per conversation and step: what failed and where, so that an
     officer can follow up; the collected data stays in the tracker."""
-    requested = tracker.get_slot("requested_slot")
-    reached = tracker.get_slot("sop_step") or (15 if tracker.get_slot("data_confirmed") else 1)
-    step = step_of(requested, default=int(reached))
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    reached = tracker.get_slot(SOP_STEP) or (15 if tracker.get_slot("data_confirmed") else 1)
+    step = PERUBAHAN_DAYA.step_of(requested, default=int(reached))
     sender = tracker.sender_id
     key = hashlib.sha256(f"{sender}|action-server-failed|{step}|{failure.action}".encode()
                          ).hexdigest()[:40]
@@ -203,7 +198,8 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
         data=_ticket_data(tracker, failure))
     metadata = (tracker.latest_message.metadata if tracker.latest_message else None) or {}
     try:
-        ticket = await _client().at(clock.now(metadata.get("now"))).create_ticket(request)
+        client = BACKOFFICE.client().at(stack_clock().now(metadata.get("now")))
+        ticket = await client.create_ticket(request)
     except BackofficeError as error:
         logger.error("CSO ticket for conversation %s not recorded: %s", mask(sender), error)
         return None
@@ -212,7 +208,7 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
 
 def _ticket_data(tracker, failure: ActionServerFailed) -> dict[str, Any]:
     data: dict[str, Any] = {"failed_action": failure.action}
-    for name in ("requested_slot", "idpel", "target_power_va", "sop_ending"):
+    for name in (REQUESTED_SLOT, "idpel", "target_power_va", SOP_ENDING):
         value = tracker.get_slot(name)
         if value is not None:
             data[name] = value

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 from rasa.shared.core.events import Event, SlotSet
 
-from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.shared import BACKOFFICE
+from bot.conversation_settings import assistant_name, stack_clock
+from bot.sop.names import REQUESTED_SLOT
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.sop.refresh import Message, crm_of, refreshed
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 
-_crm = None
-
 
 def crm():
-    global _crm
-    if _crm is None:
-        _crm = crm_of(AsyncBackofficeClient())
-    return _crm
+    """The CRM's lookup of a number, through the process's back-office client."""
+    return crm_of(BACKOFFICE.client())
 
 
 def message_of(tracker) -> Message:
@@ -38,14 +37,15 @@ def message_of(tracker) -> Message:
         slots=tracker.current_slot_values(),
         entities=(latest.entities if latest else None) or [],
         intent=(latest.intent or {}).get("name") if latest else None,
-        requested=tracker.get_slot("requested_slot") if active else None)
+        requested=tracker.get_slot(REQUESTED_SLOT) if active else None)
 
 
 async def extract_slots(upstream, action, output_channel, nlg, tracker, domain) -> list[Event]:
     """The replacement of ``ActionExtractSlots.run``: upstream's extraction, then the
     refreshed slots."""
     events = await upstream(action, output_channel, nlg, tracker, domain)
-    refreshed_slots = await refreshed(message_of(tracker), crm())
+    refreshed_slots = await refreshed(message_of(tracker), crm(), stack_clock(),
+                                      assistant_name(), PERUBAHAN_DAYA)
     return events + [SlotSet(name, value) for name, value in refreshed_slots.items()]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.sop.flow import AUTHORISED, OWNER
+from bot.sop.perubahan_daya.flow import AUTHORISED, OWNER
 
 YES_INTENTS = {"affirm"}
 NO_INTENTS = {"deny", "not_ready"}

@@ -1,19 +1,18 @@
-"""The one clock of the assistant, injectable for tests and demos.
+"""The one clock of the assistant, given to the SOP (never read from the process here).
 
-Order of precedence: a per-message time (REST ``metadata.now``; in development only, see
-``bot.deployment``: in production a caller never chooses the time), then the whole
-stack's ``PLN_NOW`` environment variable, then the real time. Times are ISO 8601 with an offset
-("2026-11-27T09:30:00+07:00"); a naive time is read in the configured zone. The
-configured zone is ``PLN_TIMEZONE`` (default Asia/Jakarta, WIB).
+Order of precedence: a per-message time (REST ``metadata.now``; only when the clock
+``trusts_message_time``, in development, see ``bot.deployment``: in production a caller
+never chooses the time), then the whole stack's fixed time (``fixed``), then the real
+time. Times are ISO 8601 with an offset ("2026-11-27T09:30:00+07:00"); a naive time is
+read in the clock's zone (default Asia/Jakarta, WIB). ``bot.conversation_settings``
+builds the stack's clock from its settings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from bot import deployment
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
@@ -22,17 +21,15 @@ class ClockError(ValueError):
     """A configured or given time that cannot be read."""
 
 
-def configured_zone() -> ZoneInfo:
-    name = os.environ.get("PLN_TIMEZONE", DEFAULT_TIMEZONE)
+def zone_named(name: str, setting: str = "PLN_TIMEZONE") -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ClockError(f"PLN_TIMEZONE={name!r} is not a known time zone") from error
+        raise ClockError(f"{setting}={name!r} is not a known time zone") from error
 
 
-def parse_time(text: str, zone: ZoneInfo | None = None) -> dt.datetime:
-    """An ISO 8601 time as an aware datetime in ``zone`` (default: the configured one)."""
-    zone = zone or configured_zone()
+def parse_time(text: str, zone: ZoneInfo) -> dt.datetime:
+    """An ISO 8601 time as an aware datetime in ``zone``."""
     try:
         moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except (AttributeError, ValueError) as error:
@@ -42,23 +39,31 @@ def parse_time(text: str, zone: ZoneInfo | None = None) -> dt.datetime:
     return moment.astimezone(zone)
 
 
-def now(message_time: str | None = None) -> dt.datetime:
-    """The current time in the configured zone, as the message or the stack fixes it.
+@dataclass(frozen=True)
+class Clock:
+    """The time as the stack fixes it, read in its zone."""
 
-    ``message_time`` is the caller's claim: believed in development only. A malformed one
-    is ignored (a channel's bad metadata must not break the
-    conversation); a malformed ``PLN_NOW`` is an operator error and raises.
-    """
-    zone = configured_zone()
-    if message_time and deployment.trusts_caller_claims():
-        try:
-            return parse_time(message_time, zone)
-        except ClockError:
-            pass
-    fixed = os.environ.get("PLN_NOW")
-    if fixed:
-        return parse_time(fixed, zone)
-    return dt.datetime.now(zone)
+    zone: ZoneInfo = ZoneInfo(DEFAULT_TIMEZONE)
+    fixed: dt.datetime | None = None  # the whole stack's time, if fixed
+    trusts_message_time: bool = False  # development: a message may fix its time
+
+    def parse_time(self, text: str) -> dt.datetime:
+        return parse_time(text, self.zone)
+
+    def now(self, message_time: str | None = None) -> dt.datetime:
+        """The current time in the clock's zone, as the message or the stack fixes it.
+
+        ``message_time`` is the caller's claim: believed only when the clock trusts it; a
+        malformed one is ignored (a channel's bad metadata must not break the
+        conversation)."""
+        if message_time and self.trusts_message_time:
+            try:
+                return self.parse_time(message_time)
+            except ClockError:
+                pass
+        if self.fixed is not None:
+            return self.fixed.astimezone(self.zone)
+        return dt.datetime.now(self.zone)
 
 
 def in_zone(moment: dt.datetime, zone_name: str | None) -> dt.datetime:

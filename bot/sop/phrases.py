@@ -9,17 +9,11 @@ Boundaries from ``../shared/spec/sop-behaviour.md``, in the configured zone:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from enum import Enum
 
-# Step 1: "PLN 123 selamat pagi, dengan <nama CSO> bisa dibantu?": the assistant's name.
-ASSISTANT_NAME_ENV = "PLN_ASSISTANT_NAME"
+# Step 1: "PLN 123 selamat pagi, dengan <nama CSO> bisa dibantu?": the assistant's name
+# unless the stack names it (``bot.conversation_settings.assistant_name``).
 DEFAULT_ASSISTANT_NAME = "Asisten Virtual PLN 123"
-
-
-def assistant_name() -> str:
-    """The name the assistant introduces itself with (``PLN_ASSISTANT_NAME``)."""
-    return os.environ.get(ASSISTANT_NAME_ENV, "").strip() or DEFAULT_ASSISTANT_NAME
 
 
 class DayPart(str, Enum):

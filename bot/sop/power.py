@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.sop.flow import CARRY_ON, Outcome, after_alternative, after_route
+from bot.sop.perubahan_daya.flow import CARRY_ON, Outcome, after_alternative, after_route
 
 
 class PowerVerdict(str, Enum):

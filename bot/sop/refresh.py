@@ -4,12 +4,12 @@ facts given before they were asked, and the caller.
 - ``day_part`` (steps 1 and 21) and ``intimacy`` (step 22) from the conversation's clock,
   read in the zone of the customer's unit once it is known (``unit_timezone``: from the
   CRM's record of the caller, then from the IDPEL), the configured zone before;
-- ``assistant_name`` (step 1, ``PLN_ASSISTANT_NAME``);
-- ``noted_facts`` (``bot.sop.facts``);
+- ``assistant_name`` (step 1, as the stack names it);
+- ``noted_facts`` (the SOP's ``Facts.note``);
 - the caller's number and, once per number, the CRM's name for it (step 2).
 
-Framework-free: ``Message`` is what a message and the conversation say, the CRM is a
-function given by the caller. Two adapters use it: Rasa's own process
+Framework-free: ``Message`` is what a message and the conversation say; the CRM (a
+function), the clock and the assistant's name are given by the caller. Two adapters use it: Rasa's own process
 (``bot.rasa_runtime.conversation_slots``, no round trip) and, for Rasa without this
 project's runtime, the action ``action_validate_slot_mappings``.
 """
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.identifiers import mask, parse_phone
-from bot.sop import clock, facts
-from bot.sop.flow import Question
+from bot.sop.clock import Clock, in_zone
+from bot.sop.engine import Sop
 from bot.sop.formatting import addressed_as
-from bot.sop.phrases import assistant_name, day_part, intimacy
+from bot.sop.phrases import day_part, intimacy
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +67,21 @@ class Message:
         return None
 
 
-async def refreshed(message: Message, crm: CrmLookup) -> dict[str, Any]:
-    """The slots this message changes."""
+async def refreshed(message: Message, crm: CrmLookup, clock: Clock, assistant_name: str,
+                    sop: Sop) -> dict[str, Any]:
+    """The slots this message changes in a conversation of ``sop``, by ``clock`` (the
+    message's time where the clock trusts it), for an assistant named ``assistant_name``."""
     now = clock.now(message.metadata.get("now"))
     values: dict[str, Any] = await _caller(message, now, crm)
-    local = clock.in_zone(now, values.get(UNIT_ZONE_SLOT) or message.slots.get(UNIT_ZONE_SLOT))
+    local = in_zone(now, values.get(UNIT_ZONE_SLOT) or message.slots.get(UNIT_ZONE_SLOT))
     values.update(day_part=day_part(local).value, intimacy=intimacy(local).value,
-                  assistant_name=assistant_name())
-    before = message.slots.get("noted_facts") or {}
-    answers = {question.value: message.slots.get(question.value) for question in Question}
-    noted = facts.note(before, message.entities, answers, message.intent, message.requested)
-    if noted != before:
-        values["noted_facts"] = noted
+                  assistant_name=assistant_name)
+    if sop.facts is not None:
+        before = message.slots.get("noted_facts") or {}
+        noted = sop.facts.note(before, message.entities, sop.answers(message.slots),
+                               message.intent, message.requested)
+        if noted != before:
+            values["noted_facts"] = noted
     return {name: value for name, value in values.items() if message.slots.get(name) != value}
 
 

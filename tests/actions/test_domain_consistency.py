@@ -1,4 +1,4 @@
-"""One place for each fact: the forms' questions are the SOP's (bot.sop.flow) and each has
+"""One place for each fact: the forms' questions are the SOP's (bot.sop.perubahan_daya.flow) and each has
 its check; every sentence an action sends is a response of domain.yml; every form slot
 ignores the same questions off the script."""
 
@@ -14,8 +14,8 @@ from actions.closing_form import ValidateClosingForm
 from actions.custom_forms import CANCEL_CONFIRMED_SLOT
 from actions.sop_form import ValidatePerubahanDayaForm
 from bot.backoffice.rules import ServiceLevelReason
-from bot.sop import flow
-from bot.sop.flow import Question
+from bot.sop.perubahan_daya import flow
+from bot.sop.perubahan_daya.flow import Question
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
@@ -98,3 +98,11 @@ def test_the_default_assistant_name_is_the_domains_initial_one():
     from bot.sop.phrases import DEFAULT_ASSISTANT_NAME
 
     assert DOMAIN["slots"]["assistant_name"]["initial_value"] == DEFAULT_ASSISTANT_NAME
+
+
+def test_the_action_server_registers_every_form_and_no_form_base_class():
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")  # a base class without an SOP would raise here
+    assert {f"validate_{form}" for form in DOMAIN["forms"]} <= set(executor.actions)

@@ -5,6 +5,7 @@ import pytest
 
 from bot.console import views
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
 
 @pytest.fixture()
@@ -93,7 +94,7 @@ def test_personal_fields_are_masked_until_revealed():
 
 
 def test_the_sop_audit_scores_the_22_steps():
-    audit = {a.step: a for a in views.sop_audit(EVENTS)}
+    audit = {a.step: a for a in views.sop_audit(EVENTS, PERUBAHAN_DAYA)}
     assert len(audit) == 22
     assert [s for s in sorted(audit, key=lambda s: audit[s].order or 99) if audit[s].ran] == [
         1, 3, 4, 6, 5]
@@ -103,12 +104,12 @@ def test_the_sop_audit_scores_the_22_steps():
 
 
 def test_a_hand_back_asks_the_chosen_question_and_every_later_one_again():
-    assert views.questions_from("mobile_phone") == ["mobile_phone", "data_confirmed"]
-    assert views.questions_from("nonsense") == []
-    assert ("owner_nik", "langkah 12: NIK pemilik") in views.hand_back_choices()
+    assert PERUBAHAN_DAYA.questions_from("mobile_phone") == ["mobile_phone", "data_confirmed"]
+    assert PERUBAHAN_DAYA.questions_from("nonsense") == []
+    assert ("owner_nik", "langkah 12: NIK pemilik") in PERUBAHAN_DAYA.hand_back_choices()
 
 
 def test_the_sop_audit_names_arrears_at_step_4_and_the_tariff_information_at_step_6():
-    audit = {a.step: a for a in views.sop_audit(EVENTS)}
+    audit = {a.step: a for a in views.sop_audit(EVENTS, PERUBAHAN_DAYA)}
     assert "tunggakan" in audit[4].name.lower()
     assert audit[6].name == "Informasi peruntukan tarif"

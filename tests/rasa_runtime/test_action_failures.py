@@ -30,6 +30,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 import bot.rasa_runtime as runtime
 from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.shared import BACKOFFICE
 from bot.rasa_runtime import action_failures, keep_alive
 from bot.rasa_runtime.action_failures import ActionServerFailed
 
@@ -55,7 +56,7 @@ def tickets(monkeypatch):
                                          "created_at": "2026-11-27T09:00:00+07:00"})
 
     client = AsyncBackofficeClient("http://backoffice", transport=httpx.MockTransport(handler))
-    monkeypatch.setattr(action_failures, "_backoffice", client)
+    monkeypatch.setattr(BACKOFFICE, "_client", client)
     return recorded
 
 

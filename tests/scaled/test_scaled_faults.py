@@ -83,6 +83,38 @@ def test_a_redelivered_message_is_processed_once_whichever_instance_it_reaches(s
     assert scaled.user_messages(sender) == ["wamid.1"]
 
 
+def test_every_instance_is_scraped_on_its_own_port(scaled):
+    """Each Rasa instance and action server has its own /metrics (open in development),
+    and a turn counts on the instance that served it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    host, internal = scaled.env["PLN_HOST"], scaled.env["PLN_INTERNAL_HOST"]
+    base = int(scaled.env["PLN_INSTANCE_PORT_BASE"])
+
+    def rest_turns(url: str) -> float:
+        answer = httpx.get(f"{url}/metrics", timeout=30, trust_env=False)
+        assert answer.status_code == 200, (url, answer.status_code)
+        samples = [sample for family in text_string_to_metric_families(answer.text)
+                   for sample in family.samples]
+        assert any(s.name == "process_resident_memory_bytes" for s in samples), url
+        return sum(s.value for s in samples
+                   if s.name == "pln_turns_total" and s.labels.get("channel") == "rest")
+
+    rasa = [f"http://{host}:{base + n}" for n in range(1, scaled.instances + 1)]
+    actions = [f"http://{internal}:{base + 50 + n}" for n in range(1, scaled.instances + 1)]
+    single = [scaled.simulator, f"http://{host}:{scaled.env['PLN_CONSOLE_PORT']}",
+              scaled.env["PLN_NOTIFY_URL"]]
+    for url in actions + single:
+        rest_turns(url)
+    for number, url in enumerate(rasa, start=1):
+        before = {other: rest_turns(other) for other in rasa}
+        answer = httpx.post(f"{url}/webhooks/rest/webhook", timeout=60, trust_env=False,
+                            json={"sender": f"scaled-metrics-{number}", "message": "halo"})
+        assert answer.status_code == 200
+        after = {other: rest_turns(other) for other in rasa}
+        assert after == {other: count + (other == url) for other, count in before.items()}
+
+
 def test_one_rasa_instance_killed_mid_conversation(scaled):
     customers, done = talking(scaled)
     time.sleep(4)

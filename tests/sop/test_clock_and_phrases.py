@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from bot.conversation_settings import stack_clock
 from bot.sop import clock
 from bot.sop.phrases import DayPart, Intimacy, day_part, intimacy
 
@@ -27,7 +28,7 @@ def test_intimacy_boundaries_of_step_22(hhmm, expected):
 
 def test_message_time_wins_and_is_read_in_the_configured_zone(monkeypatch):
     monkeypatch.setenv("PLN_NOW", "2026-11-27T20:00:00+07:00")
-    moment = clock.now("2026-11-27T02:30:00+00:00")  # 09:30 WIB
+    moment = stack_clock().now("2026-11-27T02:30:00+00:00")  # 09:30 WIB
     assert (moment.hour, moment.minute) == (9, 30)
     assert moment.utcoffset() == dt.timedelta(hours=7)
     assert day_part(moment) == DayPart.PAGI
@@ -35,26 +36,34 @@ def test_message_time_wins_and_is_read_in_the_configured_zone(monkeypatch):
 
 def test_stack_clock_from_env_and_bad_message_time_falls_back(monkeypatch):
     monkeypatch.setenv("PLN_NOW", "2026-11-27T20:00:00+07:00")
-    assert clock.now("kemarin sore").hour == 20
-    assert clock.now().hour == 20
+    assert stack_clock().now("kemarin sore").hour == 20
+    assert stack_clock().now().hour == 20
 
 
 def test_naive_time_is_taken_in_the_configured_zone(monkeypatch):
     monkeypatch.setenv("PLN_TIMEZONE", "Asia/Jayapura")
-    moment = clock.parse_time("2026-11-27T08:00:00")
+    moment = stack_clock().parse_time("2026-11-27T08:00:00")
     assert moment.utcoffset() == dt.timedelta(hours=9)
 
 
 def test_bad_configuration_is_an_error_that_says_what(monkeypatch):
     monkeypatch.setenv("PLN_NOW", "not a time")
     with pytest.raises(clock.ClockError, match="not an ISO 8601 time"):
-        clock.now()
+        stack_clock().now()
     monkeypatch.setenv("PLN_TIMEZONE", "Mars/Olympus")
     with pytest.raises(clock.ClockError, match="Mars/Olympus"):
-        clock.configured_zone()
+        stack_clock()
 
 
 def test_real_time_when_nothing_is_fixed(monkeypatch):
     monkeypatch.delenv("PLN_NOW", raising=False)
     before = dt.datetime.now(dt.timezone.utc)
-    assert abs((clock.now() - before).total_seconds()) < 5
+    assert abs((stack_clock().now() - before).total_seconds()) < 5
+
+
+def test_the_sops_clock_is_given_not_read_from_the_process():
+    fixed = clock.Clock(fixed=dt.datetime(2026, 11, 27, 13, 0, tzinfo=dt.timezone.utc))
+    assert fixed.now().hour == 20  # read in Asia/Jakarta
+    assert fixed.now("2026-11-27T02:30:00+00:00").hour == 20  # a message's claim unbelieved
+    trusting = clock.Clock(fixed=fixed.fixed, trusts_message_time=True)
+    assert trusting.now("2026-11-27T02:30:00+00:00").hour == 9

@@ -1,25 +1,20 @@
 import pytest
 
-from bot.sop.flow import (
+from bot.sop.outcomes import Ending, HandoffReason
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA as SOP
+from bot.sop.perubahan_daya.flow import (
     AUTHORISED,
     OWNER,
     Context,
-    Ending,
-    HandoffReason,
     after_alternative,
     after_arrears,
-    after_call_ended,
     after_nik_ready,
     after_owner_nik_mismatch,
     after_proceed,
     after_route,
     after_tariff_confirmation,
-    correction_answers,
-    invalidated_by,
-    remaining_questions,
-    step_of,
 )
-from bot.sop.flow import (
+from bot.sop.perubahan_daya.flow import (
     Question as Q,
 )
 
@@ -27,13 +22,13 @@ KNOWN_MOBILE_PREPAID = Context(caller_known=True, caller_phone_kind="mobile", pr
 
 
 def test_unknown_caller_is_asked_the_name_first():
-    assert remaining_questions({}, Context())[0] == Q.CALLER_NAME
-    assert remaining_questions({}, KNOWN_MOBILE_PREPAID)[0] == Q.NIK_READY
+    assert SOP.remaining_questions({}, Context())[0] == Q.CALLER_NAME
+    assert SOP.remaining_questions({}, KNOWN_MOBILE_PREPAID)[0] == Q.NIK_READY
 
 
 def test_owner_on_a_known_mobile_prepaid_in_sop_order():
     answers = {"applicant_role": OWNER}
-    assert remaining_questions(answers, KNOWN_MOBILE_PREPAID) == [
+    assert SOP.remaining_questions(answers, KNOWN_MOBILE_PREPAID) == [
         Q.NIK_READY, Q.CUSTOMER_NUMBER, Q.TARGET_POWER, Q.TARIFF_CONFIRMED, Q.STROOM_AWAL,
         Q.PROCEED, Q.KECAMATAN, Q.KELURAHAN, Q.OWNER_NIK, Q.EMAIL, Q.CALLER_PHONE_USABLE,
         Q.DATA_CONFIRMED]
@@ -41,7 +36,7 @@ def test_owner_on_a_known_mobile_prepaid_in_sop_order():
 
 def test_postpaid_skips_stroom_awal_and_a_landline_caller_is_asked_a_mobile():
     context = Context(caller_known=True, caller_phone_kind="pstn", prepaid=False)
-    remaining = remaining_questions({"applicant_role": OWNER}, context)
+    remaining = SOP.remaining_questions({"applicant_role": OWNER}, context)
     assert Q.STROOM_AWAL not in remaining
     assert Q.CALLER_PHONE_USABLE not in remaining
     assert remaining[-2:] == [Q.MOBILE_PHONE, Q.DATA_CONFIRMED]
@@ -49,22 +44,22 @@ def test_postpaid_skips_stroom_awal_and_a_landline_caller_is_asked_a_mobile():
 
 def test_a_mobile_that_cannot_be_used_leads_to_asking_another():
     answers = {"caller_phone_usable": False}
-    assert Q.MOBILE_PHONE in remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    assert Q.MOBILE_PHONE in SOP.remaining_questions(answers, KNOWN_MOBILE_PREPAID)
     answers = {"caller_phone_usable": True}
-    assert Q.MOBILE_PHONE not in remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    assert Q.MOBILE_PHONE not in SOP.remaining_questions(answers, KNOWN_MOBILE_PREPAID)
 
 
 def test_a_mobile_given_before_the_caller_id_was_known_answers_step_13():
     # no caller ID at first (13a asked), then the number comes with the caller ID
     # (Telegram's shared contact): 13b is not asked after it
     answers = {"applicant_role": OWNER, "mobile_phone": "081234500101"}
-    remaining = remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    remaining = SOP.remaining_questions(answers, KNOWN_MOBILE_PREPAID)
     assert Q.CALLER_PHONE_USABLE not in remaining and Q.MOBILE_PHONE not in remaining
-    assert correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {}
+    assert SOP.correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {}
 
 
 def test_authorised_applicant_gives_own_nik_name_address_and_no_email():
-    remaining = remaining_questions({"applicant_role": AUTHORISED}, KNOWN_MOBILE_PREPAID)
+    remaining = SOP.remaining_questions({"applicant_role": AUTHORISED}, KNOWN_MOBILE_PREPAID)
     assert remaining[remaining.index(Q.OWNER_NIK):][:4] == [
         Q.OWNER_NIK, Q.APPLICANT_NIK, Q.APPLICANT_NAME, Q.APPLICANT_ADDRESS]
     assert Q.EMAIL not in remaining
@@ -72,7 +67,7 @@ def test_authorised_applicant_gives_own_nik_name_address_and_no_email():
 
 def test_ap2t_notification_adds_the_alternative_question_after_the_tariff():
     context = Context(caller_known=True, prepaid=True, ap2t_notification=True)
-    remaining = remaining_questions({}, context)
+    remaining = SOP.remaining_questions({}, context)
     assert remaining.index(Q.ACCEPT_ALTERNATIVE) == remaining.index(Q.TARIFF_CONFIRMED) + 1
 
 
@@ -80,32 +75,32 @@ def test_not_going_on_asks_owner_then_email_only_for_owner_or_authorised():
     answered = {q.value: "x" for q in (Q.NIK_READY, Q.CUSTOMER_NUMBER, Q.TARGET_POWER,
                                         Q.TARIFF_CONFIRMED, Q.STROOM_AWAL)}
     answered["proceed"] = False
-    assert remaining_questions(answered, KNOWN_MOBILE_PREPAID) == [Q.DECLINER_IS_OWNER]
-    assert remaining_questions({**answered, "decliner_is_owner": True},
+    assert SOP.remaining_questions(answered, KNOWN_MOBILE_PREPAID) == [Q.DECLINER_IS_OWNER]
+    assert SOP.remaining_questions({**answered, "decliner_is_owner": True},
                                KNOWN_MOBILE_PREPAID) == [Q.EMAIL]
-    assert remaining_questions({**answered, "decliner_is_owner": False},
+    assert SOP.remaining_questions({**answered, "decliner_is_owner": False},
                                KNOWN_MOBILE_PREPAID) == []
 
 
 def test_answered_questions_are_not_asked_again():
     answers = {"nik_ready": True, "customer_number": "532110000101"}
-    remaining = remaining_questions(answers, KNOWN_MOBILE_PREPAID)
+    remaining = SOP.remaining_questions(answers, KNOWN_MOBILE_PREPAID)
     assert remaining[0] == Q.TARGET_POWER
 
 
 def test_correcting_the_power_asks_again_only_what_depends_on_it():
-    again = invalidated_by(Q.TARGET_POWER)
+    again = SOP.invalidated_by(Q.TARGET_POWER)
     assert Q.TARIFF_CONFIRMED in again and Q.PROCEED in again and Q.DATA_CONFIRMED in again
     assert Q.CUSTOMER_NUMBER not in again and Q.OWNER_NIK not in again
     assert Q.EMAIL not in again and Q.MOBILE_PHONE not in again
 
 
 def test_correcting_the_phone_only_needs_the_read_back_again():
-    assert invalidated_by(Q.MOBILE_PHONE) == [Q.DATA_CONFIRMED]
+    assert SOP.invalidated_by(Q.MOBILE_PHONE) == [Q.DATA_CONFIRMED]
 
 
 def test_correcting_the_kecamatan_asks_the_kelurahan_again():
-    assert invalidated_by(Q.KECAMATAN) == [Q.KELURAHAN, Q.DATA_CONFIRMED]
+    assert SOP.invalidated_by(Q.KECAMATAN) == [Q.KELURAHAN, Q.DATA_CONFIRMED]
 
 
 def test_nik_not_ready_ends_with_issued_closed_at_step_3():
@@ -151,9 +146,9 @@ def test_not_proceeding_is_issued_closed_at_step_11():
 
 def test_corrections_only_of_answered_questions_that_apply():
     answers = {"applicant_role": OWNER, "target_power_va": 2200, "kecamatan": "Coblong"}
-    assert correction_answers(Q.TARGET_POWER, answers, KNOWN_MOBILE_PREPAID) == {}
-    assert correction_answers(Q.STROOM_AWAL, answers, KNOWN_MOBILE_PREPAID) is None
-    assert correction_answers(Q.EMAIL, {**answers, "applicant_role": AUTHORISED,
+    assert SOP.correction_answers(Q.TARGET_POWER, answers, KNOWN_MOBILE_PREPAID) == {}
+    assert SOP.correction_answers(Q.STROOM_AWAL, answers, KNOWN_MOBILE_PREPAID) is None
+    assert SOP.correction_answers(Q.EMAIL, {**answers, "applicant_role": AUTHORISED,
                                         "email": "x@y.id"}, KNOWN_MOBILE_PREPAID) is None
 
 
@@ -162,25 +157,25 @@ def test_a_new_phone_replaces_the_callers_own_mobile():
     at the read-back means the caller's number is not the one to use."""
     answers = {"applicant_role": OWNER, "caller_phone_usable": True,
                "mobile_phone": "081234500101"}
-    assert correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {
+    assert SOP.correction_answers(Q.MOBILE_PHONE, answers, KNOWN_MOBILE_PREPAID) == {
         "caller_phone_usable": False}
     landline = Context(caller_known=True, caller_phone_kind="pstn", prepaid=False)
-    assert correction_answers(Q.MOBILE_PHONE, {"applicant_role": OWNER,
+    assert SOP.correction_answers(Q.MOBILE_PHONE, {"applicant_role": OWNER,
                                                "mobile_phone": "081277201234"}, landline) == {}
 
 
 def test_step_of_a_requested_slot():
-    assert step_of("target_power_va") == 5 and step_of("owner_nik") == 12
-    assert step_of("info_clear") == 18 and step_of("more_help") == 20
-    assert step_of(None) == 1 and step_of("cancel_confirmed", default=7) == 7
+    assert SOP.step_of("target_power_va") == 5 and SOP.step_of("owner_nik") == 12
+    assert SOP.step_of("info_clear") == 18 and SOP.step_of("more_help") == 20
+    assert SOP.step_of(None) == 1 and SOP.step_of("cancel_confirmed", default=7) == 7
 
 
 def test_a_call_that_ends_mid_request_goes_to_a_cso_to_call_back():
-    dropped = after_call_ended(None, requesting=True, question="customer_number")
+    dropped = SOP.after_call_ended(None, requesting=True, question="customer_number")
     assert dropped.ending == Ending.CSO_HANDOFF
     assert dropped.handoff == HandoffReason.CALL_DROPPED and dropped.sop_step == 4
-    assert after_call_ended(Ending.ISSUED_CLOSED.value, True, "email") is None  # concluded
-    assert after_call_ended(None, requesting=False, question=None) is None  # nothing begun
+    assert SOP.after_call_ended(Ending.ISSUED_CLOSED.value, True, "email") is None  # concluded
+    assert SOP.after_call_ended(None, requesting=False, question=None) is None  # nothing begun
 
 
 def test_a_nik_not_the_owners_on_record_is_asked_once_more_then_a_cso():
@@ -192,7 +187,7 @@ def test_a_nik_not_the_owners_on_record_is_asked_once_more_then_a_cso():
 
 
 def test_layanan_satu_pintu_is_offered_and_the_lit_tr_chosen_only_by_who_wants_it():
-    from bot.sop.flow import closing_questions
+    from bot.sop.perubahan_daya.flow import closing_questions
     assert closing_questions(saved=True, lsp_available=True) == [
         "info_clear", "lsp_wanted", "more_help"]
     assert closing_questions(saved=True, lsp_available=True, lsp_wanted=False) == [
@@ -202,7 +197,7 @@ def test_layanan_satu_pintu_is_offered_and_the_lit_tr_chosen_only_by_who_wants_i
 
 
 def test_no_layanan_satu_pintu_offer_without_lit_tr_partners_or_under_super_wow():
-    from bot.sop.flow import closing_questions
+    from bot.sop.perubahan_daya.flow import closing_questions
     assert closing_questions(saved=True, lsp_available=False, lsp_wanted=True) == [
         "info_clear", "more_help"]
     assert closing_questions(saved=False, lsp_available=True) == ["more_help"]

@@ -1,10 +1,11 @@
 """SOP steps 5 and 7 (bot.sop.power) and the facts given before they are asked
-(bot.sop.facts): decisions without Rasa."""
+(bot.sop.perubahan_daya.facts): decisions without Rasa."""
 
 import pytest
 
-from bot.sop import facts
-from bot.sop.flow import AUTHORISED, OWNER, Ending, HandoffReason, Question
+from bot.sop.outcomes import Ending, HandoffReason
+from bot.sop.perubahan_daya import facts
+from bot.sop.perubahan_daya.flow import AUTHORISED, OWNER, Question
 from bot.sop.power import Ap2tCheck, PowerVerdict, decide
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversation_settings import assistant_name, stack_clock
+from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 from bot.sop.refresh import Caller, CallerUnknown, Message, refreshed
 
 NINE_WIB = "2026-11-27T09:00:00+07:00"
@@ -30,7 +32,7 @@ class Crm:
 
 
 def run(message, crm):
-    return asyncio.run(refreshed(message, crm))
+    return asyncio.run(refreshed(message, crm, stack_clock(), assistant_name(), PERUBAHAN_DAYA))
 
 
 def test_a_known_caller_is_greeted_by_name_and_looked_up_once():

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.sop.flow import AUTHORISED, OWNER, Question
+from bot.sop.perubahan_daya.flow import AUTHORISED, OWNER, Question
 
 # Which question an entity of the NLU answers. A NIK given early is the caller's own
 # ("NIK saya ..."): the owner's when the caller is the owner, the applicant's when

@@ -1,19 +1,29 @@
 """What the assistant asks next, and how each answer ends or carries on the SOP.
 
-The questions are named by ``Question`` (the Rasa slots use the same names). Given what
-has been answered and what the back office said (``Context``), ``applicable_questions``
-lists, in SOP order, every question that applies (``remaining_questions``: those not
-answered yet). The ``after_*`` functions turn an answer into
-an ``Outcome``: carry on, or end the request in one of the SOP's ways (APKT Issued Closed,
-MBL escalation, hand-over to a CSO, saved registration).
+The questions are named by ``Question`` (the Rasa slots use the same names), each at its
+step of the SOP (``SOP_STEP``). Given what has been answered and what the back office said
+(``Context``), ``applicable_questions`` lists, in SOP order, every question that applies.
+The ``after_*`` functions turn an answer into an ``Outcome`` (``bot.sop.outcomes``): carry
+on, or end the request in one of the SOP's ways (APKT Issued Closed, MBL escalation,
+hand-over to a CSO, saved registration). ``PERUBAHAN_DAYA`` (this package) is the SOP as
+the engine runs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from bot.sop.outcomes import (
+    CARRY_ON,
+    Ending,
+    HandoffReason,
+    Outcome,
+    hand_over,
+    issued_closed,
+)
 
 
 class Question(str, Enum):
@@ -60,9 +70,7 @@ STEP_COST = 9
 STEP_SAVE = 15
 STEP_CLOSING = 20
 
-# "Two failed attempts at the same question: hand to a CSO" (sop-behaviour.md); an unknown
-# IDPEL "at most 2 retries" (step 4).
-MAX_FAILED_ATTEMPTS = 2
+# An unknown IDPEL "at most 2 retries" (step 4).
 MAX_UNKNOWN_NUMBERS = 3
 
 
@@ -79,17 +87,6 @@ def closing_questions(saved: bool, lsp_available: bool,
             if lsp_wanted:
                 questions.append(LIT_TR_CHOICE)
     return [*questions, MORE_HELP]
-
-
-def step_of(slot: str | None, default: int = 1) -> int:
-    """The SOP step a requested slot belongs to (for tickets); ``default`` for anything
-    else (no form active: the greeting)."""
-    if slot in CLOSING_STEP:
-        return CLOSING_STEP[slot]
-    try:
-        return SOP_STEP.get(Question(slot), default)
-    except ValueError:
-        return default
 
 
 OWNER = "owner"
@@ -145,11 +142,6 @@ def applicable_questions(answers: Mapping[str, Any], context: Context) -> list[Q
     return wanted
 
 
-def remaining_questions(answers: Mapping[str, Any], context: Context) -> list[Question]:
-    """The questions still to ask, in SOP order."""
-    return [q for q in applicable_questions(answers, context) if answers.get(q.value) is None]
-
-
 # What depends on what: changing an answer clears only the answers that depend on it.
 DEPENDS_ON: dict[Question, tuple[Question, ...]] = {
     Question.CUSTOMER_NUMBER: (Question.TARGET_POWER, Question.TARIFF_CONFIRMED,
@@ -166,69 +158,7 @@ DEPENDS_ON: dict[Question, tuple[Question, ...]] = {
 }
 
 
-def invalidated_by(changed: Question) -> list[Question]:
-    """The answers to ask again when ``changed`` is corrected (transitively); every
-    correction also needs the read-back (step 14) again."""
-    seen: list[Question] = []
-    todo = list(DEPENDS_ON.get(changed, ()))
-    while todo:
-        question = todo.pop(0)
-        if question not in seen:
-            seen.append(question)
-            todo += DEPENDS_ON.get(question, ())
-    if Question.DATA_CONFIRMED not in seen and changed != Question.DATA_CONFIRMED:
-        seen.append(Question.DATA_CONFIRMED)
-    return seen
-
-
 # --- outcomes ----------------------------------------------------------------------------
-
-
-class Ending(str, Enum):
-    ISSUED_CLOSED = "issued_closed"  # APKT ticket recorded and closed: information given
-    MBL = "mbl"  # APKT escalation "Mohon Bantuan Layanan" to the unit
-    CSO_HANDOFF = "cso_handoff"  # a person takes the conversation over
-    SAVED = "saved"  # registration saved in AP2T
-
-
-class HandoffReason(str, Enum):
-    ROUTE_DTKS = "route_dtks"
-    ROUTE_R3 = "route_r3"
-    ROUTE_B2_I2 = "route_b2_i2"
-    NOT_THIS_SOP = "not_this_sop"  # above 197 kVA, change of use
-    CUSTOMER_ASKED = "customer_asked"
-    REPEATED_FAILURES = "repeated_failures"
-    BACKOFFICE_UNAVAILABLE = "backoffice_unavailable"
-    BACKOFFICE_REFUSED = "backoffice_refused"  # AP2T refused to save what it had allowed
-    DIL_UPDATE_FAILED = "dil_update_failed"  # saved, but the DIL mobile (13c) needs a hand
-    ASSISTANT_FAILED = "assistant_failed"  # the action server could not run a step
-    CALLER_SILENT = "caller_silent"  # on the phone: no answer heard, three times
-    CALL_DROPPED = "call_dropped"  # on the phone: hung up before the request was done
-    OWNER_NIK_MISMATCH = "owner_nik_mismatch"  # step 12: not the owner's NIK AP2T holds
-    OWNER_NIK_HELD = "owner_nik_held"  # step 12: AP2T holds the IDPEL's checks for today
-
-
-HANDOFF_REASON_TEXT = {
-    HandoffReason.ROUTE_DTKS: "Permohonan 450 VA ke 900 VA rumah tangga mengikuti SOP PD DTKS",
-    HandoffReason.ROUTE_R3: "Permohonan tarif R3 di atas 6.600 VA mengikuti SOP PD R3",
-    HandoffReason.ROUTE_B2_I2: "Permohonan B2/I2 100 kVA s.d. 200 kVA mengikuti SOP B2-I2",
-    HandoffReason.NOT_THIS_SOP: "Permohonan di luar SOP Perubahan Daya Reguler s.d. 197 kVA",
-    HandoffReason.CUSTOMER_ASKED: "Pelanggan meminta berbicara dengan petugas",
-    HandoffReason.REPEATED_FAILURES: "Dua kali gagal menjawab pertanyaan yang sama",
-    HandoffReason.BACKOFFICE_UNAVAILABLE: "Aplikasi AP2T/APKT tidak dapat dihubungi",
-    HandoffReason.BACKOFFICE_REFUSED: "AP2T menolak menyimpan permohonan",
-    HandoffReason.DIL_UPDATE_FAILED: "Pembaruan nomor handphone DIL gagal; mohon diperbarui",
-    HandoffReason.ASSISTANT_FAILED: "Gangguan sistem: aksi asisten tidak dapat dijalankan; "
-                                    "mohon ditindaklanjuti bila pelanggan tidak melanjutkan",
-    HandoffReason.CALLER_SILENT: "Penelepon tidak menjawab tiga kali berturut-turut",
-    HandoffReason.CALL_DROPPED: "Panggilan terputus sebelum permohonan selesai; mohon "
-                                "pelanggan dihubungi kembali",
-    HandoffReason.OWNER_NIK_MISMATCH: "NIK pemilik yang disebutkan dua kali tidak sesuai data "
-                                      "pelanggan di AP2T; penelepon bukan pemilik terdaftar",
-    HandoffReason.OWNER_NIK_HELD: "Pemeriksaan NIK pemilik untuk ID pelanggan ini ditahan "
-                                  "AP2T karena terlalu banyak NIK salah hari ini; mohon "
-                                  "verifikasi identitas oleh petugas",
-}
 
 ROUTE_HANDOFF = {
     "dtks": HandoffReason.ROUTE_DTKS,
@@ -236,32 +166,6 @@ ROUTE_HANDOFF = {
     "b2_i2": HandoffReason.ROUTE_B2_I2,
     "not_this_sop": HandoffReason.NOT_THIS_SOP,
 }
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Carry on (``ending`` None) or end the request; ``reason`` goes on the APKT ticket."""
-
-    ending: Ending | None = None
-    reason: str | None = None
-    sop_step: int | None = None
-    handoff: HandoffReason | None = None
-    details: dict = field(default_factory=dict)
-
-    @property
-    def carries_on(self) -> bool:
-        return self.ending is None
-
-
-CARRY_ON = Outcome()
-
-
-def issued_closed(reason: str, step: int, **details: Any) -> Outcome:
-    return Outcome(Ending.ISSUED_CLOSED, reason, step, details=details)
-
-
-def hand_over(why: HandoffReason, step: int, **details: Any) -> Outcome:
-    return Outcome(Ending.CSO_HANDOFF, HANDOFF_REASON_TEXT[why], step, why, details)
 
 
 MAX_OWNER_NIK_MISMATCHES = 2
@@ -284,49 +188,31 @@ def after_owner_nik_held() -> Outcome:
     return hand_over(HandoffReason.OWNER_NIK_HELD, SOP_STEP[Question.OWNER_NIK])
 
 
-def after_call_ended(ending: str | None, requesting: bool, question: str | None) -> Outcome | None:
-    """A phone call that ended (the caller hung up): a request begun (the SOP's form
-    active) and not concluded goes to a CSO to call back, at the step reached; otherwise
-    there is nothing to record."""
-    if ending is not None or not requesting:
-        return None
-    return hand_over(HandoffReason.CALL_DROPPED, step_of(question))
-
-
-def after_failed_attempt(failures: int, question: str | None) -> Outcome | None:
-    """The hand-over once a question has failed ``MAX_FAILED_ATTEMPTS`` times in a row."""
-    if failures < MAX_FAILED_ATTEMPTS:
-        return None
-    return hand_over(HandoffReason.REPEATED_FAILURES, step_of(question), question=question)
-
-
 def after_unknown_number(unknown: int) -> Outcome | None:
     """Step 4: after the last retry an unknown number is "cannot give it" (Issued Closed)."""
     return after_customer_number_unavailable() if unknown >= MAX_UNKNOWN_NUMBERS else None
-
-
-def cancelled(step: int) -> Outcome:
-    """"Batal", confirmed: Issued Closed at the step the customer was at."""
-    return issued_closed("Pelanggan membatalkan permohonan", step, cancelled=True)
 
 
 def after_nik_ready(ready: bool) -> Outcome:
     """Step 3: without the NIK the customer is told what to prepare (Issued Closed)."""
     if ready:
         return CARRY_ON
-    return issued_closed("Persyaratan NIK pemilik/pemohon belum disiapkan", 3)
+    return issued_closed("Persyaratan NIK pemilik/pemohon belum disiapkan",
+                         SOP_STEP[Question.NIK_READY])
 
 
 def after_customer_number_unavailable() -> Outcome:
     """Step 4: the caller cannot give an IDPEL or meter number (or two unknown ones)."""
-    return issued_closed("ID pelanggan/nomor meter belum dapat diinformasikan", 4)
+    return issued_closed("ID pelanggan/nomor meter belum dapat diinformasikan",
+                         SOP_STEP[Question.CUSTOMER_NUMBER])
 
 
 def after_arrears(amount_rp: int, months: int) -> Outcome:
     """Step 4: arrears in AP2T must be settled in full first."""
     if amount_rp <= 0:
         return CARRY_ON
-    return issued_closed("Pelanggan memiliki tunggakan yang harus dilunasi", 4,
+    return issued_closed("Pelanggan memiliki tunggakan yang harus dilunasi",
+                         SOP_STEP[Question.CUSTOMER_NUMBER],
                          arrears_rp=amount_rp, arrears_months=months)
 
 
@@ -334,7 +220,7 @@ def after_route(route: str | None) -> Outcome:
     """Step 5: requests another SOP handles go to a CSO with the data collected."""
     if not route or route == "none":
         return CARRY_ON
-    return hand_over(ROUTE_HANDOFF[route], 5, route=route)
+    return hand_over(ROUTE_HANDOFF[route], SOP_STEP[Question.TARGET_POWER], route=route)
 
 
 def after_tariff_confirmation(confirmed: bool) -> Outcome:
@@ -342,14 +228,16 @@ def after_tariff_confirmation(confirmed: bool) -> Outcome:
     which is not this SOP."""
     if confirmed:
         return CARRY_ON
-    return hand_over(HandoffReason.NOT_THIS_SOP, 5, change_of_use=True)
+    return hand_over(HandoffReason.NOT_THIS_SOP, SOP_STEP[Question.TARIFF_CONFIRMED],
+                     change_of_use=True)
 
 
 def after_alternative(accepted: bool, unit_name: str, unit_address: str) -> Outcome:
     """Step 7: declining AP2T's alternative sends the customer to the unit (MBL)."""
     if accepted:
         return CARRY_ON
-    return Outcome(Ending.MBL, "Pelanggan tidak bersedia dengan alternatif produk AP2T", 7,
+    return Outcome(Ending.MBL, "Pelanggan tidak bersedia dengan alternatif produk AP2T",
+                   SOP_STEP[Question.ACCEPT_ALTERNATIVE],
                    details={"unit_name": unit_name, "unit_address": unit_address})
 
 
@@ -359,11 +247,12 @@ def after_proceed(proceed: bool, decliner_is_owner: bool | None = None,
     owner-or-authorised, and an email from an owner-or-authorised caller)."""
     if proceed:
         return CARRY_ON
+    step = SOP_STEP[Question.PROCEED]
     if decliner_is_owner:
         return issued_closed("Pelanggan tidak melanjutkan permohonan; informasi dikirim "
                              "ke email" if email_given else
-                             "Pelanggan tidak melanjutkan permohonan", 11)
-    return issued_closed("Pelanggan tidak melanjutkan permohonan", 11)
+                             "Pelanggan tidak melanjutkan permohonan", step)
+    return issued_closed("Pelanggan tidak melanjutkan permohonan", step)
 
 
 def after_decliner(is_owner: bool) -> Outcome:
@@ -372,12 +261,10 @@ def after_decliner(is_owner: bool) -> Outcome:
     return CARRY_ON if is_owner else after_proceed(False, decliner_is_owner=False)
 
 
-def cancel_is_the_answer(question: str | None) -> bool:
-    """"Ga jadi" at step 11 ("dilanjutkan?") is the SOP's own "no" (11b: owner or
-    authorised, e-mail, Issued Closed), not a cancel to confirm; at the closing it means
-    nothing more is wanted."""
-    return question in (Question.PROCEED.value, *CLOSING_STEP)
-
+# "Ga jadi" at step 11 ("dilanjutkan?") is the SOP's own "no" (11b: owner or authorised,
+# e-mail, Issued Closed), not a cancel to confirm; at the closing it means nothing more is
+# wanted.
+CANCEL_ANSWERS = frozenset({Question.PROCEED.value, *CLOSING_STEP})
 
 # The form's one answer in rupiah: an amount in a correction can only change it.
 AMOUNT_QUESTION = Question.STROOM_AWAL
@@ -403,45 +290,15 @@ NAMED_IN_ANSWER: dict[Question, frozenset[Question]] = {
 }
 
 
-def part_of_the_answer(question: str | None, other: Question) -> bool:
-    """Whether a value for ``other`` in an answer to ``question`` belongs to the answer."""
-    return any(other in named for asked, named in NAMED_IN_ANSWER.items()
-               if asked.value == question)
-
-
-def takes_corrections_unsaid(question: str | None) -> bool:
-    """Whether, at ``question``, a new value for an earlier answer changes it even without
-    the customer saying it corrects (see CLOSED_QUESTIONS)."""
-    return question in {q.value for q in CLOSED_QUESTIONS}
-
-
-def correction_answers(question: Question, answers: Mapping[str, Any],
-                       context: Context) -> dict[str, Any] | None:
-    """Whether ``question`` (already answered) can be corrected now, and the other answers
-    the correction implies; None when it cannot (not answered, or not asked here).
+def phone_implied_by_correction(question: str, answers: Mapping[str, Any],
+                                applicable: list[str]) -> dict[str, Any] | None:
+    """The other answers a correction of an answered question that no longer applies
+    implies; None when it cannot be corrected now.
 
     The phone (step 13) is the one question whose answer may have come from another: a
     caller whose own mobile "can be used" has ``mobile_phone`` set without being asked
     for one; a new number then means that the caller's number is not the one to use."""
-    if answers.get(question.value) is None:
-        return None
-    applicable = applicable_questions(answers, context)
-    if question in applicable:
-        return {}
     if (question == Question.MOBILE_PHONE and Question.CALLER_PHONE_USABLE in applicable
             and answers.get(Question.CALLER_PHONE_USABLE.value) is True):
         return {Question.CALLER_PHONE_USABLE.value: False}
     return None
-
-
-# Which question an entity answers, for corrections of earlier answers.
-ENTITY_QUESTION: dict[str, Question] = {
-    "power_va": Question.TARGET_POWER,
-    "amount_rp": Question.STROOM_AWAL,
-    "idpel": Question.CUSTOMER_NUMBER,
-    "meter_number": Question.CUSTOMER_NUMBER,
-    "phone": Question.MOBILE_PHONE,
-    "email": Question.EMAIL,
-    "kecamatan": Question.KECAMATAN,
-    "kelurahan": Question.KELURAHAN,
-}

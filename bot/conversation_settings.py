@@ -1,0 +1,50 @@
+"""What the stack's settings say of every conversation, given to the framework-free SOP:
+its clock (``PLN_NOW``: the whole stack's fixed time; ``PLN_TIMEZONE``: its zone, default
+Asia/Jakarta; in development only a message's own ``metadata.now``) and the name the
+assistant introduces itself with (``PLN_ASSISTANT_NAME``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import Field
+
+from bot import deployment
+from bot.settings_base import EnvSettings
+from bot.sop.clock import DEFAULT_TIMEZONE, Clock, parse_time, zone_named
+from bot.sop.phrases import DEFAULT_ASSISTANT_NAME
+
+
+class ConversationSettings(EnvSettings):
+    timezone: str = Field(DEFAULT_TIMEZONE, env="PLN_TIMEZONE")
+    fixed_now: str = Field("", env="PLN_NOW")
+    name: str = Field(DEFAULT_ASSISTANT_NAME, env="PLN_ASSISTANT_NAME")
+    # a message may fix its own time: development only (bot.deployment), never by default
+    development: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **values):
+        return super().from_env(env, development=deployment.trusts_caller_claims(env),
+                                **values)
+
+    def clock(self) -> Clock:
+        """The stack's clock. A malformed ``PLN_NOW`` or ``PLN_TIMEZONE`` is an operator
+        error and raises ``ClockError``."""
+        zone = zone_named(self.timezone)
+        return Clock(zone=zone, fixed=parse_time(self.fixed_now, zone) if self.fixed_now
+                     else None, trusts_message_time=self.development)
+
+    @property
+    def assistant_name(self) -> str:
+        return self.name.strip() or DEFAULT_ASSISTANT_NAME
+
+
+def stack_clock(env: Mapping[str, str] | None = None) -> Clock:
+    """The stack's clock as its settings (``env``: default this process's environment)
+    say."""
+    return ConversationSettings.from_env(env).clock()
+
+
+def assistant_name(env: Mapping[str, str] | None = None) -> str:
+    """The name the assistant introduces itself with (step 1)."""
+    return ConversationSettings.from_env(env).assistant_name
