@@ -16,7 +16,14 @@ from bot.launcher import services as build
 from bot.launcher.rasa_files import effective_endpoints
 from bot.launcher.settings import ROOT, LauncherSettings, scaled_settings, settings_from_env
 from bot.launcher.single import how_to_talk, services
-from bot.launcher.supervision import PRIVATE_UMASK, Service, Supervisor, bring_up, stop_all
+from bot.launcher.supervision import (
+    PRIVATE_UMASK,
+    Service,
+    Supervisor,
+    bring_up,
+    stop_all,
+    stop_grace,
+)
 
 USAGE = "usage: python -m bot.launcher [run|shell]"
 
@@ -96,6 +103,6 @@ def serve(mode: str, env: dict[str, str], scaled: bool) -> int:
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan
-        stop_all(running)
+        stop_all(running, stop_grace(env))
         if running:
             print("stopped.", flush=True)

@@ -46,6 +46,8 @@ class LauncherSettings(EnvSettings):
     instances: int = Field(1, ge=1, le=16, env=INSTANCES_ENV)
     # the scaled stack even with one instance (`make run-scaled`)
     scaled: bool = Field(False, env="PLN_SCALED")
+    # seconds between SIGTERM and SIGKILL when the services are stopped
+    stop_grace_s: float = Field(10.0, gt=0, env="PLN_STOP_GRACE_S")
 
     @property
     def data_path(self) -> Path:

@@ -21,11 +21,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.launcher.settings import ROOT
+from bot.launcher.settings import ROOT, LauncherSettings
 from bot.pseudonyms import KEY_FILE_NAME, KEY_FILE_SETTING, ensure_key_file
 
 HEALTH_TIMEOUT_S = 180.0
-STOP_GRACE_S = float(os.environ.get("PLN_STOP_GRACE_S", "10"))
 
 
 @dataclass
@@ -180,15 +179,20 @@ def wait_all_healthy(services_: list[Service], env: dict[str, str]) -> None:
             time.sleep(0.5)
 
 
-def stop_all(running: list[Service]) -> None:
-    """SIGTERM every process group, then SIGKILL what is still there after the grace."""
+def stop_grace(env: dict[str, str]) -> float:
+    """Seconds between SIGTERM and SIGKILL (``PLN_STOP_GRACE_S``) in the launcher's settings."""
+    return LauncherSettings.from_env(env).stop_grace_s
+
+
+def stop_all(running: list[Service], grace_s: float = LauncherSettings().stop_grace_s) -> None:
+    """SIGTERM every process group, then SIGKILL what is still there after ``grace_s``."""
     for service in reversed(running):
         if service.process is not None and service.process.poll() is None:
             try:
                 os.killpg(service.process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-    deadline = time.monotonic() + STOP_GRACE_S
+    deadline = time.monotonic() + grace_s
     for service in reversed(running):
         if service.process is None:
             continue
@@ -249,7 +253,7 @@ def bring_up(wanted: list[Service], env: dict[str, str],
         if together:
             wait_all_healthy(running, env)
     except BaseException as error:
-        stop_all(running)
+        stop_all(running, stop_grace(env))
         if isinstance(error, RuntimeError):
             failed = error.service if isinstance(error, ServiceFailed) else (
                 running[-1] if running else None)
