@@ -246,7 +246,7 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     from prometheus_client import REGISTRY, generate_latest
 
     def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/000000000000"):
+        if request.url.path.endswith("/539876543210"):
             return httpx.Response(404, json={"error": "not_found", "message": "tidak ada"})
         return httpx.Response(200, json={"status": "ok"})
 
@@ -257,7 +257,7 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     before = figures()
     client = BackofficeClient("http://backoffice", transport=httpx.MockTransport(answer))
     with pytest.raises(NotFound):
-        client.customer("000000000000")
+        client.customer("539876543210")
 
     async def health():
         async with AsyncBackofficeClient("http://backoffice",
@@ -274,4 +274,4 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     assert after.value(errors, error="not_found", **labels) == \
         before.value(errors, error="not_found", **labels) + 1
     assert after.value(errors, endpoint="/health") == before.value(errors, endpoint="/health")
-    assert "000000000000" not in generate_latest(REGISTRY).decode()
+    assert "539876543210" not in generate_latest(REGISTRY).decode()
