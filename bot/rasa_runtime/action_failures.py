@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -49,6 +50,7 @@ from bot.backoffice.schemas import TicketRequest
 from bot.backoffice.shared import BACKOFFICE
 from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
+from bot.kpi.recording import shared_recorder
 from bot.metrics.assistant import ACTION_CALL_FAILURES
 from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_STEP
 from bot.sop.outcomes import HANDOFF_REASON_TEXT, HandoffReason
@@ -167,7 +169,8 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
     """Tell the customer (once per turn) and record the CSO ticket; the events to add."""
     logger.error("conversation %s: %s", mask(tracker.sender_id), failure)
     ACTION_CALL_FAILURES.labels(failure.action).inc()
-    await record_ticket(failure, tracker)
+    ticket = await record_ticket(failure, tracker)
+    await record_kpi_failure(failure, tracker, ticket)
     told = any(isinstance(event, BotUttered)
                and (event.metadata or {}).get("utter_action") == DISRUPTED_RESPONSE
                for event in events_of_this_turn(tracker))
@@ -180,12 +183,17 @@ async def report_failure(failure: ActionServerFailed, output_channel, nlg,
     return [create_bot_utterance(draft)]
 
 
+def failed_step(tracker) -> int:
+    """The SOP step the conversation was at when an action failed."""
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    reached = tracker.get_slot(SOP_STEP) or (15 if tracker.get_slot("data_confirmed") else 1)
+    return PERUBAHAN_DAYA.step_of(requested, default=int(reached))
+
+
 async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
     """One APKT CSO ticket per conversation and step: what failed and where, so that an
     officer can follow up; the collected data stays in the tracker."""
-    requested = tracker.get_slot(REQUESTED_SLOT)
-    reached = tracker.get_slot(SOP_STEP) or (15 if tracker.get_slot("data_confirmed") else 1)
-    step = PERUBAHAN_DAYA.step_of(requested, default=int(reached))
+    step = failed_step(tracker)
     sender = tracker.sender_id
     key = hashlib.sha256(f"{sender}|action-server-failed|{step}|{failure.action}".encode()
                          ).hexdigest()[:40]
@@ -204,6 +212,13 @@ async def record_ticket(failure: ActionServerFailed, tracker) -> str | None:
         logger.error("CSO ticket for conversation %s not recorded: %s", mask(sender), error)
         return None
     return ticket.ticket_number
+
+
+async def record_kpi_failure(failure: ActionServerFailed, tracker, ticket: str | None) -> None:
+    """The failed call and, with its ticket, the hand-over for the figures (bot.kpi)."""
+    events = [event.as_dict() for event in tracker.events]
+    await asyncio.to_thread(shared_recorder().record_action_failure, tracker.sender_id, events,
+                            failure.action, time.time(), failed_step(tracker), ticket)
 
 
 def _ticket_data(tracker, failure: ActionServerFailed) -> dict[str, Any]:
