@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import metrics
 from bot.deployment import TOKEN_HEADER
+from bot.kpi.events import Kind
+from bot.kpi.recording import record_after_call
 from bot.untrusted import same_secret
 
 from .masking import mask_path
@@ -403,8 +405,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/ap2t/registrations/{number}/payment", response_model=Registration)
     async def record_payment(number: str, at: dt.datetime | None = dated):
-        """The connection fee paid (payment points, a CSO, the tests)."""
-        return raw_response(await in_database(backoffice.record_payment, number, at))
+        """The connection fee paid (payment points, a CSO, the tests); the figures'
+        ``paid`` event (this simulator stands in for AP2T, where the payment is known)."""
+        paid = await in_database(backoffice.record_payment, number, at)
+        paid_at = Registration.parse_raw(paid).paid_at
+        await asyncio.to_thread(record_after_call, Kind.PAID, number,
+                                paid_at.timestamp() if paid_at else time.time(), True)
+        return raw_response(paid)
 
     @app.put("/ap2t/registrations/{number}/work-order", response_model=Registration)
     async def work_order(number: str, request: WorkOrderRequest | None = None,

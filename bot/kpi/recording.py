@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -179,7 +180,8 @@ def record_ending(turn_events: TurnEvents, turn: Sequence[Event],
         for reached in SAVE_STEPS:
             turn_events.step(reached)
         turn_events.record(Kind.ENDED, "end", reason=Outcome.SAVED, step=flow.STEP_SAVE,
-                           value=validity_end(slots.get("registration_expires")))
+                           value=validity_end(slots.get("registration_expires")),
+                           ticket=slots.get("registration_number"))
         return
     turn_events.step(step)
     if ending == Ending.ISSUED_CLOSED.value:
@@ -267,6 +269,23 @@ def shared_recorder() -> TurnRecorder:
     if not _SHARED:
         _SHARED.append(TurnRecorder.from_env())
     return _SHARED[0]
+
+
+def record_after_call(kind: Kind, number: str, at: float, once: bool = False) -> None:
+    """An event after the call of registration ``number`` (paid: ``once``) in the
+    process's store; a failure is logged (not the number) and nothing else happens."""
+    try:
+        shared_recorder().store.record_after_call(
+            kind, number, at, event_id=f"{kind.value}:{number}" if once else None)
+    except Exception as error:  # noqa: BLE001 - the figures never stop the service
+        log.error("KPI %s event not recorded: %s", kind.value, type(error).__name__)
+
+
+def mail_recorded(number: str):
+    """What records the summary e-mail of registration ``number`` once it went (or not)."""
+    def record(sent: bool) -> None:
+        record_after_call(Kind.MAIL_SENT if sent else Kind.MAIL_FAILED, number, time.time())
+    return record
 
 
 def _asked_before(events: Sequence[Event], turn_start: int) -> str | None:

@@ -169,6 +169,23 @@ class KpiStore:
         return self.record(kind, request_id, at, reason=reason, step=step, ticket=ticket,
                            event_id=f"{Kind(kind).value}:{ticket}")
 
+    def request_of_registration(self, number: str) -> str | None:
+        """The request whose ending saved registration ``number`` (None when none did)."""
+        with self.engine.connect() as db:
+            return db.execute(select(events.c.request_id).where(
+                events.c.ticket == number, events.c.kind == Kind.ENDED.value)
+                .limit(1)).scalar()
+
+    def record_after_call(self, kind: Kind | str, number: str, at: float,
+                          event_id: str | None = None) -> bool:
+        """An event after the call (paid, a reminder, an e-mail) of registration
+        ``number``, for the request that saved it; False when no request saved it."""
+        request_id = self.request_of_registration(number)
+        if request_id is None:
+            return False
+        return self.record(kind, request_id, at,
+                           event_id=event_id or f"{Kind(kind).value}:{number}:{at}")
+
     def mark_abandoned(self, now: float, expiry_s: float) -> list[str]:
         """End as abandoned every request silent for longer than ``expiry_s`` at ``now``:
         not ended, not held by a CSO (taken and not yet closed or handed back), its last

@@ -121,10 +121,19 @@ class Mailer:
                      MAX_ATTEMPTS)
         return False
 
-    def send_later(self, message: EmailMessage) -> None:
-        task = asyncio.get_running_loop().create_task(self.send(message))
+    def send_later(self, message: EmailMessage,
+                   then: Callable[[bool], Any] | None = None) -> None:
+        """Send in the background; ``then`` is told whether it went."""
+        task = asyncio.get_running_loop().create_task(self._send_then(message, then))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _send_then(self, message: EmailMessage,
+                         then: Callable[[bool], Any] | None) -> bool:
+        sent = await self.send(message)
+        if then is not None:
+            await asyncio.to_thread(then, sent)
+        return sent
 
     async def idle(self) -> None:
         while self._tasks:

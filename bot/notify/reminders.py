@@ -20,6 +20,8 @@ from pathlib import Path
 from bot.backoffice.schemas import Registration
 from bot.channels.outbound import CustomerChannels, Unreachable
 from bot.identifiers import mask
+from bot.kpi.events import Kind
+from bot.kpi.recording import record_after_call
 from bot.metrics.notifications import REMINDERS
 from bot.sop.formatting import long_date, rupiah
 
@@ -84,13 +86,16 @@ async def remind(registrations: Iterable[Registration], now: dt.datetime, log: R
         except Unreachable as error:
             log.record(number, "no_channel", str(error))
             REMINDERS.labels("no_channel").inc()
+            record_after_call(Kind.REMINDER_FAILED, number, now.timestamp(), once=True)
             continue
         except Exception as error:  # noqa: BLE001 - recorded; never retried by a restart
             logger.error("reminder for %s failed: %s", mask(number), type(error).__name__)
             log.record(number, "failed", type(error).__name__)
             REMINDERS.labels("failed").inc()
+            record_after_call(Kind.REMINDER_FAILED, number, now.timestamp(), once=True)
             continue
         log.record(number, "sent", how)
         REMINDERS.labels("sent").inc()
+        record_after_call(Kind.REMINDER_SENT, number, now.timestamp(), once=True)
         reminded.append(number)
     return reminded

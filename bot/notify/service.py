@@ -34,6 +34,7 @@ from bot.backoffice.client import AsyncBackofficeClient, BackofficeError, NotFou
 from bot.channels.outbound import CustomerChannels
 from bot.conversation_settings import stack_clock
 from bot.identifiers import mask
+from bot.kpi.recording import mail_recorded
 from bot.notify.mailer import Mailer
 from bot.notify.reminders import ReminderLog, remind
 from bot.notify.settings import NotifierSettings
@@ -155,7 +156,8 @@ def create_app(environ: dict[str, str] | None = None,
         address, title = body.get("address") or None, body.get("title") or "Bapak/Ibu"
         email = body.get("email") or None
         if email:
-            mailer.send_later(summary_email(registration, info, email, address, title))
+            mailer.send_later(summary_email(registration, info, email, address, title),
+                              then=mail_recorded(number))
         logger.info("summary of %s: e-mail %s", mask(number), "queued" if email else "none")
         return {"email": "queued" if email else "none"}
 
