@@ -32,6 +32,7 @@ def test_scaled_defaults_are_this_machines_postgresql_and_redis(tmp_path):
     env = env_for(tmp_path)
     assert env["PLN_ENDPOINTS"] == "endpoints.production.yml"
     assert env["PLN_SIM_DATABASE_URL"] == "postgresql://postgres@127.0.0.1:5432/pln123_backoffice"
+    assert env["PLN_KPI_DATABASE_URL"] == "postgresql://postgres@127.0.0.1:5432/pln123_kpi"
     assert (env["PLN_REDIS_HOST"], env["PLN_REDIS_PORT"]) == ("127.0.0.1", "6379")
     # Rasa calls the action servers through HAProxy's port
     assert env["PLN_ACTIONS_URL"] == "http://127.0.0.1:5055"

@@ -41,6 +41,7 @@ from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Sessi
 from bot.console.upstream import Rasa, last_message_at
 from bot.kpi import Kind, KpiStore
 from bot.kpi.figures import SERVICE_LEVEL_S
+from bot.kpi.recording import KpiSettings
 from bot.kpi.sweep import SESSION_EXPIRY_S, SWEEP_EVERY_S, sweep_forever
 from bot.metrics import cso_queue
 from bot.sop.names import OUTCOME_SLOTS, REQUESTED_SLOT
@@ -75,7 +76,7 @@ def create_app(environ: dict[str, str] | None = None,
                sweep_every_s: float = SWEEP_EVERY_S) -> FastAPI:
     """The console, with ``settings`` (default: read from ``environ``, itself by default
     this process's environment; the customer channels read their own settings from it);
-    ``kpi``: the figures' event store (by default the data directory's SQLite),
+    ``kpi``: the figures' event store (by default ``PLN_KPI_DATABASE_URL``, or the data directory's SQLite),
     ``service_level_s``: the service level's Y on the supervisor's page; the console
     sweeps the requests abandoned past ``session_expiry_s`` every ``sweep_every_s``."""
     env = dict(os.environ if environ is None else environ)
@@ -89,7 +90,7 @@ def create_app(environ: dict[str, str] | None = None,
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = store
-    kpi = kpi or KpiStore.in_data_dir(settings.data_dir)
+    kpi = kpi or KpiSettings.from_env(env, data_dir=str(settings.data_dir)).store()
     app.state.kpi = kpi
     cookies = Cookies(settings.https)
 

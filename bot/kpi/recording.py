@@ -33,6 +33,7 @@ from typing import Any
 from babel.dates import get_month_names
 from pydantic import Field
 
+from bot import defaults
 from bot.kpi.events import (
     NOT_HANDED_OVER,
     SOP_HANDOVER_REASONS,
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 BOUNDARY_ACTIONS = frozenset({"action_session_start", "action_start_new_request"})
 FAILED_ATTEMPTS_SLOT = "failed_attempts"  # actions.custom_forms
 FIRST_STEP = 1  # the greeting: every request reached it
-SAVE_STEPS = (flow.STEP_SAVE, flow.STEP_SAVE + 1, flow.STEP_SAVE + 2)  # save, documents, payment
 Event = Mapping[str, Any]  # one of the tracker's events as a dict (``Event.as_dict()``)
 
 
@@ -62,7 +62,7 @@ class KpiSettings(EnvSettings):
     data directory's SQLite (``$PLN_DATA_DIR/kpi.sqlite3``)."""
 
     database_url: str = Field("", env="PLN_KPI_DATABASE_URL", secret=True)
-    data_dir: str = Field("data", env="PLN_DATA_DIR")
+    data_dir: str = Field(defaults.DATA_DIR, env="PLN_DATA_DIR")
 
     def store(self) -> KpiStore:
         return KpiStore(self.database_url) if self.database_url else \
@@ -143,6 +143,13 @@ class TurnEvents:
             self.record(Kind.STEP_REACHED, str(step), step=step)
 
 
+def _since_boundary(events: Sequence[Event]) -> list[Event]:
+    """The events since the session started or an earlier request was reset."""
+    boundary = max((i for i, event in enumerate(events) if _is_action(event, BOUNDARY_ACTIONS)),
+                   default=-1)
+    return list(events[boundary + 1:])
+
+
 def _this_turn(events: Sequence[Event]) -> list[Event]:
     latest = max(i for i, event in enumerate(events) if event.get("event") == "user")
     return list(events[latest:])
@@ -153,13 +160,30 @@ def _slot_sets(turn: Sequence[Event], name: str) -> list[Any]:
             if event.get("event") == "slot" and event.get("name") == name]
 
 
+def steps_reached(turn: Sequence[Event]) -> set[int]:
+    """The SOP steps the turn's events mark (``PERUBAHAN_DAYA.audit``)."""
+    sop, audit = PERUBAHAN_DAYA, PERUBAHAN_DAYA.audit
+    asked = sop.steps.keys() | sop.closing_steps.keys()
+    reached: set[int] = set()
+    for event in turn:
+        name, kind = event.get("name"), event.get("event")
+        if kind == "slot" and name == REQUESTED_SLOT and event.get("value") in asked:
+            reached.add(sop.step_of(event.get("value")))
+        elif kind == "slot" and event.get("value") is not None:
+            reached.update(audit.slot_steps.get(name) or
+                           ((sop.steps[name],) if name in sop.steps else ()))
+        elif kind == "action" and name in audit.action_steps:
+            reached.add(audit.action_steps[name])
+    return reached
+
+
 def record_steps(turn_events: TurnEvents, turn: Sequence[Event], asked_before: str | None,
                  slots: Mapping[str, Any]) -> None:
-    """The steps of the questions asked this turn; a failed attempt at the question open
-    before it."""
-    for question in _slot_sets(turn, REQUESTED_SLOT):
-        if question in PERUBAHAN_DAYA.steps or question in PERUBAHAN_DAYA.closing_steps:
-            turn_events.step(PERUBAHAN_DAYA.step_of(question))
+    """The steps reached this turn, as the console's SOP audit marks them (a question
+    asked or answered, a slot or an action that marks a step); a failed attempt at the
+    question open before it."""
+    for step in sorted(steps_reached(turn)):
+        turn_events.step(step)
     failures = [value for value in _slot_sets(turn, FAILED_ATTEMPTS_SLOT) if value]
     repeated = slots.get(HANDOFF_REASON) == "repeated_failures" and _slot_sets(turn, SOP_ENDING)
     if (failures or repeated) and asked_before in PERUBAHAN_DAYA.steps:
@@ -177,8 +201,6 @@ def record_ending(turn_events: TurnEvents, turn: Sequence[Event],
     ending, step = endings[-1], slots.get(SOP_STEP)
     step = int(step) if step else None
     if ending == Ending.SAVED.value:
-        for reached in SAVE_STEPS:
-            turn_events.step(reached)
         turn_events.record(Kind.ENDED, "end", reason=Outcome.SAVED, step=flow.STEP_SAVE,
                            value=validity_end(slots.get("registration_expires")),
                            ticket=slots.get("registration_number"))
@@ -232,10 +254,12 @@ class TurnRecorder:
                           channel=opening.get("input_channel") or "unknown",
                           customer=conversation_id)
         turn_events = TurnEvents(self.store, request, at)
-        if opened_at == at:
-            turn_events.step(FIRST_STEP)
         asked_before = _asked_before(events, len(events) - len(turn))
-        record_steps(turn_events, turn, asked_before, slots)
+        marked = turn
+        if opened_at == at:  # what the session marked before the request counts for it
+            turn_events.step(FIRST_STEP)
+            marked = _since_boundary(events)
+        record_steps(turn_events, marked, asked_before, slots)
         record_ending(turn_events, turn, slots)
         if latency_ms is not None:
             turn_events.record(Kind.TURN, str(at), value=round(latency_ms, 1))

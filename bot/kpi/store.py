@@ -71,6 +71,11 @@ Index("kpi_requests_by_day", requests.c.day, requests.c.channel)
 Index("kpi_requests_by_customer", requests.c.customer, requests.c.started_at)
 
 
+def waiting_for(number: str) -> str:
+    """Where the events after the call of registration ``number`` wait for its request."""
+    return f"registration:{number}"
+
+
 def default_url(data_dir: str | Path) -> str:
     return f"sqlite:///{Path(data_dir) / FILE_NAME}"
 
@@ -146,6 +151,9 @@ class KpiStore:
             if unit:
                 db.execute(requests.update().where(requests.c.request_id == request_id,
                                                    requests.c.unit.is_(None)).values(unit=unit))
+            if kind == Kind.ENDED and reason == Outcome.SAVED.value and ticket:
+                db.execute(events.update().where(events.c.request_id == waiting_for(ticket))
+                           .values(request_id=request_id))
             inserted = db.execute(self._insert(events).values(
                 event_id=event_id, request_id=request_id, kind=kind.value, at=at, step=step,
                 reason=reason, detail=detail, ticket=ticket, value=value,
@@ -179,10 +187,11 @@ class KpiStore:
     def record_after_call(self, kind: Kind | str, number: str, at: float,
                           event_id: str | None = None) -> bool:
         """An event after the call (paid, a reminder, an e-mail) of registration
-        ``number``, for the request that saved it; False when no request saved it."""
-        request_id = self.request_of_registration(number)
-        if request_id is None:
-            return False
+        ``number``, for the request that saved it; whether it is new. An event that comes
+        before the saving is recorded (a summary e-mail sent as the turn that saved is
+        still being recorded) waits under ``waiting_for(number)`` and joins the request
+        when its ``saved`` ending is recorded."""
+        request_id = self.request_of_registration(number) or waiting_for(number)
         return self.record(kind, request_id, at,
                            event_id=event_id or f"{Kind(kind).value}:{number}:{at}")
 

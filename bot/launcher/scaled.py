@@ -16,7 +16,8 @@ What runs (each a ``bot.launcher.supervision.Service``, supervised and restarted
   + 51..50+N (actions), loopback only.
 - Conversations in PostgreSQL (``CachedSQLTrackerStore``), each conversation's lock in
   Redis (``AtomicRedisLockStore``), the simulator on PostgreSQL: ``endpoints.production.yml``.
-  ``prepare_databases`` creates the two databases when they are missing.
+  The figures' events (``bot.kpi``) in PostgreSQL too (``PLN_KPI_DATABASE_URL``).
+  ``prepare_databases`` creates the three databases when they are missing.
 - One simulator, one notifier, one console (they hold no conversation).
 """
 
@@ -51,15 +52,16 @@ def tracker_database_url(env: dict[str, str], database: str | None = None) -> sa
 
 
 def prepare_databases(env: dict[str, str]) -> list[str]:
-    """Create the tracker's and the simulator's PostgreSQL databases when missing, and
-    check Redis; what was created. Raises RuntimeError with what to do when either
+    """Create the tracker's, the simulator's and the figures' PostgreSQL databases when
+    missing, and check Redis; what was created. Raises RuntimeError with what to do when either
     server cannot be reached."""
     import redis
 
     wanted = [env["PLN_TRACKER_DB_NAME"]]
-    simulator = sa.engine.make_url(env["PLN_SIM_DATABASE_URL"])
-    if simulator.get_backend_name() == "postgresql" and simulator.database:
-        wanted.append(simulator.database)
+    for variable in ("PLN_SIM_DATABASE_URL", "PLN_KPI_DATABASE_URL"):
+        url = sa.engine.make_url(env.get(variable) or "sqlite://")
+        if url.get_backend_name() == "postgresql" and url.database:
+            wanted.append(url.database)
     created = []
     try:
         engine = sa.create_engine(tracker_database_url(env, "postgres"),

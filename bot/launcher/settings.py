@@ -88,6 +88,10 @@ class ScaledSettings(EnvSettings):
         return (f"postgresql://{self.tracker_db_user}{password}@{self.tracker_db_host}:"
                 f"{self.tracker_db_port}/pln123_backoffice")
 
+    def kpi_database_url(self) -> str:
+        """The figures' event store (bot.kpi), beside the simulator's database."""
+        return self.simulator_database_url().rsplit("/", 1)[0] + "/pln123_kpi"
+
 
 def _as_environment(settings: EnvSettings) -> dict[str, str]:
     """Each setting as the environment variable the services read it from."""
@@ -112,6 +116,7 @@ def scaled_settings(environ: Mapping[str, str]) -> dict[str, str]:
         if not env.get(name):
             env[name] = value
     env.setdefault("PLN_SIM_DATABASE_URL", scaled.simulator_database_url())
+    env.setdefault("PLN_KPI_DATABASE_URL", scaled.kpi_database_url())
     return env
 
 

@@ -123,3 +123,19 @@ def test_a_failing_store_does_not_stop_the_turn(caplog):
     TurnRecorder(FailingStore()).record_turn("rest-customer", turn, {}, 10.0)
     assert "KPI events of a turn not recorded" in caplog.text
     assert "rest-customer" not in caplog.text
+
+
+def test_events_after_the_call_find_the_request_that_saved_even_when_first(store):
+    """The summary e-mail may go before the turn that saved is recorded."""
+    assert store.record_after_call("mail_sent", "5321-R1", T0 + 30)
+    turn = [user(T0, "ya simpan"), loop(T0 + 0.1), slot(T0 + 1, "sop_ending", "saved"),
+            slot(T0 + 1, "registration_number", "5321-R1")]
+    TurnRecorder(store).record_turn("rest-customer", turn, {
+        "sop_ending": "saved", "registration_number": "5321-R1",
+        "registration_expires": "27 Desember 2026"}, 10.0)
+    assert store.record_after_call("paid", "5321-R1", T0 + 60, event_id="paid:5321-R1")
+    assert not store.record_after_call("paid", "5321-R1", T0 + 61, event_id="paid:5321-R1")
+    after = by_name(Figures(store, Filters(dt.date(2026, 11, 27), dt.date(2026, 11, 27))).all())[
+        "after_the_call"].as_dict()
+    assert (after["saved"], after["paid"], after["paid_within_validity"],
+            after["mails_sent"]) == ((1,), (1,), (1,), (1,))

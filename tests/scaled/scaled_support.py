@@ -153,6 +153,7 @@ class ScaledStack:
             "PLN_TRACKER_DB_USER": "postgres", "PLN_TRACKER_DB_PASSWORD": "",
             "PLN_TRACKER_DB_NAME": "pln123_tracker",
             "PLN_SIM_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{pg_port}/pln123_backoffice",
+            "PLN_KPI_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{pg_port}/pln123_kpi",
             "PLN_REDIS_HOST": "127.0.0.1", "PLN_REDIS_PORT": str(redis_port),
             "PLN_REDIS_DB": "0", "PLN_ENDPOINTS": "endpoints.production.yml",
         })
