@@ -53,3 +53,17 @@ def new_postgres_database() -> Iterator[Callable[[str], str]]:
     is skipped when the server is not reachable."""
     with contextlib.ExitStack() as databases:
         yield lambda prefix: databases.enter_context(_postgres_database(prefix))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kpi_events_of_the_session(tmp_path_factory) -> Iterator[None]:
+    """The figures' events of services run in the test process (the simulator's payments,
+    the notifier's e-mails, Rasa's turns) go to a store of the session, never to the
+    repository's data directory."""
+    from bot.kpi import KpiStore, recording
+
+    store = KpiStore(f"sqlite:///{tmp_path_factory.mktemp('kpi') / 'kpi.sqlite3'}")
+    recording._SHARED[:] = [recording.TurnRecorder(store)]
+    yield
+    recording._SHARED.clear()
+    store.close()
