@@ -139,3 +139,43 @@ def test_events_after_the_call_find_the_request_that_saved_even_when_first(store
         "after_the_call"].as_dict()
     assert (after["saved"], after["paid"], after["paid_within_validity"],
             after["mails_sent"]) == ((1,), (1,), (1,), (1,))
+
+
+def _kinds(store) -> list[tuple]:
+    with store.engine.connect() as db:
+        return [tuple(row) for row in db.execute(
+            select(events.c.kind, events.c.reason, events.c.step, events.c.detail)
+            .where(events.c.kind.notin_(("started", "step_reached", "turn")))
+            .order_by(events.c.seq))]
+
+
+def test_a_dropped_call_ends_and_two_failed_answers_hand_over(store):
+    recorder = TurnRecorder(store)
+    opened = [user(T0, "mau tambah daya", "voice"), loop(T0 + 0.1),
+              slot(T0 + 0.2, "requested_slot", "customer_number")]
+    dropped = [*opened, user(T0 + 9, "/call_ended"), slot(T0 + 9.1, "sop_ending", "cso_handoff")]
+    recorder.record_turn("voice:p1", dropped, {"sop_ending": "cso_handoff", "sop_step": 4,
+                                               "handoff_reason": "call_dropped"}, 5.0)
+    failed = [*opened, user(T0 + 5, "entah"), slot(T0 + 5.1, "failed_attempts", 1),
+              user(T0 + 8, "lupa"), slot(T0 + 8.1, "sop_ending", "cso_handoff"),
+              slot(T0 + 8.1, "failed_attempts", 0), slot(T0 + 8.2, "ticket_number", "T-2")]
+    recorder.record_turn("voice:p2", failed[:5], {}, 5.0)
+    recorder.record_turn("voice:p2", failed, {
+        "sop_ending": "cso_handoff", "sop_step": 4, "handoff_reason": "repeated_failures",
+        "ticket_number": "T-2"}, 5.0)
+    assert _kinds(store) == [("ended", "dropped_call", 4, None),
+                             ("not_understood", None, 4, None),
+                             ("not_understood", None, 4, None),
+                             ("handed_over", "two_failed_answers", 4, None)]
+
+
+def test_a_failed_action_call_and_its_ticket_are_a_hand_over(store):
+    opened = [user(T0, "mau tambah daya"), loop(T0 + 0.1)]
+    recorder = TurnRecorder(store)
+    recorder.record_turn("rest-customer", opened, {}, 5.0)
+    recorder.record_action_failure("rest-customer", opened, "validate_perubahan_daya_form",
+                                   T0 + 1, 3, "T-7")
+    recorder.record_action_failure("rest-customer", opened, "validate_perubahan_daya_form",
+                                   T0 + 1, 3, "T-7")  # retried: once
+    assert _kinds(store) == [("action_failed", None, None, "validate_perubahan_daya_form"),
+                             ("handed_over", "backoffice_down", 3, None)]
