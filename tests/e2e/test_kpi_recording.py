@@ -70,16 +70,14 @@ def saved_registration(store: KpiStore, keys: list[str]) -> str:
 
 def wait_for_the_summary_email(store: KpiStore, number: str, tries: int = 120) -> None:
     """The notifier sends the summary in the background: its event comes when it went."""
+    request = store.request_of_registration(number)
     for _ in range(tries):
-        if store.request_of_registration(number) and _mails(store):
-            return
+        with store.engine.connect() as db:
+            if db.execute(select(func.count()).where(events.c.request_id == request,
+                                                     events.c.kind == "mail_sent")).scalar():
+                return
         time.sleep(0.25)
     raise AssertionError("the summary e-mail's event was not recorded")
-
-
-def _mails(store: KpiStore) -> int:
-    with store.engine.connect() as db:
-        return db.execute(select(func.count()).where(events.c.kind == "mail_sent")).scalar()
 
 
 def figures(store: KpiStore) -> dict:
