@@ -143,6 +143,7 @@ class ValidatePerubahanDayaForm(SopFormValidationAction):
             "current_tariff": customer.tariff,
             "current_tariff_power": tariff_and_power(customer.tariff, customer.power_va),
             "prepaid": customer.payment == "prabayar",
+            "unit_code": customer.unit.code,
             "unit_name": customer.unit.name,
             "unit_address": customer.unit.address,
             "unit_timezone": customer.unit.timezone,  # the time-of-day words from now on

@@ -252,7 +252,7 @@ class TurnRecorder:
         opened_at = float(opening.get("timestamp") or at)
         self.store.record(Kind.STARTED, request, opened_at, event_id=f"started:{request}",
                           channel=opening.get("input_channel") or "unknown",
-                          customer=conversation_id)
+                          customer=conversation_id, unit=slots.get("unit_code") or None)
         turn_events = TurnEvents(self.store, request, at)
         asked_before = _asked_before(events, len(events) - len(turn))
         marked = turn

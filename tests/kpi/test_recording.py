@@ -93,6 +93,24 @@ def test_a_request_not_ready_recorded_once(store):
     assert tables["understanding_failures_by_step"].as_dict()[3] == (1,)
 
 
+def test_a_request_counts_for_its_customer_unit_once_the_customer_is_found(store):
+    recorder = TurnRecorder(store)
+    opened = [action(T0, "action_session_start"), user(T0 + 1, "mau tambah daya"),
+              loop(T0 + 1.1), slot(T0 + 1.2, "requested_slot", "customer_number")]
+    recorder.record_turn("rest-customer", opened, {}, 50.0)
+    found = [*opened, user(T0 + 5, "532110000101"), slot(T0 + 5.1, "unit_code", "53211"),
+             slot(T0 + 5.2, "requested_slot", "target_power_va")]
+    recorder.record_turn("rest-customer", found, {"unit_code": "53211"}, 50.0)
+
+    def started(unit: str) -> tuple:
+        day = dt.date(2026, 11, 27)
+        tables = by_name(Figures(store, Filters(day, day, unit=unit)).all())
+        return tables["containment"].as_dict()["started"]
+
+    assert started("53211") == (1,)
+    assert started("54110") == (0,)
+
+
 def _closing_questions() -> set[str]:
     from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
