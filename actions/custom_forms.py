@@ -37,6 +37,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import continuation
 from actions.conversation import answers, context, latest_entities, latest_intent
 from bot.language import parse_amount
 from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
@@ -108,6 +109,8 @@ class SopFormValidationAction(FormValidationAction):
 
     takes_corrections = True  # answers to earlier questions of the SOP may be corrected
     takes_facts = True  # facts noted earlier answer this form's questions
+    # a request left open on another channel is offered at the start (actions.continuation)
+    continues_requests = False
 
     @property
     @abstractmethod
@@ -134,6 +137,8 @@ class SopFormValidationAction(FormValidationAction):
             # answer is taken whatever the next message is; a withdrawn cancel then asks
             # the interrupted question again)
             return [CANCEL_CONFIRMED_SLOT, *questions]
+        if questions and self.continues_requests:
+            return [*continuation.required(tracker), *questions]
         return questions
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -142,7 +147,13 @@ class SopFormValidationAction(FormValidationAction):
         extracted = tracker.slots_to_validate()
         updates: dict[str, Any] = {}
         current = tracker  # the conversation with the updates so far taken
-        if requested in extracted:
+        if self.continues_requests and requested in continuation.SLOTS \
+                and requested in extracted:
+            updates = await continuation.Continuation(self).read(
+                requested, str(extracted[requested] or ""), latest_intent(tracker), dispatcher,
+                tracker)
+            current = with_slots(tracker, updates)
+        elif requested in extracted:
             text = str(extracted[requested] or "")
             updates[requested] = None  # the raw text never stays in a slot
             noted = tracker.get_slot(NOTED_FACTS_SLOT)
@@ -151,9 +162,15 @@ class SopFormValidationAction(FormValidationAction):
                 current = with_slots(tracker, updates)
             updates.update(await self._read(requested, text, dispatcher, current))
             current = with_slots(tracker, updates)
+        if self.continues_requests:
+            updates.update(continuation.offered(self.sop, current))
+            current = with_slots(tracker, updates)
         if self.takes_facts and not current.get_slot(SOP_ENDING) \
-                and not current.get_slot(CANCEL_PENDING_SLOT):
+                and not current.get_slot(CANCEL_PENDING_SLOT) \
+                and not current.get_slot(continuation.OFFER_SLOT):
             updates.update(await self._take_noted_facts(dispatcher, current))
+        if self.continues_requests:
+            continuation.remember(self.sop, with_slots(tracker, updates))
         return [SlotSet(name, value) for name, value in updates.items()]
 
     async def _read(self, requested: str, text: str, dispatcher: CollectingDispatcher,
