@@ -4,8 +4,6 @@ before anything carried is used, said or saved."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from actions.continuation import OPEN_REQUESTS, ActionAskContinueRequest
