@@ -16,6 +16,8 @@ import pytest
 from conversation_harness import simulator_registrations, simulator_tickets
 from e2e_support import StackProblem, conversation_of
 from fake_graph import button_reply
+from telegram_chat import Chat as TelegramChat
+from telegram_chat import texts as telegram_texts
 from test_channel_whatsapp import Chat, texts
 from voice_caller import Caller
 
@@ -64,8 +66,8 @@ def offered(caller: Caller) -> str:
     return " ".join(t.said for t in said)
 
 
-def test_begun_on_whatsapp_continued_by_phone_with_the_owners_nik(
-        stack, e2e_client, fake_whatsapp):
+def test_begun_on_whatsapp_continued_by_phone_finished_on_telegram(
+        stack, e2e_client, fake_whatsapp, fake_telegram):
     wa_id = "6281200010011"
     left_on_whatsapp(stack, e2e_client, fake_whatsapp, wa_id)
     stopped_ago(stack, 2)
@@ -91,11 +93,43 @@ def test_begun_on_whatsapp_continued_by_phone_with_the_owners_nik(
         heard += " " + tariff.said
     # where it stopped on WhatsApp, AP2T asked again: the tariff's confirmation
     assert "R satu, seribu tiga ratus V A ke R satu, dua ribu dua ratus V A" in heard
-    caller.hang_up()
+    caller.hang_up()  # the call drops at the tariff's confirmation
     old = conversation_of(stack.env, "whatsapp", f"+{wa_id}")
     (closed,) = simulator_tickets(e2e_client, stack.endpoints, old)
     assert closed["kind"] == "issued_closed" and "dilanjutkan" in closed["reason"]
     assert simulator_registrations(e2e_client, stack.endpoints, old) == []
+
+    # finished on Telegram, where Rina shares her own contact (a verified number)
+    chat = TelegramChat(stack, e2e_client, fake_telegram, chat_id=880011)
+    chat.say("/start")
+    chat.share_contact(f"+{wa_id}")
+    (offer,) = chat.say("mau tambah daya")[-1:]
+    assert ("memiliki permohonan tambah daya yang belum selesai (sampai konfirmasi tarif, "
+            "lewat telepon 123, baru saja). Lanjutkan dari sana?") in offer.text
+    assert [b["text"] for row in offer.markup["inline_keyboard"] for b in row] == ["Ya", "Tidak"]
+    assert "NIK pemilik" in telegram_texts(chat.press(offer, "Ya"))
+    replies = chat.say(RINA_NIK)
+    assert "NIK sesuai" in telegram_texts(replies)
+    assert "siapa saya berbicara" in replies[-1].text  # this channel's caller: asked
+    replies = chat.say("Rina Marlina")
+    assert "R1/1.300 VA ke daya R1/2.200 VA" in replies[-1].text  # the open question
+    replies = chat.press(replies[-1], "Ya")
+    assert "stroom awal" in telegram_texts(replies)
+    replies = chat.say("50rb")
+    assert "Rp893.300" in telegram_texts(replies)
+    replies = chat.press(replies[-1], "Ya")
+    replies = chat.press(replies[-1], "Pemilik")
+    replies = chat.press(replies[-1], "Kebayoran Baru")
+    replies = chat.say("Senayan")
+    assert "NIK" not in replies[-1].text  # checked already in this request
+    replies = chat.say("rina.marlina@gmail.com")
+    replies = chat.press(replies[-1], "Ya") if replies[-1].markup.get("inline_keyboard") \
+        else chat.share_contact(f"+{wa_id}")
+    assert "Rina Marlina (541100001010)" in replies[-1].text  # the read-back
+    saved = chat.press(replies[-1], "Ya")
+    assert "nomor registrasinya" in telegram_texts(saved)
+    (registration,) = simulator_registrations(e2e_client, stack.endpoints, "telegram:880011")
+    assert registration["idpel"] == RINA_IDPEL
 
 
 def test_a_forged_caller_id_hears_and_saves_nothing_before_the_owners_nik(
