@@ -23,7 +23,8 @@ help:
 	@echo "            then the conversation scripts at fixed stack clocks (make test-clocks)"
 	@echo "make test-clocks  the conversation scripts with the stack's clock at each CLOCKS date"
 	@echo "make train  train the Rasa model (only when data/, domain.yml or config.yml changed)"
-	@echo "make lint   ruff, the complexity limit (radon) and the import contracts (import-linter)"
+	@echo "make lint   ruff, the complexity limit (radon), the import contracts (import-linter)"
+	@echo "            and no import cycle among bot and actions (scripts/check_import_cycles.py)"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make ivr-demo  a whole phone call without a line: TwiML printed, prompts as WAV (espeak-ng)"
 	@echo "            with each prompt's seconds and the total"
@@ -55,7 +56,7 @@ train: $(MODEL)
 run: $(MODEL)
 	$(PY) -m bot.stack run
 
-# Several Rasa instances behind HAProxy on this machine's PostgreSQL and Redis (bot/scaled.py);
+# Several Rasa instances behind HAProxy on this machine's PostgreSQL and Redis (bot/launcher/scaled.py);
 # `PLN_INSTANCES=N make run` (N > 1) is the same.
 run-scaled: $(MODEL) system-packages
 	PLN_SCALED=1 PLN_INSTANCES=$${PLN_INSTANCES:-2} $(PY) -m bot.stack run
@@ -88,18 +89,21 @@ test-clocks: $(STAMP) $(MODEL)
 
 # ruff; no function in bot/ or actions/ above cyclomatic complexity 25 (radon's figure,
 # the worst one printed); what the SOP core and the language reader may import
-# (pyproject.toml [tool.importlinter]). Every check runs; any failure fails.
+# (pyproject.toml [tool.importlinter]); no import cycle among bot and actions modules
+# (scripts/check_import_cycles.py). Every check runs; any failure fails.
 lint: $(STAMP)
 	@rc=0; \
 	$(VENV)/bin/ruff check bot actions tests benchmarks scripts || rc=1; \
 	$(PY) scripts/complexity_gate.py bot actions || rc=1; \
 	$(VENV)/bin/lint-imports || rc=1; \
+	$(PY) scripts/check_import_cycles.py || rc=1; \
 	exit $$rc
 
 # Each benchmark starts what it measures on free loopback ports and stops it again.
 bench: $(STAMP) $(MODEL)
 	$(PY) benchmarks/normaliser_speed.py
 	$(PY) benchmarks/simulator_latency.py
+	$(PY) benchmarks/kpi_figures.py
 	$(PY) benchmarks/nlu_latency.py
 	$(PY) benchmarks/conversation_load.py
 	$(PY) benchmarks/fuzz.py

@@ -24,6 +24,7 @@ from actions.custom_forms import CANCEL_CONFIRMED_SLOT, CANCEL_FROM_SLOT, outcom
 from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
 from bot.channels.contract import CALLER_SILENT
+from bot.channels.registry import CHAT_CHANNELS  # where the summary is also said, to keep
 from bot.identifiers import mask
 from bot.notify.client import request_information, request_summary
 from bot.notify.summary import chat_summary_text
@@ -42,7 +43,6 @@ from bot.sop.perubahan_daya import PERUBAHAN_DAYA, flow
 from bot.sop.perubahan_daya.flow import Question
 
 logger = logging.getLogger(__name__)
-CHAT_CHANNELS = ("telegram", "whatsapp")  # where the summary is also said, to keep
 
 MAX_CONVERSATION_ID = 200  # what AP2T and APKT store (bot.backoffice.schemas)
 

@@ -3,7 +3,7 @@ in one run.
 
 - *tuned*: this project as ``make run`` serves it: ``config.yml``, Rasa through
   ``bot.rasa_runtime`` (``python -m bot.rasa_runtime run``), the action server on
-  rasa-sdk alone, the endpoints of ``bot.stack``.
+  rasa-sdk alone, the endpoints of ``bot.launcher``.
 - *default*: the same domain, data, actions and simulator, with Rasa's default
   configuration (``benchmarks/default_config.yml``: the recipe's pipeline and policies
   plus our entity component) served by plain ``rasa run`` and ``rasa run actions``.
@@ -41,7 +41,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "e2e"), str(REPO / "benchmarks")
 import conversation_load  # noqa: E402
 import e2e_support  # noqa: E402
 
-from bot import stack  # noqa: E402
+from bot import launcher as stack  # noqa: E402
 
 CACHE = REPO / "var" / "bench"
 DEFAULT_CONFIG = REPO / "benchmarks" / "default_config.yml"

@@ -1,7 +1,7 @@
 """Whole conversations under load: N simulated customers through the tambah daya happy path
 at once, over Rasa's REST channel, against the real stack (simulator, action server, Rasa).
 
-The stack is started by ``tests/e2e/e2e_support.running_stack`` (``bot.stack`` underneath):
+The stack is started by ``tests/e2e/e2e_support.running_stack`` (``bot.launcher`` underneath):
 free loopback ports, a temporary data dir (fresh simulator and tracker databases), the model
 at ``models/pln123.tar.gz`` (or ``--model``); it is stopped at the end, whatever the end.
 Each customer has its own sender id; a conversation is *completed* when the bot told a

@@ -65,6 +65,31 @@ def customer_number_kind(value: str) -> CustomerNumberKind | None:
     return None
 
 
+# --- AP2T registration numbers ----------------------------------------------------------
+
+UNIT_CODE_LENGTH = 5
+REGISTRATION_SERIAL_LENGTH = 6
+# the unit's code, the day of the registration (yymmdd), a serial: 53211 261127 123456
+REGISTRATION_NUMBER_LENGTH = UNIT_CODE_LENGTH + 6 + REGISTRATION_SERIAL_LENGTH
+
+
+def registration_number(unit_code: str, day: dt.date, serial: str) -> str:
+    """An AP2T registration number: the unit's code, the day (yymmdd), the serial."""
+    return unit_code + day.strftime("%y%m%d") + serial
+
+
+def is_registration_number(value: str) -> bool:
+    """17 digits whose middle six are a real day (yymmdd): what AP2T gives at step 15."""
+    if len(value) != REGISTRATION_NUMBER_LENGTH or not _ASCII_DIGITS.fullmatch(value):
+        return False
+    day = value[UNIT_CODE_LENGTH:UNIT_CODE_LENGTH + 6]
+    try:
+        dt.datetime.strptime(day, "%y%m%d")
+    except ValueError:
+        return False
+    return True
+
+
 # --- NIK -------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ done
 echo "installing ${missing[*]} from Debian's packages" >&2
 sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
 # Debian's haproxy package starts its own service unless policy-rc.d forbids it: only the
-# project's own HAProxy (started by bot/scaled.py) should run.
+# project's own HAProxy (started by bot/launcher/scaled.py) should run.
 $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
 if [[ " ${missing[*]} " == *" haproxy "* ]] && command -v systemctl >/dev/null; then
   $sudo_ systemctl disable --now haproxy >/dev/null 2>&1 || true

@@ -1,4 +1,4 @@
-"""The scaled stack's settings and HAProxy's configuration (``bot.scaled``), without
+"""The scaled stack's settings and HAProxy's configuration (``bot.launcher.scaled``), without
 starting it (tests/scaled starts it)."""
 
 from __future__ import annotations
@@ -10,21 +10,22 @@ import time
 
 import pytest
 
-from bot import scaled, stack
+from bot import launcher as stack
+from bot.launcher import scaled, settings
 
 
 def env_for(tmp_path, **extra) -> dict[str, str]:
     base = {"PLN_DATA_DIR": str(tmp_path), "PLN_INSTANCES": "3", **extra}
-    return stack.settings_from_env(scaled.scaled_settings(base))
+    return stack.settings_from_env(settings.scaled_settings(base))
 
 
 def test_instances_are_a_bounded_whole_number():
-    assert scaled.instances({}) == 1 and not scaled.is_scaled({})
-    assert scaled.is_scaled({"PLN_INSTANCES": "2"})
-    assert scaled.is_scaled({"PLN_SCALED": "1"})  # `make run-scaled` with one instance
+    assert settings.instances({}) == 1 and not settings.is_scaled({})
+    assert settings.is_scaled({"PLN_INSTANCES": "2"})
+    assert settings.is_scaled({"PLN_SCALED": "1"})  # `make run-scaled` with one instance
     for wrong in ("two", "0", "17"):
         with pytest.raises(RuntimeError, match="PLN_INSTANCES"):
-            scaled.instances({"PLN_INSTANCES": wrong})
+            settings.instances({"PLN_INSTANCES": wrong})
 
 
 def test_scaled_defaults_are_this_machines_postgresql_and_redis(tmp_path):

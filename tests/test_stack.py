@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import stack
+from bot import launcher as stack
+from bot.channels.registry import (
+    REST,
+    TELEGRAM,
+    VOICE,
+    WHATSAPP,
+    voice_credentials,
+    whatsapp_credentials,
+)
 
 
 def test_defaults_fill_every_setting_and_keep_what_is_set():
@@ -186,7 +194,7 @@ def test_rasa_gets_the_endpoints_of_this_stack(tmp_path):
 def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for(tmp_path):
     import yaml
     env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path)})
-    assert stack.TELEGRAM_INPUT not in yaml.safe_load(open(stack.effective_credentials(env)))
+    assert TELEGRAM.input_class not in yaml.safe_load(open(stack.effective_credentials(env)))
     assert "Telegram: off" in stack.how_to_talk(env)
 
     polling = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path),
@@ -194,7 +202,7 @@ def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for
     path = stack.effective_credentials(polling)
     rendered = yaml.safe_load(open(path))
     assert "bot.channels.rest.RestInput" in rendered  # the repository's channels stay
-    assert rendered[stack.TELEGRAM_INPUT] == {
+    assert rendered[TELEGRAM.input_class] == {
         "token": "123:abc", "mode": "polling", "numbers_db": str(tmp_path / "channels.sqlite3")}
     assert os.stat(path).st_mode & 0o077 == 0  # the token is for the owner's eyes only
     assert "long polling" in stack.how_to_talk(polling)
@@ -202,12 +210,12 @@ def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for
     webhook = stack.settings_from_env({
         "PLN_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_WEBHOOK_URL": "https://pln.example/webhooks/telegram/webhook"})
-    telegram = yaml.safe_load(open(stack.effective_credentials(webhook)))[stack.TELEGRAM_INPUT]
+    telegram = yaml.safe_load(open(stack.effective_credentials(webhook)))[TELEGRAM.input_class]
     assert telegram["mode"] == "webhook"
     assert telegram["webhook_url"] == "https://pln.example/webhooks/telegram/webhook"
     assert len(telegram["secret_token"]) >= 32  # made when not given, the same for restarts
     assert stack.effective_credentials(webhook) and yaml.safe_load(open(
-        stack.effective_credentials(webhook)))[stack.TELEGRAM_INPUT]["secret_token"] == \
+        stack.effective_credentials(webhook)))[TELEGRAM.input_class]["secret_token"] == \
         telegram["secret_token"]
     assert "public URL https://pln.example" in stack.how_to_talk(webhook)
 
@@ -215,13 +223,13 @@ def test_telegram_starts_only_with_a_token_polling_unless_a_webhook_is_asked_for
 def test_the_phone_starts_with_twilios_token_and_the_public_url(tmp_path):
     import yaml
     env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "tok"})
-    assert stack.voice_credentials(env) is None  # no public URL: no signature can be checked
+    assert voice_credentials(env) is None  # no public URL: no signature can be checked
     assert "Phone (Twilio): off" in stack.how_to_talk(env)
     env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), "TWILIO_AUTH_TOKEN": "tok",
                                    "VOICE_PUBLIC_URL": "https://ivr.example.id",
                                    "VOICE_CSO_NUMBER": "+62221234567"})
     rendered = yaml.safe_load(open(stack.effective_credentials(env)))
-    assert rendered[stack.VOICE_INPUT] == {"auth_token": "tok",
+    assert rendered[VOICE.input_class] == {"auth_token": "tok",
                                            "public_url": "https://ivr.example.id",
                                            "cso_number": "+62221234567",
                                            "pseudonym_key_file": str(tmp_path / "pseudonym.key")}
@@ -234,11 +242,11 @@ def test_whatsapp_starts_only_with_its_four_settings(tmp_path):
             "WHATSAPP_VERIFY_TOKEN": "v", "WHATSAPP_PHONE_NUMBER_ID": "1098"}
     partial = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path),
                                        "WHATSAPP_ACCESS_TOKEN": "EAAG"})
-    assert stack.whatsapp_credentials(partial) is None
+    assert whatsapp_credentials(partial) is None
     assert "WhatsApp: off" in stack.how_to_talk(partial)
     env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), **four,
                                    "WHATSAPP_API_URL": "http://127.0.0.1:9/v21.0"})
-    rendered = yaml.safe_load(open(stack.effective_credentials(env)))[stack.WHATSAPP_INPUT]
+    rendered = yaml.safe_load(open(stack.effective_credentials(env)))[WHATSAPP.input_class]
     assert rendered == {"access_token": "EAAG", "app_secret": "s", "verify_token": "v",
                         "phone_number_id": "1098", "api_url": "http://127.0.0.1:9/v21.0",
                         "pseudonym_key_file": str(tmp_path / "pseudonym.key"),
@@ -251,7 +259,7 @@ def test_rest_is_trusted_in_development_and_off_or_behind_a_token_in_production(
 
     def rest(settings):
         env = stack.settings_from_env({"PLN_DATA_DIR": str(tmp_path), **settings})
-        return yaml.safe_load(open(stack.effective_credentials(env))).get(stack.REST_INPUT,
+        return yaml.safe_load(open(stack.effective_credentials(env))).get(REST.input_class,
                                                                           "absent")
 
     assert rest({}) == {"token": None, "trusted_caller_id": True}

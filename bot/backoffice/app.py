@@ -44,7 +44,9 @@ from .schemas import (
     ServiceLevel,
     StroomAwalAdvice,
     Ticket,
+    TicketChanges,
     TicketRequest,
+    WorkOrderRequest,
 )
 from .service import Backoffice, ServiceError
 from .settings import Settings, parse_now, resolve_database_url
@@ -192,6 +194,9 @@ def raw_response(json_text: str, status: int = 200) -> Response:
 
 def json_list_response(models) -> Response:
     return raw_list_response(model.json() for model in models)
+
+
+MAX_CHANGES = 500  # tickets per answer of /apkt/tickets/changes
 
 
 def raw_list_response(json_texts) -> Response:
@@ -384,11 +389,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/ap2t/registrations", response_model=list[Registration])
     async def registrations(conversation_id: str | None = Query(None, max_length=200),
-                            idpel: str | None = Query(None, max_length=40)):
-        """A conversation's and/or an IDPEL's registrations, newest first (at most 100);
-        422 without either filter."""
+                            idpel: str | None = Query(None, max_length=40),
+                            phone: str | None = Query(None, max_length=32)):
+        """A conversation's, an IDPEL's and/or a mobile number's (the connection call's,
+        SOP step 13) registrations, newest first (at most 100); 422 without a filter."""
         return raw_list_response(
-            await in_database(backoffice.registrations_json, conversation_id, idpel))
+            await in_database(backoffice.registrations_json, conversation_id, idpel, phone))
 
     @app.get("/ap2t/registrations/unpaid", response_model=list[Registration])
     async def unpaid_registrations(at: dt.datetime | None = dated):
@@ -399,6 +405,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def record_payment(number: str, at: dt.datetime | None = dated):
         """The connection fee paid (payment points, a CSO, the tests)."""
         return raw_response(await in_database(backoffice.record_payment, number, at))
+
+    @app.put("/ap2t/registrations/{number}/work-order", response_model=Registration)
+    async def work_order(number: str, request: WorkOrderRequest | None = None,
+                         at: dt.datetime | None = dated):
+        """After the payment: the unit's work order and its connection day (by default the
+        last day of the SOP's days of work); again with another day reschedules it."""
+        day = request.connection_date if request is not None else None
+        return raw_response(await in_database(backoffice.work_order, number, day, at))
 
     @app.get("/ap2t/registrations/{number}", response_model=Registration)
     async def registration(number: str):
@@ -418,6 +432,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/apkt/tickets", response_model=list[Ticket])
     async def tickets(conversation_id: str | None = Query(None, max_length=200)):
         return raw_list_response(await in_database(backoffice.tickets_json, conversation_id))
+
+    @app.get("/apkt/tickets/changes", response_model=TicketChanges)
+    async def ticket_changes(after: int = Query(0, ge=0),
+                             limit: int = Query(MAX_CHANGES, ge=1, le=MAX_CHANGES)):
+        """The tickets recorded after the cursor ``after``: what a watcher of the tickets
+        reads every second instead of all of them."""
+        bodies, cursor, last = await in_database(backoffice.tickets_after, after, limit)
+        return Response(f'{{"cursor":{cursor},"last":{last},"tickets":[{",".join(bodies)}]}}',
+                        media_type="application/json")
 
     @app.get("/crm/callers/{phone:path}", response_model=Caller)
     async def caller(phone: str):

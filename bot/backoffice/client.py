@@ -65,6 +65,7 @@ from .schemas import (
     ServiceLevel,
     StroomAwalAdvice,
     Ticket,
+    TicketChanges,
     TicketRequest,
 )
 
@@ -232,11 +233,14 @@ class _Calls:
         return self._run(_Call("GET", f"/ap2t/registrations/{path_segment(number)}",
                                Registration.parse_obj))
 
-    def registrations(self, conversation_id: str | None = None, idpel: str | None = None):
-        """The registrations of a conversation and/or an IDPEL, newest first
-        -> list[Registration]; give at least one (else ``Refused``)."""
+    def registrations(self, conversation_id: str | None = None, idpel: str | None = None,
+                      phone: str | None = None):
+        """The registrations of a conversation, an IDPEL and/or the mobile number given for
+        the connection call, newest first -> list[Registration]; give at least one (else
+        ``Refused``)."""
         params = {key: value for key, value in
-                  (("conversation_id", conversation_id), ("idpel", idpel)) if value is not None}
+                  (("conversation_id", conversation_id), ("idpel", idpel), ("phone", phone))
+                  if value is not None}
         return self._run(_Call("GET", "/ap2t/registrations",
                                lambda data: parse_obj_as(list[Registration], data),
                                params=params or None))
@@ -244,6 +248,12 @@ class _Calls:
     def record_payment(self, number: str):
         return self._run(_Call("POST", f"/ap2t/registrations/{path_segment(number)}/payment",
                                Registration.parse_obj, idempotent=True))
+
+    def work_order(self, number: str, connection_date: dt.date | None = None):
+        """The unit's work order after the payment (made once; another day reschedules)."""
+        body = {"connection_date": connection_date.isoformat()} if connection_date else {}
+        return self._run(_Call("PUT", f"/ap2t/registrations/{path_segment(number)}/work-order",
+                               Registration.parse_obj, json=body, idempotent=True))
 
     def unpaid_registrations(self):
         return self._run(_Call("GET", "/ap2t/registrations/unpaid",
@@ -262,6 +272,11 @@ class _Calls:
         params = {"conversation_id": conversation_id} if conversation_id is not None else None
         return self._run(_Call("GET", "/apkt/tickets",
                                lambda data: parse_obj_as(list[Ticket], data), params=params))
+
+    def ticket_changes(self, after: int = 0):
+        """The tickets recorded after the cursor ``after`` -> TicketChanges."""
+        return self._run(_Call("GET", "/apkt/tickets/changes", TicketChanges.parse_obj,
+                               params={"after": after}))
 
     def caller(self, phone: str):
         """The CRM's record of a phone number in any common form -> Caller."""

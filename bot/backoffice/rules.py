@@ -463,3 +463,9 @@ def service_level(regulations: Regulations, customer: Customer, target_va: int,
         days=days.low_voltage_network_days, reason=ServiceLevelReason.JTR,
         phase_change=phase_change,
     )
+
+
+def connection_due(paid_on: dt.date, level: ServiceLevel) -> dt.date:
+    """The latest day the new power is connected: the SOP's days of work (step 10),
+    counted in hari kalender from the day the connection fee was paid."""
+    return paid_on + dt.timedelta(days=level.days)

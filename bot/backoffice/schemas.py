@@ -128,6 +128,21 @@ class RegistrationRequest(_Request):
     conversation_id: ShortText | None  # the assistant's conversation (sender id), to find it by
 
 
+class WorkOrder(BaseModel):
+    """The unit's order to connect the new power (perintah kerja), made once the fee is
+    paid; the connection day is within the SOP's days of work (step 10) unless the unit
+    reschedules it."""
+
+    number: str
+    issued_at: dt.datetime
+    connection_date: dt.date  # the day the unit's officers connect the new power
+
+
+class WorkOrderRequest(_Request):
+    # default: the last day of the SOP's days of work (the registration's connection_due)
+    connection_date: dt.date | None
+
+
 class Registration(BaseModel):
     registration_number: str
     idpel: str
@@ -161,6 +176,9 @@ class Registration(BaseModel):
     one_stop_service: bool = False
     lit_tr_choice: str | None = None
     paid_at: dt.datetime | None = None  # when the connection fee was paid (POST .../payment)
+    # the last day of the SOP's days of work (step 10) counted from the payment's day
+    connection_due: dt.date | None = None
+    work_order: WorkOrder | None = None  # PUT .../work-order, after the payment
 
 
 class LitTrChoice(_Request):
@@ -236,6 +254,16 @@ class Ticket(BaseModel):
     created_at: dt.datetime
 
 
+class TicketChanges(BaseModel):
+    """The tickets recorded after a cursor: ``tickets``, the ``cursor`` to ask after next,
+    and ``last``, the store's last cursor (below the one asked after: the store was
+    emptied, read it all again)."""
+
+    cursor: int
+    last: int
+    tickets: list[Ticket]
+
+
 # --- CRM -----------------------------------------------------------------------------
 
 
@@ -254,5 +282,5 @@ __all__ = [
     "PowerChangeCheck", "Quote", "Registration", "RegistrationRequest", "Route",
     "RouteReason", "ServiceInfo", "ServiceLevel", "ServiceLevelReason", "StroomAwalAdvice",
     "Ticket", "TicketKind",
-    "TicketRequest", "UnitInfo",
+    "TicketRequest", "UnitInfo", "WorkOrder", "WorkOrderRequest",
 ]

@@ -11,12 +11,14 @@ import threading
 from zoneinfo import ZoneInfo
 
 from bot.identifiers import (
+    REGISTRATION_SERIAL_LENGTH,
     PhoneKind,
     check_nik,
     customer_number_kind,
     is_idpel,
     mask,
     mask_email,
+    registration_number,
 )
 
 from . import rules
@@ -37,11 +39,19 @@ from .schemas import (
     Ticket,
     TicketRequest,
     UnitInfo,
+    WorkOrder,
 )
 from .storage import IdempotencyConflict, ReferenceData, Storage, random_digits
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMBER_SEPARATORS = re.compile(r"[\s\-.]")
+
+
+def phone_of(request: RegistrationRequest) -> str | None:
+    """The national form of the request's mobile number (None when it is not one: the
+    save refuses it)."""
+    phone = cached_parse_phone(request.applicant.mobile_phone)
+    return phone.national if phone is not None else None
 
 
 class ServiceError(Exception):
@@ -230,8 +240,9 @@ class Backoffice:
         try:
             body, created = self.storage.save_registration(
                 request.idempotency_key, payload, customer.idpel, created_at.isoformat(),
-                build, lambda: customer.unit + created_at.strftime("%y%m%d") + random_digits(6),
-                conversation_id=request.conversation_id,
+                build, lambda: registration_number(customer.unit, created_at.date(),
+                                                  random_digits(REGISTRATION_SERIAL_LENGTH)),
+                conversation_id=request.conversation_id, mobile_phone=phone_of(request),
             )
         except IdempotencyConflict:
             raise ServiceError(
@@ -275,9 +286,49 @@ class Backoffice:
         if moment >= registration.expires_at:
             raise invalid("registration_expired",
                           "Nomor registrasi sudah tidak berlaku; pembayaran tidak dapat dicatat.")
-        updated = registration.copy(update={"paid_at": moment}).json()
+        paid_on = moment.astimezone(self._zone_of(registration)).date()
+        updated = registration.copy(update={
+            "paid_at": moment,
+            "connection_due": rules.connection_due(paid_on, registration.service_level),
+        }).json()
         self.storage.update_registration(registration.registration_number, updated)
         return updated
+
+    def work_order(self, number: str, connection_date: dt.date | None = None,
+                   at: dt.datetime | None = None) -> str:
+        """The unit's work order for a paid registration, made once (its number and day
+        kept): the connection day is ``connection_date`` (the unit reschedules), by
+        default the last day of the SOP's days of work. The registration as JSON text."""
+        registration = Registration.parse_raw(self.registration(number))
+        if registration.paid_at is None:
+            raise invalid("not_paid", "Biaya penyambungan belum dibayar; perintah kerja "
+                                      "dibuat setelah pembayaran.")
+        moment = self.now(at)
+        today = moment.astimezone(self._zone_of(registration)).date()
+        existing = registration.work_order
+        day = connection_date or (existing.connection_date if existing
+                                  else self._connection_due(registration))
+        if existing is not None and day == existing.connection_date:
+            return registration.json()
+        if day < today:
+            raise invalid("connection_date_past", "Tanggal penyambungan sudah lewat.")
+        order = existing.copy(update={"connection_date": day}) if existing else WorkOrder(
+            number="SPK" + moment.strftime("%y%m%d") + random_digits(6), issued_at=moment,
+            connection_date=day)
+        updated = registration.copy(update={"work_order": order}).json()
+        self.storage.update_registration(registration.registration_number, updated)
+        return updated
+
+    def _connection_due(self, registration: Registration) -> dt.date:
+        """The registration's connection_due (paid before it was recorded: computed)."""
+        if registration.connection_due is not None:
+            return registration.connection_due
+        paid_on = registration.paid_at.astimezone(self._zone_of(registration)).date()
+        return rules.connection_due(paid_on, registration.service_level)
+
+    def _zone_of(self, registration: Registration) -> ZoneInfo:
+        """The zone of the registration's unit: its days are the unit's."""
+        return ZoneInfo(self.unit_of(self.customer(registration.idpel)).timezone)
 
     def unpaid_registrations_json(self, at: dt.datetime | None = None) -> list[str]:
         """The registrations not paid and not expired at ``at`` (JSON text each), the one
@@ -287,9 +338,11 @@ class Backoffice:
                   if r.paid_at is None and r.expires_at > moment]
         return [r.json() for r in sorted(unpaid, key=lambda r: r.expires_at)]
 
-    def registrations_json(self, conversation_id: str | None, idpel: str | None) -> list[str]:
-        """The registrations of a conversation and/or an IDPEL (JSON text each), newest
-        first; at least one of the two is required."""
+    def registrations_json(self, conversation_id: str | None, idpel: str | None,
+                           phone: str | None = None) -> list[str]:
+        """The registrations of a conversation, an IDPEL and/or a mobile number (the one
+        given for the connection call, SOP step 13), JSON text each, newest first; at least
+        one of the three is required."""
         if conversation_id is not None:
             conversation_id = conversation_id.strip()
             if not conversation_id:
@@ -298,10 +351,16 @@ class Backoffice:
             idpel = _NUMBER_SEPARATORS.sub("", idpel)
             if not is_idpel(idpel):
                 raise invalid("invalid_customer_number", "ID pelanggan harus 12 digit.")
-        if conversation_id is None and idpel is None:
-            raise invalid("missing_filter",
-                          "Sebutkan conversation_id dan/atau idpel untuk mencari registrasi.")
-        return self.storage.registrations_json(conversation_id, idpel)
+        mobile = None
+        if phone is not None:
+            parsed = cached_parse_phone(phone)
+            if parsed is None:
+                raise invalid("invalid_phone", "Bukan nomor telepon Indonesia yang valid.")
+            mobile = parsed.national
+        if conversation_id is None and idpel is None and mobile is None:
+            raise invalid("missing_filter", "Sebutkan conversation_id, idpel dan/atau phone "
+                                            "untuk mencari registrasi.")
+        return self.storage.registrations_json(conversation_id, idpel, mobile)
 
     def _registration_builder(self, customer: Customer, request: RegistrationRequest,
                               created_at: dt.datetime):
@@ -435,6 +494,10 @@ class Backoffice:
     def tickets_json(self, conversation_id: str | None) -> list[str]:
         """The conversation's tickets (or all), each as JSON text (a ``Ticket``)."""
         return self.storage.tickets_json(conversation_id)
+
+    def tickets_after(self, after: int, limit: int) -> tuple[list[str], int, int]:
+        """The tickets recorded after the cursor ``after`` (``Storage.tickets_after``)."""
+        return self.storage.tickets_after(after, limit)
 
     # --- CRM ----------------------------------------------------------------------------
 

@@ -86,8 +86,12 @@ registrations_table = Table(
     # Added later: see _ADDED_COLUMNS (databases created before get them at start).
     Column("conversation_id", String(200), nullable=True),
     Column("saved_ns", BigInteger, nullable=False, default=0),  # saving order (wall clock)
+    # the mobile number for the connection call (SOP step 13), national form: what finds a
+    # customer's registrations by the number they write or call from
+    Column("mobile_phone", String(16), nullable=True),
 )
 Index("ix_registrations_conversation", registrations_table.c.conversation_id)
+Index("ix_registrations_mobile_phone", registrations_table.c.mobile_phone)
 tickets_table = Table(
     "tickets", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -109,6 +113,7 @@ MAX_LISTED = 100  # registrations listed at most, newest first
 _ADDED_COLUMNS = [
     ("registrations", "conversation_id", "VARCHAR(200)"),
     ("registrations", "saved_ns", "BIGINT NOT NULL DEFAULT 0"),
+    ("registrations", "mobile_phone", "VARCHAR(16)"),
 ]
 
 # Built once: the idempotency look-up, per table, with the key as a bound parameter.
@@ -204,6 +209,8 @@ class Storage:
                     connection.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {column} {ddl}"))
                     if column == "conversation_id":
                         _add_null_conversation_id(connection)
+                    if column == "mobile_phone":
+                        _add_mobile_phone(connection)
         for table in metadata.sorted_tables:
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
@@ -285,7 +292,7 @@ class Storage:
     def save_registration(
         self, key: str, payload: dict, idpel: str, created_at: str,
         build: Callable[[str], str], new_number: Callable[[], str],
-        conversation_id: str | None = None,
+        conversation_id: str | None = None, mobile_phone: str | None = None,
     ) -> tuple[str, bool]:
         """Store the registration ``build(number)`` (JSON text) once per idempotency ``key``.
         Returns (body, created); raises IdempotencyConflict for a key reused with
@@ -293,13 +300,14 @@ class Storage:
         return self._save_once(
             registrations_table, key, request_hash(payload), build, new_number,
             {"idpel": idpel, "created_at": created_at, "conversation_id": conversation_id,
-             "saved_ns": self._stamp()},
+             "mobile_phone": mobile_phone, "saved_ns": self._stamp()},
         )
 
     def registrations_json(self, conversation_id: str | None = None,
-                           idpel: str | None = None) -> list[str]:
-        """The stored registrations (JSON text) of a conversation and/or an IDPEL, newest
-        first, at most ``MAX_LISTED``."""
+                           idpel: str | None = None,
+                           mobile_phone: str | None = None) -> list[str]:
+        """The stored registrations (JSON text) of a conversation, an IDPEL and/or a mobile
+        number (national form), newest first, at most ``MAX_LISTED``."""
         table = registrations_table
         query = (select(table.c.body)
                  .order_by(table.c.saved_ns.desc(), table.c.created_at.desc(),
@@ -309,6 +317,8 @@ class Storage:
             query = query.where(table.c.conversation_id == conversation_id)
         if idpel is not None:
             query = query.where(table.c.idpel == idpel)
+        if mobile_phone is not None:
+            query = query.where(table.c.mobile_phone == mobile_phone)
         with self.engine.connect() as connection:
             return [body for (body,) in connection.execute(query)]
 
@@ -366,6 +376,17 @@ class Storage:
         with self.engine.connect() as connection:
             return [body for (body,) in connection.execute(query)]
 
+    def tickets_after(self, after: int, limit: int) -> tuple[list[str], int, int]:
+        """The tickets stored after ``after`` (a cursor: the store's order), oldest first,
+        at most ``limit``: (their bodies as JSON text, the cursor past them, the last
+        ticket's cursor in the store, 0 when there is none)."""
+        query = (select(tickets_table.c.id, tickets_table.c.body)
+                 .where(tickets_table.c.id > after).order_by(tickets_table.c.id).limit(limit))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            last = connection.execute(select(func.max(tickets_table.c.id))).scalar() or 0
+        return [body for _id, body in rows], (rows[-1][0] if rows else after), last
+
     def count(self, table_name: str) -> int:
         table = metadata.tables[table_name]
         with self.engine.connect() as connection:
@@ -413,6 +434,17 @@ def _add_null_conversation_id(connection) -> None:
             registration["conversation_id"] = None
             connection.execute(table.update().where(table.c.number == number)
                                .values(body=json.dumps(registration)))
+
+
+def _add_mobile_phone(connection) -> None:
+    """Registrations saved before the column existed: their mobile number from the body."""
+    table = registrations_table
+    rows = connection.execute(select(table.c.number, table.c.body)).all()
+    for number, body in rows:
+        mobile = json.loads(body).get("mobile_phone")
+        if mobile:
+            connection.execute(table.update().where(table.c.number == number)
+                               .values(mobile_phone=mobile))
 
 
 class _Locked:

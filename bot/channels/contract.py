@@ -16,7 +16,9 @@ assistant's replies back. Here, once for all channels:
   8601 time with offset) and ``message_id``, each a bounded string; anything else is
   dropped;
 - de-duplication: a message id seen again for the same sender gets the replies of the
-  first delivery, without being processed twice (``RecentReplies``).
+  first delivery, without being processed twice (``RecentReplies``);
+- a chat's turn (``chat_turn``): the message checked, processed once, and the customer
+  told when it cannot be read or processed, whatever the chat.
 
 Nothing here imports Rasa: the contract is tested on its own.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 import time
@@ -33,6 +36,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.identifiers import mask
+
+logger = logging.getLogger(__name__)
 
 
 def conversation_id(channel: str, address: object) -> str:
@@ -248,3 +255,38 @@ class RecentReplies:
             if now - seen < self.ttl_s:
                 break
             self._entries.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """How a chat channel answers one customer message (``chat_turn``)."""
+
+    channel: str
+    recent: RecentReplies
+    say: Callable[[str], None]  # queue one text to the customer
+    answer: Callable[[list[dict]], None]  # queue the assistant's replies (or a notice)
+    unreadable: str  # said when no message can be made of what the customer sent
+    working: Callable[[], None] | None = None  # e.g. "typing...", once the message is read
+
+
+async def chat_turn(turn: ChatTurn, sender: str, text: Any, metadata: dict[str, str],
+                    process: Process) -> None:
+    """One turn of a chat (Telegram, WhatsApp): the message checked (``inbound``; refused:
+    ``turn.unreadable`` said), processed once per message id (``RecentReplies.fresh``: a
+    redelivery was answered the first time), a failure told to the customer
+    (``TURN_FAILED``; the log has the error), the replies given to ``turn.answer``."""
+    try:
+        message = inbound(turn.channel, sender, text, metadata)
+    except Refused:
+        turn.say(turn.unreadable)
+        return
+    if turn.working is not None:
+        turn.working()
+    try:
+        answered = await turn.recent.fresh(message, lambda: process(message))
+    except Exception:  # noqa: BLE001 - the customer hears it; the log has the error
+        logger.exception("turn of %s failed", mask(sender))
+        turn.say(TURN_FAILED)
+        return
+    if answered is not None:
+        turn.answer(answered)

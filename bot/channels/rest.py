@@ -25,7 +25,7 @@ as Rasa's own REST channel gives them. What differs, and why:
 - messages are limited per sender and per client address (``rate_limit``: 429 with
   ``Retry-After``), loopback exempt by default.
 
-``bot.stack`` writes its settings: development (``PLN_ENV``, the default) trusted and
+The launcher writes its settings (``bot.channels.registry``): development (``PLN_ENV``, the default) trusted and
 open on loopback; production off unless ``PLN_REST_TOKEN`` is set, and then untrusted.
 """
 

@@ -46,17 +46,15 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
 from bot.channels.contract import (
-    TURN_FAILED,
+    ChatTurn,
     Process,
     RecentReplies,
-    Refused,
+    chat_turn,
     conversation_id,
-    inbound,
 )
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
 from bot.channels.verified_numbers import VerifiedNumbers
-from bot.identifiers import mask
 
 logger = logging.getLogger(__name__)
 
@@ -238,29 +236,22 @@ class TelegramChannel:
 
     async def _turn(self, chat_id: int, user_id: int, text: str, update_id: int,
                     process: Process) -> None:
-        sender = self._sender(chat_id)
         metadata = {"message_id": f"update-{update_id}"}
         caller = self.numbers.get(CHANNEL, str(user_id))
         if caller:
             metadata["caller_id"] = caller
-        try:
-            message = inbound(CHANNEL, sender, text, metadata)
-        except Refused:
-            self._say(chat_id, UNREADABLE)
-            return
-        self.outbox.put(sender, [Item(
-            lambda: self.bot.send_chat_action(chat_id, ChatAction.TYPING), "sendChatAction",
-            retried=False)])
-        try:
-            answered = await self.recent.fresh(message, lambda: process(message))
-        except Exception:  # noqa: BLE001 - the customer hears it; the log has the error
-            logger.exception("turn of %s failed", mask(sender))
-            self._say(chat_id, TURN_FAILED)
-            return
-        if answered is not None:  # a redelivered update was answered the first time
+        sender = self._sender(chat_id)
+
+        def answer(answered: list[dict]) -> None:
             items = [item for reply in replies_of(answered)
                      for item in self._render(chat_id, reply)]
             self.outbox.put(sender, items or self._say_items(chat_id, PAUSED_NOTICE))
+
+        await chat_turn(ChatTurn(
+            CHANNEL, self.recent, say=lambda said: self._say(chat_id, said), answer=answer,
+            unreadable=UNREADABLE, working=lambda: self.outbox.put(sender, [Item(
+                lambda: self.bot.send_chat_action(chat_id, ChatAction.TYPING),
+                "sendChatAction", retried=False)])), sender, text, metadata, process)
 
     # --- replies out ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
 - long polling instead, in development (``mode: polling``), started with the server;
 - ``GET /webhooks/telegram/``: health.
 
-Credentials (``bot.stack`` writes them from the environment): ``token``,
+Credentials (the launcher writes them from the environment: ``bot.channels.registry``): ``token``,
 ``secret_token``, ``mode``, ``webhook_url``, ``api_url``, ``numbers_db``.
 """
 

@@ -10,7 +10,7 @@ processed otherwise):
 - ``POST /webhooks/voice/whisper``: what the CSO hears before a transferred caller;
 - ``GET /webhooks/voice/``: health.
 
-Credentials (``bot.stack`` writes them from the environment): ``auth_token``,
+Credentials (the launcher writes them from the environment: ``bot.channels.registry``): ``auth_token``,
 ``public_url``, ``voice``, ``language``, ``cso_queue``, ``cso_number``.
 """
 

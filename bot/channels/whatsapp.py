@@ -40,12 +40,11 @@ from typing import Any
 import httpx
 
 from bot.channels.contract import (
-    TURN_FAILED,
+    ChatTurn,
     Process,
     RecentReplies,
-    Refused,
+    chat_turn,
     conversation_id,
-    inbound,
 )
 from bot.channels.delivery import Item, OneAtATime, Outbox
 from bot.channels.replies import HANDOFF_NOTICE, PAUSED_NOTICE, Reply, replies_of, split_text
@@ -230,24 +229,18 @@ class WhatsAppChannel:
         await self._turn(wa_id, text, message_id, process)
 
     async def _turn(self, wa_id: str, text: Any, message_id: str, process: Process) -> None:
-        sender = self._sender(wa_id)
         metadata = {"caller_id": f"+{wa_id}"}
         if message_id:
             metadata["message_id"] = message_id
-        try:
-            message = inbound(CHANNEL, sender, text, metadata)
-        except Refused:
-            self._say(wa_id, not_readable("pesan jenis ini"))
-            return
-        try:
-            answered = await self.recent.fresh(message, lambda: process(message))
-        except Exception:  # noqa: BLE001 - the customer hears it; the log has the error
-            logger.exception("turn of %s failed", mask(sender))
-            self._say(wa_id, TURN_FAILED)
-            return
-        if answered is not None:  # a redelivered message was answered the first time
+        sender = self._sender(wa_id)
+
+        def answer(answered: list[dict]) -> None:
             items = [item for reply in replies_of(answered) for item in self._render(wa_id, reply)]
             self.outbox.put(sender, items or [self._text_item(wa_id, PAUSED_NOTICE)])
+
+        await chat_turn(ChatTurn(
+            CHANNEL, self.recent, say=lambda said: self._say(wa_id, said), answer=answer,
+            unreadable=not_readable("pesan jenis ini")), sender, text, metadata, process)
 
     # --- replies out --------------------------------------------------------------------
 

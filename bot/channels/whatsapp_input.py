@@ -8,7 +8,7 @@
   queued; a body that is not JSON is a 400;
 - ``GET /webhooks/whatsapp/``: health.
 
-Credentials (``bot.stack`` writes them from the environment): ``access_token``,
+Credentials (the launcher writes them from the environment: ``bot.channels.registry``): ``access_token``,
 ``app_secret``, ``verify_token``, ``phone_number_id``, ``api_url``, ``reminder_template``,
 ``template_language``.
 """

@@ -1,8 +1,9 @@
 """``python -m bot.console serve``: the CSO console (on PLN_HOST:PLN_CONSOLE_PORT, default
 127.0.0.1:5080; every setting in ``bot.console.settings``);
-``python -m bot.console add-user NAME``: a CSO account, or a new password for one (which
-ends every session of the account), the password asked (or read from standard input when
-it is not a terminal); ``python -m bot.console verify-audit``: the audit log's hash chain
+``python -m bot.console add-user NAME [--role supervisor]``: a CSO account (a supervisor's
+with the role: the figures' page too), or a new password and role for one (which ends
+every session of the account), the password asked (or read from standard input when it is
+not a terminal); ``python -m bot.console verify-audit``: the audit log's hash chain
 checked, the first broken entry named (exit status 1)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from bot import log_privacy
 
 
-def add_user(name: str) -> int:
+def add_user(name: str, role: str = "cso") -> int:
     from bot.console.settings import ConsoleSettings
     from bot.console.store import ConsoleStore
 
@@ -28,11 +29,11 @@ def add_user(name: str) -> int:
     settings = ConsoleSettings.from_env()
     store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
     try:
-        store.add_user(name, password)  # and ends every session of the account
+        store.add_user(name, password, role)  # and ends every session of the account
     except ValueError as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"CSO {name} can sign in")
+    print(f"{'supervisor' if role == 'supervisor' else 'CSO'} {name} can sign in")
     return 0
 
 
@@ -82,6 +83,8 @@ def run(argv: list[str]) -> int:
         return serve()
     if argv[:1] == ["add-user"] and len(argv) == 2:
         return add_user(argv[1])
+    if argv[:1] == ["add-user"] and len(argv) == 4 and argv[2] == "--role":
+        return add_user(argv[1], argv[3])
     if argv == ["verify-audit"]:
         return verify_audit()
     print(__doc__, file=sys.stderr)

@@ -4,13 +4,16 @@ Every page and API is behind a signed-in session (cookie ``pln_console``: HttpOn
 SameSite=Strict; ``__Host-pln_console`` and Secure over https, see ``Cookies``); every change (POST) needs the session's CSRF token
 (``X-CSRF-Token``; the sign-in form a double-submitted one). Pages: ``/login``, ``/``
 (the queue, live by server-sent events from ``/queue/stream``), ``/cases/{ticket}`` (the
-conversation). APIs: take, reveal (audited), reply, hand back, close.
+conversation), ``/supervisor`` (the figures, supervisors only: ``supervisor``). APIs: take,
+reveal (audited), reply, hand back, close; taking, closing and handing back are recorded
+for the figures (``bot.kpi``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import os
 import secrets
@@ -31,10 +34,14 @@ from bot.backoffice.app import BodySizeLimit
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.channels.outbound import CustomerChannels, Unreachable
-from bot.console import views
+from bot.console import supervisor, views
+from bot.console.live import LiveQueue
 from bot.console.settings import ConsoleSettings
 from bot.console.store import CLOSED, HANDED_BACK, Conflict, ConsoleStore, Session
-from bot.console.upstream import Rasa, last_message_at, waiting_minutes
+from bot.console.upstream import Rasa, last_message_at
+from bot.kpi import Kind, KpiStore
+from bot.kpi.figures import SERVICE_LEVEL_S
+from bot.kpi.sweep import SESSION_EXPIRY_S, SWEEP_EVERY_S, sweep_forever
 from bot.metrics import cso_queue
 from bot.sop.names import OUTCOME_SLOTS, REQUESTED_SLOT
 from bot.sop.perubahan_daya import PERUBAHAN_DAYA
@@ -54,14 +61,23 @@ SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancest
                     "Cache-Control": "no-store"}
 
 
+log = logging.getLogger(__name__)
+
+
 class Unauthorised(Exception):
     pass
 
 
 def create_app(environ: dict[str, str] | None = None,
-               settings: ConsoleSettings | None = None) -> FastAPI:
+               settings: ConsoleSettings | None = None, kpi: KpiStore | None = None,
+               service_level_s: float = SERVICE_LEVEL_S,
+               session_expiry_s: float = SESSION_EXPIRY_S,
+               sweep_every_s: float = SWEEP_EVERY_S) -> FastAPI:
     """The console, with ``settings`` (default: read from ``environ``, itself by default
-    this process's environment; the customer channels read their own settings from it)."""
+    this process's environment; the customer channels read their own settings from it);
+    ``kpi``: the figures' event store (by default the data directory's SQLite),
+    ``service_level_s``: the service level's Y on the supervisor's page; the console
+    sweeps the requests abandoned past ``session_expiry_s`` every ``sweep_every_s``."""
     env = dict(os.environ if environ is None else environ)
     settings = settings or ConsoleSettings.from_env(env)
     store = ConsoleStore(settings.data_dir / "console.sqlite3", settings)
@@ -73,13 +89,29 @@ def create_app(environ: dict[str, str] | None = None,
     app = FastAPI(title="PLN 123 CSO console", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.store = store
+    kpi = kpi or KpiStore.in_data_dir(settings.data_dir)
+    app.state.kpi = kpi
     cookies = Cookies(settings.https)
+
+    def record_case(kind: Kind, ticket: str, **details: Any) -> None:
+        """A CSO's step on a case, for the figures: never in the way of the case itself."""
+        try:
+            kpi.record_case(kind, ticket, time.time(), **details)
+        except Exception:  # noqa: BLE001 - the figures miss one event, the CSO goes on
+            log.exception("the figures' store did not record %s of %s", kind.value, ticket)
+
+    @app.on_event("startup")
+    async def start_sweeping() -> None:
+        app.state.sweeper = asyncio.get_running_loop().create_task(
+            sweep_forever(kpi, session_expiry_s, sweep_every_s))
 
     @app.on_event("shutdown")
     async def close() -> None:
+        app.state.sweeper.cancel()
         await channels.close()
         await simulator.aclose()
         await http.aclose()
+        kpi.close()
 
     # bodies are counted while they are read (chunked ones too), inside the guard below
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY)
@@ -111,27 +143,24 @@ def create_app(environ: dict[str, str] | None = None,
             raise Unauthorised()
         return session
 
+    supervisor.install(app, templates, kpi, signed_in, service_level_s)
+
     async def body_json(request: Request) -> dict[str, Any]:
         """The body as a JSON object (an empty body is ``{}``); ``NotJson`` is a 400."""
         return json_object(await request.body() or b"{}")
 
+    live_queue = LiveQueue(simulator, store, tick_s=STREAM_TICK_S)
+
     async def queue() -> list[dict[str, Any]]:
-        cases = store.cases()
-        tickets = [t for t in await simulator.tickets() if t.kind == TicketKind.CSO_HANDOFF]
-        rows = []
-        for ticket in sorted(tickets, key=lambda t: t.created_at):
-            holder, state = cases.get(ticket.ticket_number, (None, "open"))
-            if state in (HANDED_BACK, CLOSED):
-                continue
-            rows.append({"ticket": ticket.ticket_number, "reason": ticket.reason,
-                         "step": ticket.sop_step, "conversation": ticket.conversation_id,
-                         "channel": CustomerChannels.kind(ticket.conversation_id),
-                         "waiting_min": waiting_minutes(ticket.created_at.isoformat()),
-                         "holder": holder})
-        return rows
+        """Every open page's queue, read once a tick and only for what changed."""
+        return await live_queue.rows()
+
+    async def queue_now() -> list[dict[str, Any]]:
+        """The queue with the simulator's changes read now (a scrape, every 15 s or so)."""
+        return await live_queue.rows(fresh=True)
 
     metrics.add_starlette_route(app, metrics.MetricsAccess.from_env(env),
-                                cso_queue.refresher(queue, BackofficeError))
+                                cso_queue.refresher(queue_now, BackofficeError))
 
     async def case(ticket_number: str, session: Session) -> Any:
         tickets = [t for t in await simulator.tickets()
@@ -208,7 +237,8 @@ def create_app(environ: dict[str, str] | None = None,
     async def queue_page(request: Request):
         session = signed_in(request)
         return templates.TemplateResponse(request, "queue.html", {
-            "user": session.user, "csrf": session.csrf, "rows": await queue()})
+            "user": session.user, "csrf": session.csrf, "rows": await queue(),
+            "supervisor": session.supervisor})
 
     @app.get("/queue")
     async def queue_json(request: Request):
@@ -247,6 +277,7 @@ def create_app(environ: dict[str, str] | None = None,
             raise LookupError(ticket)
         store.take(ticket, session.user)
         store.audit(session.user, ticket, found[0].conversation_id, "take")
+        record_case(Kind.TAKEN, ticket)
         return {"ticket": ticket, "holder": session.user}
 
     # --- a case -------------------------------------------------------------------------
@@ -326,6 +357,7 @@ def create_app(environ: dict[str, str] | None = None,
             how = str(error)
         store.finish(ticket, session.user, HANDED_BACK)
         store.audit(session.user, ticket, found.conversation_id, "hand_back", question)
+        record_case(Kind.HANDED_BACK, ticket, step=SOP.step_of(question))
         return {"question": question, "sent": how}
 
     @app.post("/cases/{ticket}/close")
@@ -345,6 +377,7 @@ def create_app(environ: dict[str, str] | None = None,
         await rasa.append(found.conversation_id, [{"event": "restart"}])
         store.finish(ticket, session.user, CLOSED)
         store.audit(session.user, ticket, found.conversation_id, "close", outcome)
+        record_case(Kind.CLOSED, ticket, reason=outcome)
         return {"closed": ticket, "apkt_ticket": recorded.ticket_number}
 
     return app

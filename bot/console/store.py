@@ -1,4 +1,5 @@
-"""The console's own records (SQLite): CSO accounts with bcrypt-hashed passwords, sign-in
+"""The console's own records (SQLite): CSO accounts with bcrypt-hashed passwords and a role
+(``cso``, or ``supervisor``: also the figures' page), sign-in
 sessions with their CSRF token, who holds which case and in what state, and the audit
 log: sign-ins (failed ones too), cases taken, opened and revealed fields, replies, hand
 backs and closings, each entry chained to the one before by SHA-256, so that an edited or
@@ -27,7 +28,8 @@ from bot.console.settings import ConsoleSettings
 from bot.untrusted import same_secret
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, password_hash BLOB NOT NULL,
+    role TEXT NOT NULL DEFAULT 'cso');
 CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, user TEXT NOT NULL,
     csrf TEXT NOT NULL, created REAL NOT NULL, seen REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,6 +37,7 @@ CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT,
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key, at);
 CREATE TABLE IF NOT EXISTS cases (ticket TEXT PRIMARY KEY, holder TEXT, state TEXT NOT NULL,
     updated REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS cases_by_update ON cases (updated);
 CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
     user TEXT NOT NULL, ticket TEXT NOT NULL, conversation TEXT NOT NULL,
     action TEXT NOT NULL, field TEXT, hash TEXT);
@@ -44,6 +47,8 @@ AUDIT_FIELDS = ("at", "user", "ticket", "conversation", "action", "field")
 GENESIS = "0" * 64  # what the first audit entry is chained to
 UNKNOWN_NAME = "(tidak dikenal)"  # a failed sign-in's name that is no CSO's
 OPEN, TAKEN, HANDED_BACK, CLOSED = "open", "taken", "handed_back", "closed"
+CSO, SUPERVISOR = "cso", "supervisor"
+ROLES = (CSO, SUPERVISOR)
 
 
 class Conflict(Exception):
@@ -55,6 +60,11 @@ class Session:
     token: str
     user: str
     csrf: str
+    role: str = CSO
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == SUPERVISOR
 
 
 def token_hash(token: str) -> str:
@@ -80,6 +90,7 @@ class ConsoleStore:
             self._db.execute("PRAGMA secure_delete=ON")  # what is deleted is overwritten
             self._end_clear_sessions()
             self._db.executescript(SCHEMA)
+            self._add_roles()
             self._chain_audit()
         self.end_expired_sessions()
         # an unknown name is checked against this, so that it costs one bcrypt run too
@@ -104,26 +115,38 @@ class ConsoleStore:
             self._db.execute("DROP TABLE sessions")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def _add_roles(self) -> None:
+        """Accounts from before roles: each is a CSO's."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(users)")}
+        if "role" not in columns:
+            self._db.execute(f"ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT '{CSO}'")
+
     # --- accounts and sessions -----------------------------------------------------------
 
-    def add_user(self, name: str, password: str) -> None:
+    def add_user(self, name: str, password: str, role: str = CSO) -> None:
+        """A new account, or a new password and role for one."""
         if not name.strip() or len(password) < 8:
             raise ValueError("a CSO needs a name and a password of at least 8 characters")
+        if role not in ROLES:
+            raise ValueError(f"the role is one of {', '.join(ROLES)}")
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt())
         with self._transaction():  # a new password ends every session of the account
-            self._db.execute("INSERT INTO users VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
-                             "SET password_hash = excluded.password_hash", (name.strip(), hashed))
+            self._db.execute("INSERT INTO users (name, password_hash, role) VALUES (?, ?, ?) "
+                             "ON CONFLICT (name) DO UPDATE SET password_hash = "
+                             "excluded.password_hash, role = excluded.role",
+                             (name.strip(), hashed, role))
             self._db.execute("DELETE FROM sessions WHERE user = ?", (name.strip(),))
 
     def sign_in(self, name: str, password: str) -> Session | None:
         with self._lock:
-            row = self._db.execute("SELECT password_hash FROM users WHERE name = ?",
+            row = self._db.execute("SELECT password_hash, role FROM users WHERE name = ?",
                                    (name.strip(),)).fetchone()
         # one bcrypt run whether or not the name exists
         known = bcrypt.checkpw(password.encode(), row[0] if row else self._no_such_user)
         if row is None or not known:
             return None
-        session = Session(secrets.token_urlsafe(32), name.strip(), secrets.token_urlsafe(32))
+        session = Session(secrets.token_urlsafe(32), name.strip(), secrets.token_urlsafe(32),
+                          row[1])
         self.end_expired_sessions()
         now = self.clock()
         with self._lock:
@@ -138,8 +161,10 @@ class ConsoleStore:
             return None
         key, now = token_hash(token), self.clock()
         with self._lock:
-            row = self._db.execute("SELECT user, csrf, created, seen FROM sessions "
-                                   "WHERE token_hash = ?", (key,)).fetchone()
+            row = self._db.execute(
+                "SELECT s.user, s.csrf, s.created, s.seen, u.role FROM sessions s "
+                "LEFT JOIN users u ON u.name = s.user WHERE s.token_hash = ?",
+                (key,)).fetchone()
             if row is None:
                 return None
             if now - row[2] > self.settings.lifetime_s or now - row[3] > self.settings.idle_s:
@@ -147,7 +172,7 @@ class ConsoleStore:
                 return None
             if touch:
                 self._db.execute("UPDATE sessions SET seen = ? WHERE token_hash = ?", (now, key))
-        return Session(token, row[0], row[1])
+        return Session(token, row[0], row[1], row[4] or CSO)
 
     def end_expired_sessions(self) -> int:
         """Delete every session past its lifetime or idle time (the console opens, and at
@@ -203,6 +228,15 @@ class ConsoleStore:
         with self._lock:
             rows = self._db.execute("SELECT ticket, holder, state FROM cases").fetchall()
         return {ticket: (holder, state) for ticket, holder, state in rows}
+
+    def cases_since(self, since: float) -> tuple[dict[str, tuple[str | None, str]], float]:
+        """The cases changed at or after ``since`` (ticket -> (holder, state)), and the
+        time to ask from next: what a watcher of the queue reads instead of every case."""
+        with self._lock:
+            rows = self._db.execute("SELECT ticket, holder, state, updated FROM cases "
+                                    "WHERE updated >= ?", (since,)).fetchall()
+        latest = max((updated for *_case, updated in rows), default=since)
+        return {ticket: (holder, state) for ticket, holder, state, _at in rows}, latest
 
     def take(self, ticket: str, user: str) -> None:
         """The case is ``user``'s, and no one else's; ``Conflict`` when another holds it or

@@ -3,7 +3,6 @@ events, the hand back). The customer's channel: ``bot.channels.outbound``."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,10 +43,3 @@ def last_message_at(events: Sequence[Mapping[str, Any]]) -> float | None:
     """When the customer last wrote (WhatsApp's 24-hour window)."""
     stamps = [e.get("timestamp") for e in events if e.get("event") == "user"]
     return max((s for s in stamps if isinstance(s, (int, float))), default=None)
-
-
-def waiting_minutes(created_at: str, now: float | None = None) -> int:
-    import datetime as dt
-
-    moment = dt.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-    return max(0, int(((now or time.time()) - moment.timestamp()) // 60))

@@ -164,3 +164,23 @@ def sop_audit(events: Sequence[Mapping[str, Any]], sop: Sop) -> list[StepAudit]:
             audit.append(StepAudit(step, name, False, None,
                                    _why_not_run(step, sop, slots, context, applicable)))
     return audit
+
+
+UNITS = (("hari", 86400), ("jam", 3600), ("menit", 60), ("detik", 1))
+
+
+def duration(seconds: float, smallest: str = "menit") -> str:
+    """A time span as people say it: its two largest units, down to ``smallest``
+    ("2 jam 5 menit", "10 hari 17 jam", "7 menit 30 detik"); under one ``smallest`` unit,
+    "kurang dari 1 menit" (or "0 detik")."""
+    names = [name for name, _size in UNITS]
+    units = UNITS[:names.index(smallest) + 1]
+    left, parts = round(max(0.0, seconds)), []
+    for name, size in units:
+        count, left = divmod(left, size)
+        if count or parts:
+            parts.append((count, name))
+    said = [f"{count} {name}" for count, name in parts[:2] if count]
+    if said:
+        return " ".join(said)
+    return "0 detik" if smallest == "detik" else f"kurang dari 1 {smallest}"

@@ -1,7 +1,7 @@
 """Rasa as this project runs it: the upstream server with a few documented changes.
 
 ``python -m bot.rasa_runtime run ...`` is ``rasa run ...`` after ``install()``; the
-launcher (``bot.stack``) starts Rasa this way. Each change replaces one upstream function
+launcher (``bot.launcher``) starts Rasa this way. Each change replaces one upstream function
 of rasa 3.6.21 through a wrapper that calls the original; the original's source is
 fingerprinted, and ``install()`` refuses to start on a Rasa whose function changed (a new
 release must be read before the wrapper is trusted again; ``tests/rasa_runtime`` fails

@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import Field
 
 from bot import defaults
+from bot.pseudonyms import is_pseudonym
 from bot.settings_base import EnvSettings
 from bot.sop.engine import Sop
 
@@ -46,12 +47,13 @@ CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "voice": "telep
 # Why an open request was closed in APKT (Issued Closed)
 CONTINUED = "continued"
 DECLINED = "declined"
-CLOSE_REASONS = {CONTINUED: "Permohonan dilanjutkan di percakapan lain",
-                 DECLINED: "Pelanggan memulai permohonan baru (lanjutan ditolak)"}
+CLOSE_REASONS = {CONTINUED: "Permohonan dilanjutkan di kanal lain",
+                 DECLINED: "Pelanggan memilih permohonan baru; permohonan sebelumnya tidak "
+                           "dilanjutkan"}
 
 
 class ContinuationSettings(EnvSettings):
-    keep_hours: float = Field(DEFAULT_KEEP_HOURS, env="PLN_CONTINUATION_HOURS", gt=0)
+    keep_hours: float = Field(DEFAULT_KEEP_HOURS, env="PLN_CONTINUE_HOURS", gt=0)
     data_dir: Path = Field(Path(defaults.DATA_DIR), env="PLN_DATA_DIR")
     key_file: str = Field("", env="PLN_PSEUDONYM_KEY_FILE")
 
@@ -121,16 +123,20 @@ def answers_to_take(sop: Sop, request: OpenRequest, now: dt.datetime) -> dict[st
 
 
 def time_ago(then: dt.datetime, now: dt.datetime) -> str:
-    """How long ago, as said in Indonesian ("2 jam yang lalu")."""
-    minutes = max(0, int((now - then).total_seconds() // 60))
-    if minutes < 1:
+    """How long ago, as said to a customer: "baru saja", "5 menit yang lalu", "2 jam yang
+    lalu", "kemarin pukul 19.30", "3 hari yang lalu" (days as ``now``'s zone counts them)."""
+    seconds = max(0.0, (now - then).total_seconds())
+    local_then = then.astimezone(now.tzinfo)
+    days = (now.date() - local_then.date()).days
+    if seconds < 60:
         return "baru saja"
-    if minutes < 60:
-        return f"{minutes} menit yang lalu"
-    if minutes < 24 * 60:
-        return f"{minutes // 60} jam yang lalu"
-    days = minutes // (24 * 60)
-    return "kemarin" if days == 1 else f"{days} hari yang lalu"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} menit yang lalu"
+    if days == 0:
+        return f"{int(seconds // 3600)} jam yang lalu"
+    if days == 1:
+        return f"kemarin pukul {local_then:%H.%M}"
+    return f"{days} hari yang lalu"
 
 
 def offer(sop: Sop, request: OpenRequest, now: dt.datetime) -> dict[str, Any]:
@@ -176,6 +182,10 @@ class OpenRequests:
             self._db.execute(SCHEMA)
 
     def keep_open(self, customer: str, request: OpenRequest) -> None:
+        """Record the customer's open request (replacing an earlier one). Only a
+        pseudonymous number is a key: a conversation without one has no verified number."""
+        if not is_pseudonym(customer):
+            raise ValueError("open requests are kept by pseudonymous number only")
         at = request.updated_at.astimezone(dt.timezone.utc)
         with self._lock:
             self._db.execute(

@@ -1,6 +1,6 @@
 """The e2e stack: simulator, action server and Rasa on free loopback ports, in a data dir of
 its own (fresh SQLite databases for the simulator and the tracker store), started and
-stopped with ``bot.stack``. conftest.py turns ``running_stack`` into the session fixture."""
+stopped with ``bot.launcher``. conftest.py turns ``running_stack`` into the session fixture."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from conversation_harness import Endpoints
 
-from bot import deployment, stack
+from bot import deployment
+from bot import launcher as stack
 
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session

@@ -75,7 +75,7 @@ def test_begun_on_whatsapp_continued_by_phone_finished_on_telegram(
     said = offered(caller)
     # as the phone says it: the brackets a pause, the figures in words
     assert ("Bapak atau Ibu memiliki permohonan tambah daya yang belum selesai, sampai "
-            "konfirmasi tarif, lewat WhatsApp, dua jam yang lalu. Lanjutkan dari sana?") in said
+            "konfirmasi daya dan tarif, lewat WhatsApp, dua jam yang lalu. Lanjutkan dari sana?") in said
     assert "Rina" not in said and RINA_IDPEL not in said
     asked = caller.key("1")  # keypad: the first choice, yes
     assert "NIK pemilik bangunan" in asked.said.replace("N I K", "NIK")
@@ -104,8 +104,8 @@ def test_begun_on_whatsapp_continued_by_phone_finished_on_telegram(
     chat.say("/start")
     chat.share_contact(f"+{wa_id}")
     (offer,) = chat.say("mau tambah daya")[-1:]
-    assert ("memiliki permohonan tambah daya yang belum selesai (sampai konfirmasi tarif, "
-            "lewat telepon 123, baru saja). Lanjutkan dari sana?") in offer.text
+    assert ("memiliki permohonan tambah daya yang belum selesai (sampai konfirmasi daya dan "
+            "tarif, lewat telepon 123, baru saja). Lanjutkan dari sana?") in offer.text
     assert [b["text"] for row in offer.markup["inline_keyboard"] for b in row] == ["Ya", "Tidak"]
     assert "NIK pemilik" in telegram_texts(chat.press(offer, "Ya"))
     replies = chat.say(RINA_NIK)

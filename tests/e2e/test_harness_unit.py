@@ -38,7 +38,7 @@ from e2e_support import (
     stale_model_inputs,
 )
 
-from bot import stack
+from bot import launcher as stack
 
 EXAMPLES = Path(__file__).parent / "harness_examples"
 ENDPOINTS = Endpoints(rasa_url="http://rasa.test", simulator_url="http://sim.test", token="tok")

@@ -28,7 +28,7 @@ import httpx
 import pytest
 from e2e_support import MODEL, e2e_environment, free_ports, stop_launcher
 
-from bot import stack
+from bot import launcher as stack
 from bot.deployment import TOKEN_HEADER
 
 pytestmark = pytest.mark.e2e

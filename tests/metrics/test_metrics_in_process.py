@@ -15,9 +15,9 @@ from metrics_support import PROCESS_METRICS, SCRAPE_TOKEN, Scrape
 
 from bot.backoffice.app import create_app as create_simulator
 from bot.backoffice.client import AsyncBackofficeClient, BackofficeClient, NotFound
-from bot.backoffice.schemas import Ticket, TicketKind
+from bot.backoffice.schemas import Ticket, TicketChanges, TicketKind
 from bot.backoffice.settings import Settings
-from bot.console import upstream
+from bot.console import live
 from bot.console.app import create_app as create_console
 from bot.metrics import MetricsAccess, given_token
 from bot.metrics.backoffice_calls import endpoint
@@ -188,8 +188,12 @@ def console_tickets(monkeypatch):
     async def read(_client, conversation_id=None):
         return list(tickets)
 
+    async def changes(_client, after=0):
+        return TicketChanges(cursor=len(tickets), last=len(tickets), tickets=tickets[after:])
+
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", read)
-    monkeypatch.setattr(upstream, "time", types.SimpleNamespace(
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", changes)
+    monkeypatch.setattr(live, "time", types.SimpleNamespace(
         time=lambda: HANDED_OVER_AT.timestamp()))
     return tickets
 
@@ -242,7 +246,7 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     from prometheus_client import REGISTRY, generate_latest
 
     def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/000000000000"):
+        if request.url.path.endswith("/539876543210"):
             return httpx.Response(404, json={"error": "not_found", "message": "tidak ada"})
         return httpx.Response(200, json={"status": "ok"})
 
@@ -253,7 +257,7 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     before = figures()
     client = BackofficeClient("http://backoffice", transport=httpx.MockTransport(answer))
     with pytest.raises(NotFound):
-        client.customer("000000000000")
+        client.customer("539876543210")
 
     async def health():
         async with AsyncBackofficeClient("http://backoffice",
@@ -270,4 +274,4 @@ def test_back_office_calls_are_timed_and_their_errors_counted():
     assert after.value(errors, error="not_found", **labels) == \
         before.value(errors, error="not_found", **labels) + 1
     assert after.value(errors, endpoint="/health") == before.value(errors, endpoint="/health")
-    assert "000000000000" not in generate_latest(REGISTRY).decode()
+    assert "539876543210" not in generate_latest(REGISTRY).decode()

@@ -26,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.rasa_runtime as runtime
-from bot import stack
+from bot import launcher as stack
 from bot.backoffice.client import AsyncBackofficeClient
 from bot.backoffice.shared import BACKOFFICE
 from bot.rasa_runtime import keep_alive

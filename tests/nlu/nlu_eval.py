@@ -28,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 TEST_SET = HERE / "test_set.yml"
-# $PLN_MODEL (as bot.stack uses it) overrides the default, relative to the repository.
+# $PLN_MODEL (as the launcher uses it) overrides the default, relative to the repository.
 DEFAULT_MODEL = REPO / os.environ.get("PLN_MODEL", "models/pln123.tar.gz")
 FALLBACK = "nlu_fallback"
 

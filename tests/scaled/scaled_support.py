@@ -209,7 +209,7 @@ class ScaledStack:
         os.killpg(self.pid(service), signum)
 
     def hold(self, service: str, held: bool = True) -> None:
-        """While held, the launcher does not restart the service (``bot.stack``)."""
+        """While held, the launcher does not restart the service (``bot.launcher.supervision``)."""
         path = self.data_dir / "run" / f"{service}.hold"
         if held:
             path.touch()

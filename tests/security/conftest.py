@@ -28,7 +28,7 @@ from security_support import (  # noqa: E402
     ProductionStack,
 )
 
-from bot import stack  # noqa: E402
+from bot import launcher as stack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

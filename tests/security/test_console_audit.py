@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.backoffice.client import AsyncBackofficeClient
-from bot.backoffice.schemas import Ticket, TicketKind
+from bot.backoffice.schemas import Ticket, TicketChanges, TicketKind
 from bot.console import __main__ as console_cli
 from bot.console.app import create_app
 from bot.console.store import UNKNOWN_NAME, ConsoleStore
@@ -103,10 +103,14 @@ def app(tmp_path, monkeypatch):
     async def tickets(_self):
         return [TICKET]
 
+    async def changes(_self, after=0):
+        return TicketChanges(cursor=1, last=1, tickets=[TICKET][after:])
+
     async def events(_self, _conversation):
         return [{"event": "user", "text": "mau tambah daya", "timestamp": 1764558001.0}]
 
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", tickets)
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", changes)
     monkeypatch.setattr(Rasa, "events", events)
     made = create_app({"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": "http://127.0.0.1:9"})
     made.state.store.add_user("sari", PASSWORD)

@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.schemas import TicketChanges
 from bot.console.app import MAX_BODY, create_app
 
 PASSWORD = "sandi-rahasia-123"
@@ -16,6 +17,10 @@ PASSWORD = "sandi-rahasia-123"
 
 async def no_tickets(_self):
     return []
+
+
+async def no_changes(_self, after=0):
+    return TicketChanges(cursor=after, last=after, tickets=[])
 
 
 def make_app(tmp_path, **env: str):
@@ -28,6 +33,7 @@ def make_app(tmp_path, **env: str):
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", no_changes)
     return make_app(tmp_path)
 
 
@@ -76,6 +82,7 @@ def set_cookies(response) -> dict[str, str]:
 
 def test_over_https_the_cookies_are_secure_and_host_prefixed(tmp_path, monkeypatch):
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", no_changes)
     app = make_app(tmp_path, PLN_CONSOLE_PUBLIC_URL="https://console.pln123.example")
     browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
     form = set_cookies(browser.get("/login"))["__Host-pln_console_login"]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.backoffice.client import AsyncBackofficeClient
+from bot.backoffice.schemas import TicketChanges
 from bot.console import app as console_app
 from bot.console.app import create_app
 
@@ -19,9 +20,14 @@ async def no_tickets(_self):
     return []
 
 
+async def no_changes(_self, after=0):
+    return TicketChanges(cursor=after, last=after, tickets=[])
+
+
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
     monkeypatch.setattr(AsyncBackofficeClient, "tickets", no_tickets)
+    monkeypatch.setattr(AsyncBackofficeClient, "ticket_changes", no_changes)
     monkeypatch.setattr(console_app, "STREAM_TICK_S", 0.01, raising=False)
     made = create_app({"PLN_DATA_DIR": str(tmp_path), "PLN_SIM_URL": "http://127.0.0.1:9"})
     made.state.store.add_user("sari", PASSWORD)

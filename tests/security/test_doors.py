@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi.routing import APIRoute
 from security_support import REST_TOKEN, environment_without_pln
 
-from bot import stack
+from bot import launcher as stack
 from bot.backoffice.app import create_app
 from bot.backoffice.settings import Settings
 from bot.deployment import TOKEN_HEADER

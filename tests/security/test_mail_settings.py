@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import stack
+from bot import launcher as stack
 from bot.notify.mailer import MailSettingsError, SmtpSettings
 
 SERVER = {"PLN_SMTP_HOST": "smtp.pln.example", "PLN_SMTP_PORT": "587"}

@@ -8,7 +8,7 @@ import stat
 import sys
 from pathlib import Path
 
-from bot import stack
+from bot import launcher as stack
 
 WRITES = """
 import os, sqlite3, sys

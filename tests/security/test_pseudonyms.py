@@ -11,7 +11,7 @@ import stat
 
 from fake_graph import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, FakeGraph
 
-from bot import stack
+from bot import launcher as stack
 from bot.channels.outbound import CustomerChannels
 from bot.pseudonyms import ChannelAddresses, ensure_key_file, is_pseudonym, load_key, pseudonym
 

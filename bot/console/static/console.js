@@ -21,7 +21,7 @@
         const tr = document.createElement("tr");
         tr.dataset.ticket = row.ticket;
         tr.append(cell(row.ticket), cell(row.reason), cell(row.step), cell(row.channel),
-                  cell(row.waiting_min + " menit"), cell(row.holder || "-"));
+                  cell(row.waiting), cell(row.holder || "-"));
         const td = document.createElement("td");
         const take = document.createElement("button");
         take.className = "take"; take.dataset.ticket = row.ticket; take.textContent = "Ambil";

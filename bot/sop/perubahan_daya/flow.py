@@ -70,16 +70,17 @@ CARRIED = (Question.NIK_READY, Question.CUSTOMER_NUMBER, Question.TARGET_POWER,
 # The step a request stopped at, as the customer reads it ("... belum selesai (sampai
 # pilihan daya, ...)"), by the open question.
 PROGRESS = {
-    Question.CALLER_NAME: "awal permohonan", Question.NIK_READY: "persyaratan",
-    Question.CUSTOMER_NUMBER: "ID pelanggan", Question.TARGET_POWER: "pilihan daya",
-    Question.TARIFF_CONFIRMED: "konfirmasi tarif", Question.ACCEPT_ALTERNATIVE: "pilihan daya",
-    Question.STROOM_AWAL: "stroom awal", Question.PROCEED: "rincian biaya",
-    Question.DECLINER_IS_OWNER: "data pemohon", Question.APPLICANT_ROLE: "data pemohon",
-    Question.KECAMATAN: "alamat bangunan", Question.KELURAHAN: "alamat bangunan",
-    Question.OWNER_NIK: "data pemohon", Question.APPLICANT_NIK: "data pemohon",
-    Question.APPLICANT_NAME: "data pemohon", Question.APPLICANT_ADDRESS: "data pemohon",
-    Question.EMAIL: "data pemohon", Question.CALLER_PHONE_USABLE: "nomor handphone",
-    Question.MOBILE_PHONE: "nomor handphone", Question.DATA_CONFIRMED: "verifikasi data",
+    Question.CALLER_NAME: "nama", Question.NIK_READY: "persiapan NIK",
+    Question.CUSTOMER_NUMBER: "ID pelanggan", Question.TARGET_POWER: "daya yang diinginkan",
+    Question.TARIFF_CONFIRMED: "konfirmasi daya dan tarif",
+    Question.ACCEPT_ALTERNATIVE: "daya alternatif", Question.STROOM_AWAL: "stroom awal",
+    Question.PROCEED: "persetujuan biaya", Question.DECLINER_IS_OWNER: "data pemilik",
+    Question.APPLICANT_ROLE: "data pemilik", Question.KECAMATAN: "kecamatan",
+    Question.KELURAHAN: "kelurahan", Question.OWNER_NIK: "NIK pemilik",
+    Question.APPLICANT_NIK: "NIK pemohon", Question.APPLICANT_NAME: "nama pemohon",
+    Question.APPLICANT_ADDRESS: "alamat pemohon", Question.EMAIL: "alamat email",
+    Question.CALLER_PHONE_USABLE: "nomor handphone", Question.MOBILE_PHONE: "nomor handphone",
+    Question.DATA_CONFIRMED: "konfirmasi data",
 }
 
 # The closing questions (closing_form), outside the request's questions.

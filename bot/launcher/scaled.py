@@ -1,7 +1,7 @@
 """Several Rasa instances behind HAProxy, as Rasa Open Source scales (``make run-scaled``,
 or ``PLN_INSTANCES=N make run``).
 
-What runs (each a ``bot.stack.Service``, supervised and restarted like ``make run``'s):
+What runs (each a ``bot.launcher.supervision.Service``, supervised and restarted like ``make run``'s):
 
 - HAProxy (Debian's package) on the two public ports: ``PLN_RASA_PORT`` balances the
   customers' webhooks and the HTTP API over N Rasa instances (least connections, no
@@ -24,64 +24,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot.channels.contract import TURN_FAILED
-from bot.stack import (
-    RASA,
-    Service,
-    effective_credentials,
-    telegram_credentials,
-)
+from bot.channels.registry import CHANNELS
+from bot.launcher import services as build
+from bot.launcher.rasa_files import effective_credentials
+from bot.launcher.settings import ROOT, instances
+from bot.launcher.supervision import Service
 
-INSTANCES_ENV = "PLN_INSTANCES"
-SCALED_DEFAULTS = {
-    "PLN_INSTANCE_PORT_BASE": "5100",
-    "PLN_ENDPOINTS": "endpoints.production.yml",
-    "PLN_TRACKER_DB_HOST": "127.0.0.1",
-    "PLN_TRACKER_DB_PORT": "5432",
-    "PLN_TRACKER_DB_NAME": "pln123_tracker",
-    "PLN_TRACKER_DB_USER": "postgres",
-    "PLN_TRACKER_DB_PASSWORD": "",
-    "PLN_REDIS_HOST": "127.0.0.1",
-    "PLN_REDIS_PORT": "6379",
-    "PLN_REDIS_DB": "0",
-}
 RASA_OFFSET, ACTIONS_OFFSET = 0, 50
 HAPROXY = "haproxy"
-
-
-def instances(env: dict[str, str]) -> int:
-    """How many Rasa instances (``PLN_INSTANCES``, default 1)."""
-    try:
-        count = int(env.get(INSTANCES_ENV) or "1")
-    except ValueError:
-        raise RuntimeError(f"{INSTANCES_ENV} must be a whole number, not "
-                           f"{env.get(INSTANCES_ENV)!r}") from None
-    if not 1 <= count <= 16:
-        raise RuntimeError(f"{INSTANCES_ENV} must be between 1 and 16")
-    return count
-
-
-def is_scaled(env: dict[str, str]) -> bool:
-    return env.get("PLN_SCALED") == "1" or instances(env) > 1
-
-
-def scaled_settings(environ: dict[str, str]) -> dict[str, str]:
-    """The scaled stack's defaults (PostgreSQL and Redis on this machine) added to
-    ``environ``, before ``bot.stack.settings_from_env`` adds the single instance's."""
-    env = dict(environ)
-    for key, value in SCALED_DEFAULTS.items():
-        env.setdefault(key, value)
-    user = env["PLN_TRACKER_DB_USER"]
-    password = f":{env['PLN_TRACKER_DB_PASSWORD']}" if env["PLN_TRACKER_DB_PASSWORD"] else ""
-    env.setdefault("PLN_SIM_DATABASE_URL",
-                   f"postgresql://{user}{password}@{env['PLN_TRACKER_DB_HOST']}:"
-                   f"{env['PLN_TRACKER_DB_PORT']}/pln123_backoffice")
-    return env
 
 
 def instance_port(env: dict[str, str], offset: int, number: int) -> int:
@@ -161,7 +116,7 @@ def haproxy_config(env: dict[str, str], count: int) -> str:
             f"    server {name}{number} {at}:{instance_port(env, offset, number)} check"
             for number in range(1, count + 1))
 
-    return f"""# written by bot/scaled.py; do not edit
+    return f"""# written by bot/launcher/scaled.py; do not edit
 global
     maxconn 4096
     log stdout format raw local0 notice
@@ -225,36 +180,24 @@ def haproxy_binary() -> str:
 
 def scaled_services(env: dict[str, str]) -> list[Service]:
     """Every service of the scaled stack, in start order."""
-    from bot.stack import services
-
     count = instances(env)
-    telegram = telegram_credentials(dict(env))
-    if telegram is not None and telegram["mode"] == "polling":
-        raise RuntimeError("Telegram's long polling would run in every instance: with "
-                           "several instances use its webhook (TELEGRAM_WEBHOOK_URL)")
-    host, internal = env["PLN_HOST"], env.get("PLN_INTERNAL_HOST", env["PLN_HOST"])
-    single = {service.name: service for service in services(env, with_rasa=True)}
-    rasa_command = single["rasa"].command
+    for spec in CHANNELS:
+        refused = spec.single_instance(env)
+        if refused is not None:
+            raise RuntimeError(refused)
     endpoints = str(Path(env["PLN_ENDPOINTS"]) if Path(env["PLN_ENDPOINTS"]).is_absolute()
-                    else Path(__file__).resolve().parent.parent / env["PLN_ENDPOINTS"])
+                    else ROOT / env["PLN_ENDPOINTS"])
     shared_state(endpoints)
     credentials = effective_credentials(env)
-    result = [single["simulator"], single["notifier"], single["console"]]
-    for number in range(1, count + 1):
-        port = instance_port(env, ACTIONS_OFFSET, number)
-        result.append(Service(
-            f"actions-{number}", [sys.executable, "-m", "bot.action_server", "--actions",
-                                  "actions", "--port", str(port)],
-            port, f"http://{internal}:{port}/health", internal))
-    for number in range(1, count + 1):
-        port = instance_port(env, RASA_OFFSET, number)
-        command = [*RASA, *_replaced(rasa_command[len(RASA):], {
-            "--port": str(port), "--endpoints": endpoints, "--credentials": credentials})]
-        result.append(Service(f"rasa-{number}", command, port, f"http://{host}:{port}/"))
+    result = [build.simulator(env), build.notifier(env), build.console(env)]
+    result += [build.action_server(env, instance_port(env, ACTIONS_OFFSET, number),
+                                   f"actions-{number}") for number in range(1, count + 1)]
+    result += [build.rasa(env, instance_port(env, RASA_OFFSET, number), endpoints, credentials,
+                          f"rasa-{number}") for number in range(1, count + 1)]
     config = Path(env["PLN_DATA_DIR"]) / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(haproxy_config(env, count))
-    rasa_port = int(env["PLN_RASA_PORT"])
+    host, rasa_port = env["PLN_HOST"], int(env["PLN_RASA_PORT"])
     result.append(Service("haproxy", [haproxy_binary(), "-db", "-f", str(config)], rasa_port,
                           f"http://{host}:{rasa_port}/lb-health"))
     return result
@@ -273,14 +216,6 @@ def shared_state(endpoints: str) -> None:
         raise RuntimeError(f"{endpoints} keeps conversations or locks in one process "
                            "(SQLite, in-memory locks): several instances need a server "
                            "database and Redis, e.g. endpoints.production.yml")
-
-
-def _replaced(arguments: list[str], values: dict[str, str]) -> list[str]:
-    """``arguments`` with the value after each option of ``values`` replaced."""
-    result = list(arguments)
-    for option, value in values.items():
-        result[result.index(option) + 1] = value
-    return result
 
 
 def how_to_talk_scaled(env: dict[str, str]) -> str:

@@ -93,7 +93,7 @@ async def test_the_same_number_on_the_phone_is_offered_the_request(
     offer = dispatcher.messages[-1]
     assert offer["response"] == "utter_offer_continuation"
     assert (offer["step"], offer["channel"], offer["ago"]) == (
-        "konfirmasi tarif", "WhatsApp", "2 jam yang lalu")
+        "konfirmasi daya dan tarif", "WhatsApp", "2 jam yang lalu")
 
 
 @pytest.mark.parametrize("channel, number", [("rest", NUMBER), ("voice", None)])
