@@ -198,6 +198,8 @@ class Continuation:
                    dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         if requested == CONTINUE_SLOT:
             return await self._answer_offer(text, intent, dispatcher, tracker)
+        if intent in ("cancel", "deny", "not_ready"):  # no NIK at hand: a new request
+            return self._restart(dispatcher)
         return await self._check_owner(text, dispatcher, tracker)
 
     async def _answer_offer(self, text: str, intent: str | None,

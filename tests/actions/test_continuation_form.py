@@ -200,3 +200,15 @@ async def test_on_another_day_the_fees_are_quoted_again(
                       sender="voice:p-budi")
     assert said["stroom_awal_rp"] == 50000 and said.get("proceed") is None
     assert said["requested_slot"] == "proceed"  # the fees of the day, then "dilanjutkan?"
+
+
+async def test_no_nik_at_hand_starts_afresh_with_nothing_carried(
+        client, store, domain, dispatcher, monkeypatch):
+    slots = await offered_on_the_phone(domain, dispatcher, monkeypatch)
+    slots["continue_request"] = True
+    said = await turn(domain, dispatcher, slots, "nanti dulu, KTP-nya belum ada",
+                      "continuation_nik", "voice", sender="voice:p-budi", intent="not_ready")
+    assert said["continuation_offer"] is None and said["continue_request"] is False
+    assert said.get("customer_number") is None and said["requested_slot"] == "nik_ready"
+    assert texts(dispatcher)[-1] == "utter_continuation_restarted"
+    assert store.open_request(CUSTOMER).conversation_id == "whatsapp:p-budi"  # still open
