@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import backoffice
 from actions.conversation import SESSION_METADATA_SLOT, answers, caller_id, context, now
+from actions.verdicts import Answer, outcome_slots, with_slots
 from bot.backoffice.client import BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
 from bot.identifiers import mask
@@ -31,9 +32,6 @@ from bot.sop import continuation
 from bot.sop.answers import yes_no
 from bot.sop.continuation import ContinuationSettings, OpenRequest, OpenRequests
 from bot.sop.engine import Sop
-
-if TYPE_CHECKING:
-    from actions.custom_forms import SopFormValidationAction
 
 logger = logging.getLogger(__name__)
 
@@ -188,9 +186,10 @@ def as_answer(value: Any) -> tuple[str, str | None]:
 
 
 class Continuation:
-    """The continuation's two questions, read for a form (``SopFormValidationAction``)."""
+    """The continuation's two questions, read for a form (an
+    ``actions.custom_forms.SopFormValidationAction``: its SOP and its checks)."""
 
-    def __init__(self, form: SopFormValidationAction) -> None:
+    def __init__(self, form: Any) -> None:
         self.form = form
         self.sop = form.sop
 
@@ -226,8 +225,6 @@ class Continuation:
                            tracker: Tracker) -> dict[str, Any]:
         """The owner's NIK against the carried customer number; the carried answers only
         once it matches."""
-        from actions.custom_forms import Answer, outcome_slots, with_slots
-
         request = carried_request(tracker)
         account, owner_nik = self.sop.verified_by or ("", "")
         number = (request.answers.get(account) if request else None)
@@ -257,8 +254,6 @@ class Continuation:
         """The carried answers checked again in SOP order, as if given now (AP2T's checks
         and the fees of the day); the first one refused or ending the request stops it, and
         what its check said is said."""
-        from actions.custom_forms import Answer, outcome_slots, with_slots
-
         left = continuation.answers_to_take(self.sop, request, now(tracker))
         updates: dict[str, Any] = {}
         while True:

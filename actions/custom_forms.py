@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -39,18 +38,15 @@ from rasa_sdk.types import DomainDict
 
 from actions import continuation
 from actions.conversation import answers, context, latest_entities, latest_intent
+from actions.verdicts import Answer, Verdict, outcome_slots, with_slots
 from bot.language import parse_amount
 from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
 from bot.sop.engine import Sop
 from bot.sop.names import (
-    HANDOFF_REASON,
-    OUTCOME_DETAILS,
     REQUESTED_SLOT,
     SOP_ENDING,
-    SOP_REASON,
-    SOP_STEP,
 )
-from bot.sop.outcomes import Outcome, cancelled
+from bot.sop.outcomes import cancelled
 
 FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
@@ -58,50 +54,6 @@ CANCEL_CONFIRMED_SLOT = "cancel_confirmed"  # "yakin ingin membatalkan?", asked 
 CANCEL_FROM_SLOT = "cancel_from"  # the question that "batal" interrupted
 CANCEL_UNCLEAR_SLOT = "cancel_unclear"  # the confirmation was not understood once
 NOTED_FACTS_SLOT = "noted_facts"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The words checked as the answer to a question, and the intent the NLU read in them:
-    the latest message's for what the customer just said; none for a fact noted earlier,
-    whose words are not the latest message's (a "tidak" to the question before must not
-    colour it)."""
-
-    text: str
-    intent: str | None = None
-
-
-@dataclass
-class Verdict:
-    """What a check made of an answer."""
-
-    accepted: bool
-    slots: dict[str, Any] = field(default_factory=dict)  # besides the question's own value
-    value: Any = None  # the question's value when accepted
-    penalised: bool = True  # a refused answer counts as a failed attempt
-    outcome: Outcome | None = None  # the answer ends the request
-
-    @classmethod
-    def accept(cls, value: Any, **slots: Any) -> Verdict:
-        return cls(True, slots, value)
-
-    @classmethod
-    def refuse(cls, penalised: bool = True, **slots: Any) -> Verdict:
-        return cls(False, slots, None, penalised)
-
-    @classmethod
-    def end(cls, outcome: Outcome, value: Any = None, **slots: Any) -> Verdict:
-        return cls(True, slots, value, False, outcome)
-
-
-def outcome_slots(outcome: Outcome) -> dict[str, Any]:
-    return {
-        SOP_ENDING: outcome.ending.value if outcome.ending else None,
-        SOP_REASON: outcome.reason,
-        SOP_STEP: outcome.sop_step,
-        HANDOFF_REASON: outcome.handoff.value if outcome.handoff else None,
-        OUTCOME_DETAILS: outcome.details or None,
-    }
 
 
 class SopFormValidationAction(FormValidationAction):
@@ -345,15 +297,6 @@ class SopFormValidationAction(FormValidationAction):
         else:
             dispatcher.utter_message(response="utter_cancel_withdrawn")
         return updates
-
-
-def with_slots(tracker: Tracker, updates: dict[str, Any]) -> Tracker:
-    """The conversation as ``tracker`` has it with ``updates`` taken: what the next check of
-    the same message reads (the tracker given to the action is left as it is; the events
-    returned set the slots)."""
-    return Tracker(tracker.sender_id, {**tracker.slots, **updates}, tracker.latest_message,
-                   tracker.events, tracker.is_paused(), tracker.followup_action,
-                   tracker.active_loop, tracker.latest_action_name)
 
 
 def _as_text(value: Any) -> str | None:
