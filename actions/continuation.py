@@ -26,11 +26,12 @@ from actions.conversation import SESSION_METADATA_SLOT, answers, caller_id, cont
 from actions.verdicts import Answer, outcome_slots, with_slots
 from bot.backoffice.client import BackofficeError
 from bot.backoffice.schemas import TicketKind, TicketRequest
+from bot.conversation_settings import ContinuationSettings
 from bot.identifiers import mask
 from bot.pseudonyms import PseudonymKeyMissing, load_key, pseudonym
 from bot.sop import continuation
 from bot.sop.answers import yes_no
-from bot.sop.continuation import ContinuationSettings, OpenRequest, OpenRequests
+from bot.sop.continuation import OpenRequest, OpenRequests
 from bot.sop.engine import Sop
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 A request that stopped before it was saved or ended (the customer went quiet, the call
 dropped, the app closed) is kept as an ``OpenRequest`` under the customer's pseudonymous
-number (``bot.pseudonyms``) for ``keep_hours`` (``ContinuationSettings``), and offered to
+number (``bot.pseudonyms``) for ``keep_hours`` (``bot.conversation_settings.ContinuationSettings``), and offered to
 the same customer when a request starts on any channel that knows their number
 *verifiably* (``verified_number``): WhatsApp's ``wa_id``, a Telegram contact the user
 shared of themself, the phone's caller id. A caller id a REST client claims is never one.
@@ -29,11 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
-from bot import defaults
 from bot.pseudonyms import is_pseudonym
-from bot.settings_base import EnvSettings
 from bot.sop.engine import Sop
 
 DEFAULT_KEEP_HOURS = 24.0
@@ -50,20 +46,6 @@ DECLINED = "declined"
 CLOSE_REASONS = {CONTINUED: "Permohonan dilanjutkan di kanal lain",
                  DECLINED: "Pelanggan memilih permohonan baru; permohonan sebelumnya tidak "
                            "dilanjutkan"}
-
-
-class ContinuationSettings(EnvSettings):
-    keep_hours: float = Field(DEFAULT_KEEP_HOURS, env="PLN_CONTINUE_HOURS", gt=0)
-    data_dir: Path = Field(Path(defaults.DATA_DIR), env="PLN_DATA_DIR")
-    key_file: str = Field("", env="PLN_PSEUDONYM_KEY_FILE")
-
-    @property
-    def store_path(self) -> Path:
-        return self.data_dir / STORE_FILE
-
-    @property
-    def pseudonym_key_path(self) -> Path:
-        return Path(self.key_file) if self.key_file else self.data_dir / "pseudonym.key"
 
 
 @dataclass(frozen=True)

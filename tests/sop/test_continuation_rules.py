@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.conversation_settings import ContinuationSettings
 from bot.pseudonyms import pseudonym
 from bot.sop import continuation
-from bot.sop.continuation import ContinuationSettings, OpenRequest, OpenRequests
+from bot.sop.continuation import OpenRequest, OpenRequests
 from bot.sop.perubahan_daya import PERUBAHAN_DAYA
 
 WIB = ZoneInfo("Asia/Jakarta")
