@@ -183,3 +183,19 @@ def test_a_request_older_than_the_kept_time_is_not_offered(stack, e2e_client, fa
     said = offered(caller)
     assert "Lanjutkan dari sana" not in said and "siapa saya berbicara" in said
     caller.hang_up()
+
+
+def test_a_caller_id_a_rest_client_claims_is_never_offered_the_request(
+        stack, e2e_client, fake_whatsapp):
+    wa_id = "6281200010015"
+    left_on_whatsapp(stack, e2e_client, fake_whatsapp, wa_id)
+    rest = f"{stack.endpoints.rasa_url}/webhooks/rest/webhook"
+    sender = "e2e-rest-claims-6281200010015"
+    said = []
+    for text in ("halo", "mau tambah daya"):
+        replies = e2e_client.post(rest, json={"sender": sender, "message": text,
+                                               "metadata": {"caller_id": f"+{wa_id}"}}).json()
+        said += [reply.get("text") or "" for reply in replies]
+    assert not any("Lanjutkan dari sana" in text for text in said), said
+    old = conversation_of(stack.env, "whatsapp", f"+{wa_id}")
+    assert simulator_tickets(e2e_client, stack.endpoints, old) == []  # still open
