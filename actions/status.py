@@ -5,7 +5,9 @@ Thin: the registration is found in AP2T by the number the customer gives, or by 
 customer's verified number (the caller id the channel verified: ``caller_phone``); what is
 told, and when the owner's NIK must be checked first, is ``bot.status``'s decision. The
 NIK is checked by AP2T's owner-NIK check (its daily limit per IDPEL included), the same
-as the request's step 12; the slot keeps only that it was checked, never the NIK.
+as the request's step 12; the slot keeps only that it was checked, never the NIK, and
+when the check is over the stored conversation is masked (``bot.redaction``) as after a
+saved registration: the NIK typed is not kept in clear until the conversation expires.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot import status
 from bot.backoffice.client import BackofficeError, NotFound
 from bot.backoffice.schemas import Registration
 from bot.language import parse_nik
+from bot.redaction import redact_this_turn
 
 FORM = "status_form"
 NUMBER = "status_number"  # the registration asked about ("" once given up)
@@ -45,6 +48,12 @@ def say(dispatcher: CollectingDispatcher, said: list[status.Say]) -> None:
 def outage(what: str) -> BackofficeOutage:
     """AP2T cannot be reached: the question stays open (the runtime says so)."""
     return BackofficeOutage(f"back office unreachable: {what}")
+
+
+def nik_check_over(tracker: Tracker) -> dict[str, Any]:
+    """The owner's NIK check is over (the form ends): the NIKs the customer typed leave
+    the stored conversation at this turn's save."""
+    return {OWNER_NIK: OVER, **redact_this_turn(tracker.slots)}
 
 
 class ActionStartStatusQuestion(Action):
@@ -114,14 +123,14 @@ class ValidateStatusForm(FormValidationAction):
             attempts = int(tracker.get_slot(NIK_ATTEMPTS) or 0) + 1
             if attempts >= status.MAX_OWNER_NIK_MISMATCHES:
                 say(dispatcher, [status.Say("utter_status_nik_not_on_record")])
-                return {OWNER_NIK: OVER, NIK_ATTEMPTS: attempts}
+                return {**nik_check_over(tracker), NIK_ATTEMPTS: attempts}
             response = "utter_invalid_nik" if nik is None else f"utter_invalid_nik_{nik.code}"
             dispatcher.utter_message(response=response,
                                      digits=len(nik.nik) if nik is not None else "")
             return {OWNER_NIK: None, NIK_ATTEMPTS: attempts}
         found = await self._registration(tracker.get_slot(NUMBER), tracker)
         if found is None:  # gone since it was found: nothing to tell
-            return {OWNER_NIK: OVER}
+            return nik_check_over(tracker)
         try:
             verdict = await backoffice(tracker).owner_nik_check(found.idpel, nik.nik)
         except BackofficeError as error:
@@ -129,7 +138,8 @@ class ValidateStatusForm(FormValidationAction):
         mismatches = int(tracker.get_slot(NIK_MISMATCHES) or 0) + (not verdict.match)
         outcome = status.after_owner_nik(verdict.match, verdict.held, mismatches, found, moment)
         say(dispatcher, outcome.say)
-        return {OWNER_NIK: OVER if outcome.over else None, NIK_MISMATCHES: mismatches}
+        over = nik_check_over(tracker) if outcome.over else {OWNER_NIK: None}
+        return {**over, NIK_MISMATCHES: mismatches}
 
     @staticmethod
     async def _registration(number: str | None, tracker: Tracker) -> Registration | None:

@@ -1,11 +1,13 @@
 """What the stack's settings say of every conversation, given to the framework-free SOP:
 its clock (``PLN_NOW``: the whole stack's fixed time; ``PLN_TIMEZONE``: its zone, default
 Asia/Jakarta; in development only a message's own ``metadata.now``) and the name the
-assistant introduces itself with (``PLN_ASSISTANT_NAME``)."""
+assistant introduces itself with (``PLN_ASSISTANT_NAME``), read once per process (``reset``
+forgets them: tests that change the environment)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field
@@ -42,15 +44,49 @@ class ConversationSettings(EnvSettings):
         return self.name.strip() or DEFAULT_ASSISTANT_NAME
 
 
+@dataclass(frozen=True)
+class _Read:
+    """The settings as this process read them, and the clock they give."""
+
+    settings: ConversationSettings
+    clock: Clock
+
+
+_read: _Read | None = None
+
+
+def _once() -> _Read:
+    """This process's settings, read from its environment at first use and kept: the
+    settings are read once at start, not at every message. A malformed clock setting
+    raises ``ClockError`` and nothing is kept (the next use reads again)."""
+    global _read
+    if _read is None:
+        settings = ConversationSettings.from_env()
+        _read = _Read(settings, settings.clock())
+    return _read
+
+
+def reset() -> None:
+    """Forget the settings read, so the next use reads the environment again (tests that
+    change it)."""
+    global _read
+    _read = None
+
+
 def stack_clock(env: Mapping[str, str] | None = None) -> Clock:
-    """The stack's clock as its settings (``env``: default this process's environment)
-    say."""
-    return ConversationSettings.from_env(env).clock()
+    """The stack's clock as its settings say: this process's, read once (``env`` given:
+    read from it now)."""
+    if env is not None:
+        return ConversationSettings.from_env(env).clock()
+    return _once().clock
 
 
 def assistant_name(env: Mapping[str, str] | None = None) -> str:
-    """The name the assistant introduces itself with (step 1)."""
-    return ConversationSettings.from_env(env).assistant_name
+    """The name the assistant introduces itself with (step 1): this process's setting,
+    read once (``env`` given: read from it now)."""
+    if env is not None:
+        return ConversationSettings.from_env(env).assistant_name
+    return _once().settings.assistant_name
 
 
 # A request left open, offered on the customer's other channels (bot.sop.continuation):

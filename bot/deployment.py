@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,9 +40,6 @@ class DeploymentError(RuntimeError):
 
 # Where the stack listens: each must be loopback in development.
 BIND_SETTINGS = ("PLN_HOST", "PLN_INTERNAL_HOST", "PLN_SIM_HOST")
-# Where the outside world reaches the stack, or the providers it talks to for real
-# customers: each, when set, must be loopback in development (a local fake).
-PUBLIC_URL_SETTINGS = ("TELEGRAM_WEBHOOK_URL", "VOICE_PUBLIC_URL", "WHATSAPP_API_URL")
 
 
 def mode(env: Mapping[str, str] | None = None) -> Mode:
@@ -76,23 +73,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def unsafe_development(env: Mapping[str, str]) -> list[str]:
+def unsafe_development(env: Mapping[str, str], public_urls: Sequence[str]) -> list[str]:
     """Why development mode is unsafe with these settings (empty: it is not, or this is
-    production)."""
+    production). ``public_urls``: the settings where the outside world reaches the stack,
+    or the providers it talks to for real customers (the channels say which:
+    ``bot.channels.registry.PUBLIC_URL_SETTINGS``); each, when set, must be loopback in
+    development (a local fake)."""
     if mode(env) is not Mode.DEVELOPMENT:
         return []
     problems = [f"{name}={env[name]} is not a loopback address"
                 for name in BIND_SETTINGS if env.get(name) and not is_loopback(env[name])]
-    for name in PUBLIC_URL_SETTINGS:
+    for name in public_urls:
         url = env.get(name)
         if url and not is_loopback(urlsplit(url).hostname or ""):
             problems.append(f"{name}={url} is not on loopback")
     return problems
 
 
-def refuse_unsafe_development(env: Mapping[str, str]) -> None:
-    """Raise ``DeploymentError`` when development mode would be reachable from outside."""
-    problems = unsafe_development(env)
+def refuse_unsafe_development(env: Mapping[str, str], public_urls: Sequence[str]) -> None:
+    """Raise ``DeploymentError`` when development mode would be reachable from outside
+    (``public_urls``: see ``unsafe_development``)."""
+    problems = unsafe_development(env, public_urls)
     if problems:
         raise DeploymentError(
             "development mode (PLN_ENV unset or 'development') trusts its callers and is "

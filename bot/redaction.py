@@ -1,6 +1,7 @@
 """Personal data out of a stored conversation once the back office holds it (UU PDP
 27/2022): after the registration is saved, the conversation's stored events keep no NIK,
-phone number, e-mail or address in clear.
+phone number, e-mail or address in clear; nor after a question about a registration
+whose owner's NIK the customer gave (``redact_this_turn``).
 
 ``personal_values`` finds them in the events themselves (the slots that hold them, the
 caller id of the messages' metadata, the entities the NLU found); ``redacted`` rewrites one
@@ -18,7 +19,9 @@ from typing import Any
 from bot.identifiers import mask, mask_address, mask_email
 from bot.log_privacy import redact
 
-# The action that saved the registration sets this slot: the stored events are redacted.
+# The action that saved the registration sets this slot: the stored events are redacted
+# at that turn's save and every later one. Set at a turn to any value (``redact_this_turn``)
+# it has that turn's save redact them (bot.rasa_runtime.tracker_store).
 REDACT_SLOT = "personal_data_redacted"
 ADDRESS_SLOTS = ("customer_address", "applicant_address")
 EMAIL_SLOTS = ("email",)
@@ -27,6 +30,17 @@ PERSONAL_ENTITIES = ("nik", "phone", "email")
 # Emptied when the registration is saved (the back office holds them).
 PERSONAL_SLOTS = ("owner_nik", "applicant_nik", "email", "mobile_phone", "customer_address",
                   "applicant_address")
+
+
+def redact_this_turn(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """The slot that has this turn's save mask the stored conversation, for personal data
+    given outside a request (the NIK of a question about a registration), with the
+    redaction of later turns left as it is (on once a registration is saved). Nothing
+    while a request's personal data is not saved yet: a CSO may still need it, and the
+    saving masks everything (``slots``: the conversation's)."""
+    if any(slots.get(name) not in (None, "") for name in PERSONAL_SLOTS):
+        return {}
+    return {REDACT_SLOT: slots.get(REDACT_SLOT)}
 
 
 def _mask(kind: str, value: str) -> str:

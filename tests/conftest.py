@@ -12,6 +12,17 @@ import pytest
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+@pytest.fixture(autouse=True)
+def conversation_settings_read_per_test() -> Iterator[None]:
+    """The stack reads its conversation settings once per process; a test that sets
+    PLN_NOW, PLN_TIMEZONE or PLN_ASSISTANT_NAME (monkeypatch) has them read afresh."""
+    from bot import conversation_settings
+
+    conversation_settings.reset()
+    yield
+    conversation_settings.reset()
+
+
 def _reachable(port: int) -> bool:
     """Something listens on 127.0.0.1:``port``."""
     try:

@@ -13,6 +13,7 @@ import sys
 import uvicorn
 
 from bot import deployment, log_privacy
+from bot.channels.registry import PUBLIC_URL_SETTINGS
 
 from .app import create_app
 from .settings import Settings
@@ -27,7 +28,7 @@ def configure_logging(level: str = "INFO") -> str:
 
 def main() -> None:
     try:
-        deployment.refuse_unsafe_development(os.environ)
+        deployment.refuse_unsafe_development(os.environ, PUBLIC_URL_SETTINGS)
         settings = Settings.from_env()
     except deployment.DeploymentError as error:
         sys.exit(f"error: {error}")

@@ -58,6 +58,9 @@ class ChannelSpec:
     unreachable: str = "kanal ini tidak dapat menerima pesan dari CSO"
     # why it cannot run in several Rasa instances at once as set, None when it can
     single_instance: Callable[[Environment], str | None] = lambda env: None
+    # where the outside world reaches it, or the provider it talks to: loopback (a local
+    # fake) in development, else the deployment refuses to start (bot.deployment)
+    public_urls: tuple[str, ...] = ()
 
 
 def _channels_db(env: Mapping[str, str]) -> str:
@@ -254,15 +257,20 @@ def whatsapp_outbound(env: Mapping[str, str]) -> WhatsAppSender | None:
 REST = ChannelSpec("rest", "bot.channels.rest.RestInput", rest_credentials, rest_status)
 TELEGRAM = ChannelSpec("telegram", "bot.channels.telegram_input.TelegramInput",
                        telegram_credentials, telegram_status, chat=True,
-                       outbound=telegram_outbound, single_instance=telegram_single_instance)
+                       outbound=telegram_outbound, single_instance=telegram_single_instance,
+                       public_urls=("TELEGRAM_WEBHOOK_URL",))
 VOICE = ChannelSpec("voice", "bot.channels.voice_input.VoiceInput", voice_credentials,
                     voice_status,
-                    unreachable="panggilan telepon: pelanggan sudah di antrean CSO telepon")
+                    unreachable="panggilan telepon: pelanggan sudah di antrean CSO telepon",
+                    public_urls=("VOICE_PUBLIC_URL",))
 WHATSAPP = ChannelSpec("whatsapp", "bot.channels.whatsapp_input.WhatsAppInput",
                        whatsapp_credentials, whatsapp_status, chat=True,
-                       outbound=whatsapp_outbound)
+                       outbound=whatsapp_outbound, public_urls=("WHATSAPP_API_URL",))
 
 CHANNELS: tuple[ChannelSpec, ...] = (REST, TELEGRAM, VOICE, WHATSAPP)
 BY_NAME: dict[str, ChannelSpec] = {spec.name: spec for spec in CHANNELS}
 # where the registration's summary is also said, to keep
 CHAT_CHANNELS: tuple[str, ...] = tuple(spec.name for spec in CHANNELS if spec.chat)
+# every channel's public URL settings, for the deployment's development check
+PUBLIC_URL_SETTINGS: tuple[str, ...] = tuple(
+    name for spec in CHANNELS for name in spec.public_urls)

@@ -114,6 +114,10 @@ LISTENING: dict[str, Listening] = {
     "customer_number": Listening(DIGITS, timeout=10, speech_timeout="3"),
     "owner_nik": Listening(DIGITS, timeout=12, speech_timeout="3"),
     "applicant_nik": Listening(DIGITS, timeout=12, speech_timeout="3"),
+    # a question about a registration already made (actions/status.py): its number (17
+    # digits) and the owner's NIK, said or keyed in like the request's
+    "status_number": Listening(DIGITS, timeout=12, speech_timeout="3"),
+    "status_owner_nik": Listening(DIGITS, timeout=12, speech_timeout="3"),
     "mobile_phone": Listening(DIGITS, timeout=10, speech_timeout="3"),
     "caller_phone_usable": Listening(f"{YES_NO_HINTS}, {DIGITS}", timeout=8),
     "target_power_va": Listening("volt ampere, VA, kVA, 900, 1300, 2200, 3500, 4400, 5500, "

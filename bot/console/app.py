@@ -292,7 +292,7 @@ def create_app(environ: dict[str, str] | None = None,
             "user": session.user, "csrf": session.csrf, "ticket": found,
             "channel": CustomerChannels.kind(found.conversation_id),
             "lines": views.transcript(events),
-            "fields": views.collected(views.slots_of(events)),
+            "fields": views.collected(views.slots_of(events), SOP),
             "audit": views.sop_audit(events, SOP), "choices": SOP.hand_back_choices(),
             "outcomes": CLOSING_OUTCOMES})
 
@@ -301,7 +301,7 @@ def create_app(environ: dict[str, str] | None = None,
         session = signed_in(request, change=True)
         found = await case(ticket, session)
         field = str((await body_json(request)).get("field") or "")
-        if field not in views.PERSONAL:
+        if field not in views.personal_fields(SOP):
             return JSONResponse({"error": "invalid_field"}, status_code=400)
         value = views.slots_of(await rasa.events(found.conversation_id)).get(field)
         store.audit(session.user, ticket, found.conversation_id, "reveal", field)

@@ -10,28 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.identifiers import mask, mask_address, mask_email
+from bot.identifiers import mask
 from bot.redaction import personal_values, redacted
-from bot.sop.engine import Sop
+from bot.sop.engine import Shown, Sop
 from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_REASON, SOP_STEP
-from bot.sop.perubahan_daya import flow
 
-# What the CSO sees of the collected data, in this order; the personal ones masked.
-FIELDS = (
-    ("caller_name", "Penelepon"), ("caller_phone", "Nomor penelepon"),
-    ("idpel", "ID pelanggan"), ("customer_name", "Nama pelanggan"),
-    ("current_tariff_power", "Daya saat ini"), ("new_tariff_power", "Daya baru"),
-    ("total_text", "Total biaya"), ("applicant_role", "Pemohon"),
-    ("kecamatan", "Kecamatan"), ("kelurahan", "Kelurahan"),
-    ("customer_address", "Alamat"), ("owner_nik", "NIK pemilik"),
-    ("applicant_nik", "NIK pemohon"), ("applicant_name", "Nama pemohon"),
-    ("applicant_address", "Alamat pemohon"), ("email", "E-mail"),
-    ("mobile_phone", "Nomor handphone"), ("registration_number", "Nomor registrasi"),
-)
-SAID = {flow.OWNER: "pemilik", flow.AUTHORISED: "dikuasakan"}
-PERSONAL = {"caller_phone": mask, "customer_address": mask_address, "owner_nik": mask,
-            "applicant_nik": mask, "applicant_address": mask_address, "email": mask_email,
-            "mobile_phone": mask}
+# What the channel said of the caller, shown before the SOP's own answers (``Sop.display``).
+CALLER_FIELDS = (Shown("caller_name", "Penelepon"), Shown("caller_phone", "Nomor penelepon", mask))
 
 
 @dataclass(frozen=True)
@@ -94,16 +79,29 @@ def slots_of(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return slots
 
 
-def collected(slots: Mapping[str, Any], revealed: frozenset[str] = frozenset()) -> list[Field]:
+def _shown(sop: Sop) -> tuple[Shown, ...]:
+    return (*CALLER_FIELDS, *sop.display.shown)
+
+
+def personal_fields(sop: Sop) -> frozenset[str]:
+    """The collected fields a CSO may reveal (shown masked otherwise)."""
+    return frozenset(shown.name for shown in _shown(sop) if shown.personal)
+
+
+def collected(slots: Mapping[str, Any], sop: Sop,
+              revealed: frozenset[str] = frozenset()) -> list[Field]:
+    """What the conversation collected, as the SOP displays it: the caller first, then
+    the SOP's answers; the personal ones masked unless revealed."""
     fields = []
-    for name, label in FIELDS:
-        value = slots.get(name)
+    for shown in _shown(sop):
+        value = slots.get(shown.name)
         if value in (None, ""):
             continue
-        masker = PERSONAL.get(name)
-        shown = str(value) if masker is None or name in revealed else (masker(str(value)) or "")
-        shown = SAID.get(shown, shown)
-        fields.append(Field(name, label, shown, masker is not None))
+        text = str(value)
+        if shown.masked is not None and shown.name not in revealed:
+            text = shown.masked(text) or ""
+        fields.append(Field(shown.name, shown.label, sop.display.said.get(text, text),
+                            shown.personal))
     return fields
 
 

@@ -11,6 +11,7 @@ import sys
 import time
 
 from bot import deployment
+from bot.channels.registry import PUBLIC_URL_SETTINGS
 from bot.launcher import scaled as scaled_stack
 from bot.launcher import services as build
 from bot.launcher.rasa_files import effective_endpoints
@@ -39,7 +40,7 @@ def environment(mode: str) -> tuple[dict[str, str], bool] | str:
         return "error: `make shell` talks to one Rasa in this terminal; unset PLN_INSTANCES"
     try:
         env = settings_from_env(scaled_settings(os.environ) if scaled else None)
-        deployment.refuse_unsafe_development(env)
+        deployment.refuse_unsafe_development(env, PUBLIC_URL_SETTINGS)
     except (deployment.DeploymentError, RuntimeError) as error:
         return f"error: {error}"
     return env, scaled

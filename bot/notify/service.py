@@ -53,6 +53,7 @@ def create_app(environ: dict[str, str] | None = None,
     token = settings.token
     simulator = AsyncBackofficeClient(settings.simulator.url, token=settings.simulator.token)
     channels = CustomerChannels(env)
+    clock = stack_clock(env)  # the stack's clock, read once with the rest
     mailer = Mailer(settings.smtp)
     log = ReminderLog(settings.data_dir / "reminders.sqlite3")
     days_before = settings.reminder_days_before
@@ -62,7 +63,7 @@ def create_app(environ: dict[str, str] | None = None,
     tasks: list[asyncio.Task] = []
 
     async def reminders_now() -> list[str]:
-        now = stack_clock().now()
+        now = clock.now()
         registrations = await simulator.at(now).unpaid_registrations()
         return await remind(registrations, now, log, channels, days_before)
 
@@ -124,7 +125,7 @@ def create_app(environ: dict[str, str] | None = None,
                 and isinstance(idpel, str) and isinstance(target, int)
                 and (stroom is None or isinstance(stroom, int))):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        client = simulator.at(stack_clock().now())
+        client = simulator.at(clock.now())
         try:
             quote, info = await client.quote(idpel, target, stroom), await client.info()
         except NotFound:
@@ -132,7 +133,7 @@ def create_app(environ: dict[str, str] | None = None,
         except BackofficeError:
             return JSONResponse({"error": "backoffice_unavailable"}, status_code=502)
         title = str(body.get("title") or "Bapak/Ibu")[:40]
-        now = stack_clock().now()
+        now = clock.now()
         mailer.send_later(information_email(quote, info, idpel, email, now, title))
         logger.info("information for %s: e-mail queued", mask(idpel))
         return {"email": "queued"}
@@ -145,7 +146,7 @@ def create_app(environ: dict[str, str] | None = None,
         if not body.get("registration_number"):
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         number = str(body["registration_number"])
-        client = simulator.at(stack_clock().now())
+        client = simulator.at(clock.now())
         try:
             registration, info = await client.registration(number), await client.info()
         except NotFound:

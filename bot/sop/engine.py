@@ -56,6 +56,29 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """One answer in the console's collected data: its slot, its label, and, for personal
+    data, how it is masked until a CSO reveals it (None: shown as it is)."""
+
+    name: str
+    label: str
+    masked: Callable[[str], str | None] | None = None
+
+    @property
+    def personal(self) -> bool:
+        return self.masked is not None
+
+
+@dataclass(frozen=True)
+class Display:
+    """What the console shows of an SOP's answers, in this order (``shown``), and the words
+    for the coded values among them (``said``: value -> word)."""
+
+    shown: tuple[Shown, ...] = ()
+    said: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Sop:
     """One SOP, as the engine runs it."""
 
@@ -81,6 +104,7 @@ class Sop:
     facts: Facts | None = None
     hand_back: Mapping[str, str] = field(default_factory=dict)  # question -> label
     asked_by_action: frozenset[str] = frozenset()  # asked by action_ask_<question>
+    display: Display = Display()  # the console's collected data
     # continuing on another channel (bot.sop.continuation): the answers carried (none of
     # them personal data), the step reached as people read it, by open question, and
     # (the customer-number question, the owner's-NIK question) the owner is checked by

@@ -39,7 +39,11 @@ def store():
 
 
 def at(monkeypatch, moment: str) -> None:
+    """The stack's clock at ``moment`` (its settings read afresh)."""
+    from bot import conversation_settings
+
     monkeypatch.setenv("PLN_NOW", moment)
+    conversation_settings.reset()
 
 
 def on(channel: str, number: str | None = NUMBER) -> dict:

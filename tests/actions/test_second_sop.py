@@ -4,6 +4,7 @@ is no part of domain.yml: the domain given names it)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.console import views
 from bot.identifiers import PhoneKind
 from bot.language import parse_customer_number, parse_phone_number
 from bot.sop.answers import yes_no
+from bot.sop.engine import Display
 from tests.actions.conftest import make_tracker, slot_events, texts
 from tests.sop.second_sop import (
     CONFIRMED,
@@ -205,6 +207,31 @@ async def test_the_console_says_why_a_step_of_the_second_sop_did_not_run():
     assert not audit[4].ran and audit[4].note == "tidak perlu: nomor penelepon dipakai"
     assert [audit[step].order for step in (1, 2, 3, 5, 6)] == [1, 2, 3, 4, 5]
     assert audit[5].note == "berakhir di sini: Laporan meter rusak diteruskan ke unit"
+
+
+async def test_the_console_shows_what_the_second_sop_collected_with_its_own_labels():
+    talk = Conversation(LANDLINE)
+    await talk.start()
+    await talk.say("532110000101")
+    await talk.say("tidak", "deny")
+    await talk.say("0812 9876 5432")
+    slots = views.slots_of(talk.events)
+    fields = {f.name: (f.label, f.shown, f.personal)
+              for f in views.collected(slots, METER_REPORT)}
+    assert list(fields) == ["caller_phone", IDPEL, SPARKS, PHONE]  # the caller first
+    assert fields[IDPEL] == ("ID pelanggan", "532110000101", False)
+    assert fields[SPARKS] == ("Berasap/berpercik", "tidak", False)
+    assert fields[PHONE] == ("Nomor kontak", "********5432", True)
+    assert views.personal_fields(METER_REPORT) == {"caller_phone", PHONE}
+    revealed = views.collected(slots, METER_REPORT, frozenset({PHONE}))
+    assert {f.name: f.shown for f in revealed}[PHONE] == "081298765432"
+
+
+def test_an_sop_without_a_display_shows_only_the_caller():
+    bare = dataclasses.replace(METER_REPORT, display=Display())
+    shown = views.collected({"caller_phone": "0215550101", IDPEL: "532110000101"}, bare)
+    assert [f.name for f in shown] == ["caller_phone"]
+    assert "owner_nik" not in views.personal_fields(bare)  # nothing of Perubahan Daya
 
 
 def test_the_console_hands_back_at_the_second_sops_questions():

@@ -5,11 +5,17 @@ at once, the details only after the owner's NIK matched, and the NIK never kept.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 
 from actions.status import ActionStartStatusQuestion, ValidateStatusForm
 from bot import status
+from bot.rasa_runtime.tracker_store import CachedSQLTrackerStore
+from bot.redaction import REDACT_SLOT
 from tests.actions.conftest import make_tracker, slot_events, texts
 
 pytestmark = pytest.mark.anyio
@@ -18,6 +24,7 @@ NOW = "2026-11-27T10:00:00+07:00"
 LATER = "2026-11-29T10:00:00+07:00"
 BUDI_NIK = "3273011508850001"
 BUDI_PHONE = "081234500101"
+RASA_DOMAIN = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
 
 
 @pytest.fixture
@@ -110,6 +117,50 @@ async def test_a_wrong_nik_twice_tells_nothing_more(client, domain, dispatcher, 
     assert texts(dispatcher) == ["utter_status_nik_mismatch", "utter_status_nik_not_on_record"]
     assert twice["status_owner_nik"] == "checked"
     assert all(BUDI_NIK[:6] not in str(value) for value in {**once, **twice}.values())
+
+
+async def test_the_nik_typed_leaves_the_stored_conversation_when_the_check_is_over(
+        client, domain, dispatcher, sync_client, tmp_path):
+    """As after a saved registration (bot.redaction): the form's last turn has the tracker
+    store mask the stored events, the customer's NIK in their words included."""
+    number = saved(sync_client, "stored")
+    said = f"nik saya {BUDI_NIK}"
+    tracker = make_tracker({"status_number": number, "status_stage": "unpaid"}, said,
+                           metadata={"now": LATER}, requested_slot="status_owner_nik",
+                           form="status_form")
+    ended = slot_events(await ValidateStatusForm().run(dispatcher, tracker, domain))
+    assert ended["status_owner_nik"] == "checked" and REDACT_SLOT in ended
+    assert ended[REDACT_SLOT] is None  # this turn only: nothing else to keep masked
+
+    store = CachedSQLTrackerStore(domain=RASA_DOMAIN, dialect="sqlite",
+                                  db=str(tmp_path / "tracker.sqlite3"))
+    conversation = await store.get_or_create_tracker("rest:budi")
+    conversation.update_with_events([
+        SlotSet("status_number", number), ActionExecuted("action_listen"),
+        UserUttered(said, {"name": "inform"},
+                    [{"entity": "nik", "value": BUDI_NIK, "start": 9, "end": 25}]),
+        *(SlotSet(name, value) for name, value in ended.items())], RASA_DOMAIN)
+    await store.save(conversation)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'tracker.sqlite3'}")
+    with engine.connect() as connection:
+        stored = "\n".join(row[0] for row in connection.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = 'rest:budi'")))
+    engine.dispose()
+    assert BUDI_NIK not in stored and "************0001" in stored
+    assert number in stored  # the registration number is not personal
+
+
+async def test_a_requests_unsaved_data_is_not_masked_by_a_status_question(
+        client, domain, dispatcher, sync_client):
+    number = saved(sync_client, "during-request")
+    slots = {"status_number": number, "status_stage": "unpaid", "owner_nik": BUDI_NIK}
+    ended = await ask(domain, dispatcher, BUDI_NIK, slots, intent="inform",
+                      requested="status_owner_nik")
+    assert ended["status_owner_nik"] == "checked" and REDACT_SLOT not in ended
+    saved_before = {**slots, "owner_nik": None, REDACT_SLOT: True}
+    again = await ask(domain, dispatcher.__class__(), BUDI_NIK, saved_before, intent="inform",
+                      requested="status_owner_nik")
+    assert again[REDACT_SLOT] is True  # a saved registration's redaction goes on
 
 
 async def test_an_expired_registration_needs_no_nik(client, domain, dispatcher, sync_client):

@@ -8,8 +8,9 @@ import importlib
 
 import pytest
 
+from bot import deployment
 from bot.channels.outbound import CustomerChannels, Unreachable
-from bot.channels.registry import BY_NAME, CHANNELS, CHAT_CHANNELS
+from bot.channels.registry import BY_NAME, CHANNELS, CHAT_CHANNELS, PUBLIC_URL_SETTINGS
 
 
 def test_each_spec_names_its_rasa_input_channel_and_its_conversations_prefix():
@@ -25,6 +26,19 @@ def test_the_summary_is_said_in_the_chats_only():
     from actions.endings import CHAT_CHANNELS as said_in
 
     assert said_in == CHAT_CHANNELS
+
+
+def test_the_channels_name_their_public_urls_and_development_keeps_them_on_loopback():
+    assert PUBLIC_URL_SETTINGS == ("TELEGRAM_WEBHOOK_URL", "VOICE_PUBLIC_URL",
+                                   "WHATSAPP_API_URL")
+    outside = {"VOICE_PUBLIC_URL": "https://ivr.pln.example",
+               "WHATSAPP_API_URL": "http://127.0.0.1:9000"}
+    assert deployment.unsafe_development(outside, PUBLIC_URL_SETTINGS) == [
+        "VOICE_PUBLIC_URL=https://ivr.pln.example is not on loopback"]
+    assert deployment.unsafe_development({**outside, "PLN_ENV": "production"},
+                                         PUBLIC_URL_SETTINGS) == []
+    with pytest.raises(deployment.DeploymentError, match="VOICE_PUBLIC_URL"):
+        deployment.refuse_unsafe_development(outside, PUBLIC_URL_SETTINGS)
 
 
 def test_a_channel_without_a_sender_says_why_a_csos_message_cannot_reach_it():

@@ -78,6 +78,8 @@ def test_a_hidden_number_is_a_conversation_of_its_own_call():
 @pytest.mark.parametrize("question, timeout, hint", [
     ("owner_nik", "12", "$OOV_CLASS_DIGIT_SEQUENCE"),
     ("customer_number", "10", "$OOV_CLASS_DIGIT_SEQUENCE"),
+    ("status_number", "12", "$OOV_CLASS_DIGIT_SEQUENCE"),
+    ("status_owner_nik", "12", "$OOV_CLASS_DIGIT_SEQUENCE"),
     ("stroom_awal_rp", "8", "ribu"),
     ("target_power_va", "8", "2200"),
     (None, "6", None),

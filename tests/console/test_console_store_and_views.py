@@ -85,12 +85,14 @@ def test_the_transcript_masks_personal_data():
 
 def test_personal_fields_are_masked_until_revealed():
     slots = views.slots_of(EVENTS)
-    shown = {f.name: f.shown for f in views.collected(slots)}
+    shown = {f.name: f.shown for f in views.collected(slots, PERUBAHAN_DAYA)}
     assert shown["owner_nik"] == "************0001"
     assert shown["customer_address"] == "J*. D*** N*. **, Bandung"
     assert shown["idpel"] == "532110000101"  # not personal: said at step 4
-    revealed = {f.name: f.shown for f in views.collected(slots, frozenset({"owner_nik"}))}
+    revealed = {f.name: f.shown for f in views.collected(slots, PERUBAHAN_DAYA, frozenset({"owner_nik"}))}
     assert revealed["owner_nik"] == "3273011508850001"
+    assert "owner_nik" in views.personal_fields(PERUBAHAN_DAYA)
+    assert "idpel" not in views.personal_fields(PERUBAHAN_DAYA)
 
 
 def test_the_sop_audit_scores_the_22_steps():

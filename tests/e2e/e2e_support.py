@@ -19,6 +19,7 @@ from conversation_harness import Endpoints
 
 from bot import deployment
 from bot import launcher as stack
+from bot.channels.registry import PUBLIC_URL_SETTINGS
 
 MODEL = stack.ROOT / stack.DEFAULTS["PLN_MODEL"]
 TOKEN = "e2e-token-not-secret"  # loopback only, one test session
@@ -201,7 +202,7 @@ def running_stack(data_dir: Path, model: Path | None = None,
         return
     env = e2e_environment(data_dir, free_ports(4))
     env.update(settings or {})
-    unsafe = deployment.unsafe_development(env)
+    unsafe = deployment.unsafe_development(env, PUBLIC_URL_SETTINGS)
     if unsafe:  # as the launcher refuses it
         yield StackProblem("development mode refused: " + "; ".join(unsafe))
         return

@@ -93,6 +93,19 @@ def test_with_the_number_the_stage_then_the_nik_then_the_details(stack, e2e_clie
     assert "Ada lagi yang bisa dibantu" in details
 
 
+def test_the_nik_given_is_not_kept_in_the_stored_conversation(stack, e2e_client):
+    """Once the NIK check is over, the stored conversation (all its events, through Rasa's
+    HTTP API) keeps the NIK masked, as after a saved registration."""
+    number = registration(stack, "unpaid", "081277700002")
+    chat = Chat(stack, e2e_client)
+    chat.say(f"nomor registrasi saya {number}")
+    assert "Ada lagi yang bisa dibantu" in chat.say(BUDI_NIK)
+    response = e2e_client.get(f"{stack.rasa_url}/conversations/rest:{chat.sender}/tracker",
+                              params={"token": stack.token, "include_events": "ALL"})
+    response.raise_for_status()
+    assert BUDI_NIK not in response.text and "************0001" in response.text
+
+
 @pytest.mark.parametrize("stage, mobile", [("unpaid", "081277700011"),
                                            ("paid", "081277700012"),
                                            ("work_order", "081277700013")])

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sop.engine import Audit, Facts, Sop
+from bot.identifiers import mask
+from bot.sop.engine import Audit, Display, Facts, Shown, Sop
 from bot.sop.outcomes import Ending, Outcome, issued_closed
 
 FORM = "laporan_meter_form"
@@ -93,4 +94,8 @@ METER_REPORT = Sop(
     facts=Facts(entity_questions={"idpel": IDPEL, "phone": PHONE}, note=_note,
                 answered=_answered, noted_answer=_noted_answer),
     hand_back={IDPEL: "ID pelanggan", CONFIRMED: "konfirmasi laporan"},
+    display=Display(
+        shown=(Shown(IDPEL, "ID pelanggan"), Shown(SPARKS, "Berasap/berpercik"),
+               Shown(PHONE, "Nomor kontak", mask)),
+        said={"True": "ya", "False": "tidak"}),
 )

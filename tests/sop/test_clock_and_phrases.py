@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from bot.conversation_settings import stack_clock
+from bot import conversation_settings
+from bot.conversation_settings import assistant_name, stack_clock
 from bot.sop import clock
 from bot.sop.phrases import DayPart, Intimacy, day_part, intimacy
 
@@ -53,6 +54,17 @@ def test_bad_configuration_is_an_error_that_says_what(monkeypatch):
     monkeypatch.setenv("PLN_TIMEZONE", "Mars/Olympus")
     with pytest.raises(clock.ClockError, match="Mars/Olympus"):
         stack_clock()
+
+
+def test_the_settings_are_read_once_per_process_until_reset(monkeypatch):
+    monkeypatch.setenv("PLN_NOW", "2026-11-27T20:00:00+07:00")
+    monkeypatch.setenv("PLN_ASSISTANT_NAME", "Sinta")
+    assert stack_clock().now().hour == 20 and assistant_name() == "Sinta"
+    monkeypatch.setenv("PLN_NOW", "2026-11-27T08:00:00+07:00")
+    monkeypatch.setenv("PLN_ASSISTANT_NAME", "Ratna")
+    assert stack_clock().now().hour == 20 and assistant_name() == "Sinta"  # read at start
+    conversation_settings.reset()
+    assert stack_clock().now().hour == 8 and assistant_name() == "Ratna"
 
 
 def test_real_time_when_nothing_is_fixed(monkeypatch):

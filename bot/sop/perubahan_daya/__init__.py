@@ -1,6 +1,7 @@
 """The SOP "Perubahan Daya Reguler s.d. 197 kVA" as the engine runs it (``PERUBAHAN_DAYA``):
 its questions and their steps, what applies when (``flow``), the facts given early
-(``facts``), the closing's questions and the console audit's step labels."""
+(``facts``), the closing's questions, the console audit's step labels and what the
+console shows of the answers (``display``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from bot.sop.engine import Audit, Facts, Sop
 from bot.sop.names import PERUBAHAN_DAYA_FORM
 from bot.sop.perubahan_daya import facts, flow
+from bot.sop.perubahan_daya.display import DISPLAY
 from bot.sop.perubahan_daya.flow import Context, Question
 
 # The 22 steps as a QA officer scores a call.
@@ -88,6 +90,7 @@ PERUBAHAN_DAYA = Sop(
     asked_by_action=frozenset(q.value for q in (
         Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
         Question.DATA_CONFIRMED)),
+    display=DISPLAY,
     carried=frozenset(q.value for q in flow.CARRIED),
     progress={q.value: label for q, label in flow.PROGRESS.items()},
     verified_by=(Question.CUSTOMER_NUMBER.value, Question.OWNER_NIK.value),
