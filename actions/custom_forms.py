@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -37,19 +36,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import continuation
 from actions.conversation import answers, context, latest_entities, latest_intent
+from actions.verdicts import Answer, Verdict, outcome_slots, with_slots
 from bot.language import parse_amount
 from bot.sop.answers import asks_to_repeat, cancel_confirmation, is_correction
 from bot.sop.engine import Sop
 from bot.sop.names import (
-    HANDOFF_REASON,
-    OUTCOME_DETAILS,
     REQUESTED_SLOT,
     SOP_ENDING,
-    SOP_REASON,
-    SOP_STEP,
 )
-from bot.sop.outcomes import Outcome, cancelled
+from bot.sop.outcomes import cancelled
 
 FAILED_ATTEMPTS_SLOT = "failed_attempts"
 CANCEL_PENDING_SLOT = "cancel_pending"
@@ -59,55 +56,13 @@ CANCEL_UNCLEAR_SLOT = "cancel_unclear"  # the confirmation was not understood on
 NOTED_FACTS_SLOT = "noted_facts"
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The words checked as the answer to a question, and the intent the NLU read in them:
-    the latest message's for what the customer just said; none for a fact noted earlier,
-    whose words are not the latest message's (a "tidak" to the question before must not
-    colour it)."""
-
-    text: str
-    intent: str | None = None
-
-
-@dataclass
-class Verdict:
-    """What a check made of an answer."""
-
-    accepted: bool
-    slots: dict[str, Any] = field(default_factory=dict)  # besides the question's own value
-    value: Any = None  # the question's value when accepted
-    penalised: bool = True  # a refused answer counts as a failed attempt
-    outcome: Outcome | None = None  # the answer ends the request
-
-    @classmethod
-    def accept(cls, value: Any, **slots: Any) -> Verdict:
-        return cls(True, slots, value)
-
-    @classmethod
-    def refuse(cls, penalised: bool = True, **slots: Any) -> Verdict:
-        return cls(False, slots, None, penalised)
-
-    @classmethod
-    def end(cls, outcome: Outcome, value: Any = None, **slots: Any) -> Verdict:
-        return cls(True, slots, value, False, outcome)
-
-
-def outcome_slots(outcome: Outcome) -> dict[str, Any]:
-    return {
-        SOP_ENDING: outcome.ending.value if outcome.ending else None,
-        SOP_REASON: outcome.reason,
-        SOP_STEP: outcome.sop_step,
-        HANDOFF_REASON: outcome.handoff.value if outcome.handoff else None,
-        OUTCOME_DETAILS: outcome.details or None,
-    }
-
-
 class SopFormValidationAction(FormValidationAction):
     """Validation of a form whose questions and decisions come from an SOP of ``bot.sop``."""
 
     takes_corrections = True  # answers to earlier questions of the SOP may be corrected
     takes_facts = True  # facts noted earlier answer this form's questions
+    # a request left open on another channel is offered at the start (actions.continuation)
+    continues_requests = False
 
     @property
     @abstractmethod
@@ -134,6 +89,8 @@ class SopFormValidationAction(FormValidationAction):
             # answer is taken whatever the next message is; a withdrawn cancel then asks
             # the interrupted question again)
             return [CANCEL_CONFIRMED_SLOT, *questions]
+        if questions and self.continues_requests:
+            return [*continuation.required(tracker), *questions]
         return questions
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -142,7 +99,13 @@ class SopFormValidationAction(FormValidationAction):
         extracted = tracker.slots_to_validate()
         updates: dict[str, Any] = {}
         current = tracker  # the conversation with the updates so far taken
-        if requested in extracted:
+        if self.continues_requests and requested in continuation.SLOTS \
+                and requested in extracted:
+            updates = await continuation.Continuation(self).read(
+                requested, str(extracted[requested] or ""), latest_intent(tracker), dispatcher,
+                tracker)
+            current = with_slots(tracker, updates)
+        elif requested in extracted:
             text = str(extracted[requested] or "")
             updates[requested] = None  # the raw text never stays in a slot
             noted = tracker.get_slot(NOTED_FACTS_SLOT)
@@ -151,9 +114,15 @@ class SopFormValidationAction(FormValidationAction):
                 current = with_slots(tracker, updates)
             updates.update(await self._read(requested, text, dispatcher, current))
             current = with_slots(tracker, updates)
+        if self.continues_requests:
+            updates.update(continuation.offered(self.sop, current))
+            current = with_slots(tracker, updates)
         if self.takes_facts and not current.get_slot(SOP_ENDING) \
-                and not current.get_slot(CANCEL_PENDING_SLOT):
+                and not current.get_slot(CANCEL_PENDING_SLOT) \
+                and not current.get_slot(continuation.OFFER_SLOT):
             updates.update(await self._take_noted_facts(dispatcher, current))
+        if self.continues_requests:
+            continuation.remember(self.sop, with_slots(tracker, updates))
         return [SlotSet(name, value) for name, value in updates.items()]
 
     async def _read(self, requested: str, text: str, dispatcher: CollectingDispatcher,
@@ -328,15 +297,6 @@ class SopFormValidationAction(FormValidationAction):
         else:
             dispatcher.utter_message(response="utter_cancel_withdrawn")
         return updates
-
-
-def with_slots(tracker: Tracker, updates: dict[str, Any]) -> Tracker:
-    """The conversation as ``tracker`` has it with ``updates`` taken: what the next check of
-    the same message reads (the tracker given to the action is left as it is; the events
-    returned set the slots)."""
-    return Tracker(tracker.sender_id, {**tracker.slots, **updates}, tracker.latest_message,
-                   tracker.events, tracker.is_paused(), tracker.followup_action,
-                   tracker.active_loop, tracker.latest_action_name)
 
 
 def _as_text(value: Any) -> str | None:

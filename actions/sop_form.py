@@ -68,6 +68,7 @@ def refused(refusal: Refused, dispatcher: CollectingDispatcher, **values: Any) -
 
 class ValidatePerubahanDayaForm(SopFormValidationAction):
     sop = PERUBAHAN_DAYA
+    continues_requests = True  # offered on another channel when left open
 
     def confirm_noted(self, question: str, verdict: Verdict,
                       dispatcher: CollectingDispatcher) -> None:

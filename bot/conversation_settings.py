@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import Field
 
-from bot import deployment
+from bot import defaults, deployment
+from bot.pseudonyms import KEY_FILE_NAME
 from bot.settings_base import EnvSettings
 from bot.sop.clock import DEFAULT_TIMEZONE, Clock, parse_time, zone_named
+from bot.sop.continuation import DEFAULT_KEEP_HOURS, STORE_FILE
 from bot.sop.phrases import DEFAULT_ASSISTANT_NAME
 
 
@@ -84,3 +87,19 @@ def assistant_name(env: Mapping[str, str] | None = None) -> str:
     if env is not None:
         return ConversationSettings.from_env(env).assistant_name
     return _once().settings.assistant_name
+
+
+# A request left open, offered on the customer's other channels (bot.sop.continuation):
+# kept PLN_CONTINUE_HOURS, in the data directory, by the pseudonym under the stack's key.
+class ContinuationSettings(EnvSettings):
+    keep_hours: float = Field(DEFAULT_KEEP_HOURS, env="PLN_CONTINUE_HOURS", gt=0)
+    data_dir: Path = Field(Path(defaults.DATA_DIR), env="PLN_DATA_DIR")
+    key_file: str = Field("", env="PLN_PSEUDONYM_KEY_FILE")
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / STORE_FILE
+
+    @property
+    def pseudonym_key_path(self) -> Path:
+        return Path(self.key_file) if self.key_file else self.data_dir / KEY_FILE_NAME

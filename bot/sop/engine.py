@@ -105,6 +105,13 @@ class Sop:
     hand_back: Mapping[str, str] = field(default_factory=dict)  # question -> label
     asked_by_action: frozenset[str] = frozenset()  # asked by action_ask_<question>
     display: Display = Display()  # the console's collected data
+    # continuing on another channel (bot.sop.continuation): the answers carried (none of
+    # them personal data), the step reached as people read it, by open question, and
+    # (the customer-number question, the owner's-NIK question) the owner is checked by
+    carried: frozenset[str] = frozenset()
+    progress: Mapping[str, str] = field(default_factory=dict)
+    verified_by: tuple[str, str] | None = None
+    fees_agreed: str | None = None  # the answer that agrees to the fees as quoted that day
 
     # --- the questions ------------------------------------------------------------------
 

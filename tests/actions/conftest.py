@@ -24,6 +24,16 @@ def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text())
 
 
+@pytest.fixture(autouse=True)
+def no_open_requests():
+    """Requests are not kept across conversations unless a test gives its own store (the
+    process's would be the data directory's)."""
+    from actions.continuation import OPEN_REQUESTS
+
+    OPEN_REQUESTS.use(None, None)
+    yield
+
+
 @pytest.fixture
 def simulator(tmp_path):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'sim.sqlite3'}")

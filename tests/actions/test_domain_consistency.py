@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions import continuation
 from actions.closing_form import ValidateClosingForm
 from actions.custom_forms import CANCEL_CONFIRMED_SLOT
 from actions.sop_form import ValidatePerubahanDayaForm
@@ -30,7 +31,7 @@ def checks(form_class) -> set[str]:
 def test_the_sop_forms_questions_are_the_sops_and_each_has_its_check():
     domain_questions = set(DOMAIN["forms"]["perubahan_daya_form"]["required_slots"])
     sop_questions = {question.value for question in Question}
-    assert domain_questions == sop_questions | {CANCEL_CONFIRMED_SLOT}
+    assert domain_questions == sop_questions | {CANCEL_CONFIRMED_SLOT, *continuation.SLOTS}
     assert checks(ValidatePerubahanDayaForm) == sop_questions
 
 

@@ -91,4 +91,8 @@ PERUBAHAN_DAYA = Sop(
         Question.STROOM_AWAL, Question.PROCEED, Question.KECAMATAN, Question.KELURAHAN,
         Question.DATA_CONFIRMED)),
     display=DISPLAY,
+    carried=frozenset(q.value for q in flow.CARRIED),
+    progress={q.value: label for q, label in flow.PROGRESS.items()},
+    verified_by=(Question.CUSTOMER_NUMBER.value, Question.OWNER_NIK.value),
+    fees_agreed=Question.PROCEED.value,
 )

@@ -59,6 +59,30 @@ SOP_STEP = {
     Question.MOBILE_PHONE: 13, Question.DATA_CONFIRMED: 14,
 }
 
+# The answers a request carries to another channel (bot.sop.continuation): none is
+# personal data (the NIKs, the applicant's name and address, the e-mail and the phone are
+# asked again), and the caller's name and phone belong to the new channel.
+CARRIED = (Question.NIK_READY, Question.CUSTOMER_NUMBER, Question.TARGET_POWER,
+           Question.TARIFF_CONFIRMED, Question.ACCEPT_ALTERNATIVE, Question.STROOM_AWAL,
+           Question.PROCEED, Question.DECLINER_IS_OWNER, Question.APPLICANT_ROLE,
+           Question.KECAMATAN, Question.KELURAHAN)
+
+# The step a request stopped at, as the customer reads it ("... belum selesai (sampai
+# pilihan daya, ...)"), by the open question.
+PROGRESS = {
+    Question.CALLER_NAME: "nama", Question.NIK_READY: "persiapan NIK",
+    Question.CUSTOMER_NUMBER: "ID pelanggan", Question.TARGET_POWER: "daya yang diinginkan",
+    Question.TARIFF_CONFIRMED: "konfirmasi daya dan tarif",
+    Question.ACCEPT_ALTERNATIVE: "daya alternatif", Question.STROOM_AWAL: "stroom awal",
+    Question.PROCEED: "persetujuan biaya", Question.DECLINER_IS_OWNER: "data pemilik",
+    Question.APPLICANT_ROLE: "data pemilik", Question.KECAMATAN: "kecamatan",
+    Question.KELURAHAN: "kelurahan", Question.OWNER_NIK: "NIK pemilik",
+    Question.APPLICANT_NIK: "NIK pemohon", Question.APPLICANT_NAME: "nama pemohon",
+    Question.APPLICANT_ADDRESS: "alamat pemohon", Question.EMAIL: "alamat email",
+    Question.CALLER_PHONE_USABLE: "nomor handphone", Question.MOBILE_PHONE: "nomor handphone",
+    Question.DATA_CONFIRMED: "konfirmasi data",
+}
+
 # The closing questions (closing_form), outside the request's questions.
 INFO_CLEAR, LSP_WANTED, LIT_TR_CHOICE, MORE_HELP = (
     "info_clear", "lsp_wanted", "lit_tr_choice", "more_help")
