@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 CONTINUE_SLOT = "continue_request"
 NIK_SLOT = "continuation_nik"
-OFFER_SLOT = "continuation_offer"
+OFFER_SLOT = continuation.OFFER_SLOT
 SLOTS = (CONTINUE_SLOT, NIK_SLOT)  # the questions the form asks for it
 
 
@@ -149,7 +149,7 @@ async def close_in_apkt(tracker: Tracker, sop: Sop, offer: Mapping[str, Any],
     request = TicketRequest(
         kind=TicketKind.ISSUED_CLOSED, reason=continuation.close_reason(reason),
         sop_step=int(offer.get("sop_step") or 1), conversation_id=old, idpel=None,
-        data={"closed_by": reason}, idempotency_key=_key(old, reason))
+        data={continuation.CLOSED_BY: reason}, idempotency_key=_key(old, reason))
     try:
         await backoffice(tracker).create_ticket(request)
     except BackofficeError as error:

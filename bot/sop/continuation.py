@@ -40,7 +40,12 @@ STORE_FILE = "open_requests.sqlite3"
 VERIFIED_CHANNELS = frozenset({"whatsapp", "telegram", "voice"})
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "voice": "telepon 123"}
 
-# Why an open request was closed in APKT (Issued Closed)
+# The slot naming the request on offer in a conversation (``offer``): the other
+# conversation's id among what is said of it
+OFFER_SLOT = "continuation_offer"
+
+# Why an open request was closed in APKT (Issued Closed); its ticket's ``data["closed_by"]``
+CLOSED_BY = "closed_by"
 CONTINUED = "continued"
 DECLINED = "declined"
 CLOSE_REASONS = {CONTINUED: "Permohonan dilanjutkan di kanal lain",
