@@ -4,7 +4,8 @@ Every page and API is behind a signed-in session (cookie ``pln_console``: HttpOn
 SameSite=Strict; ``__Host-pln_console`` and Secure over https, see ``Cookies``); every change (POST) needs the session's CSRF token
 (``X-CSRF-Token``; the sign-in form a double-submitted one). Pages: ``/login``, ``/``
 (the queue, live by server-sent events from ``/queue/stream``), ``/cases/{ticket}`` (the
-conversation), ``/supervisor`` (the figures, supervisors only: ``supervisor``). APIs: take,
+conversation; for a request continued across channels its path, each earlier
+conversation's transcript at ``/cases/{ticket}/path/{position}``), ``/supervisor`` (the figures, supervisors only: ``supervisor``). APIs: take,
 reveal (audited), reply, hand back, close; taking, closing and handing back are recorded
 for the figures (``bot.kpi``).
 """
@@ -283,19 +284,59 @@ def create_app(environ: dict[str, str] | None = None,
 
     # --- a case -------------------------------------------------------------------------
 
+    async def request_path(conversation: str,
+                           events: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The request's conversations in order, each with its events, ending at
+        ``conversation``: each one's offer names the one before, which APKT records closed
+        as continued."""
+        path = [(conversation, events)]
+        if views.continued_from(events) is None:
+            return path
+        tickets = await simulator.tickets()
+        while len(path) < views.MAX_PATH:
+            before = views.continued_from(path[0][1])
+            if before is None or before in {c for c, _ in path} \
+                    or not views.closed_as_continued(tickets, before):
+                return path
+            path.insert(0, (before, await rasa.events(before)))
+        return path
+
+    def path_legs(path: list[tuple[str, list[dict[str, Any]]]], here: str) -> list[views.Leg]:
+        return [views.leg(n, conversation, views.channel_name(conversation), events, SOP,
+                          conversation == here)
+                for n, (conversation, events) in enumerate(path)]
+
     @app.get("/cases/{ticket}", response_class=HTMLResponse)
     async def case_page(ticket: str, request: Request):
         session = signed_in(request)
         found = await case(ticket, session)
         events = await rasa.events(found.conversation_id)
         store.audit(session.user, ticket, found.conversation_id, "view")
+        path = await request_path(found.conversation_id, events)
         return templates.TemplateResponse(request, "case.html", {
             "user": session.user, "csrf": session.csrf, "ticket": found,
             "channel": CustomerChannels.kind(found.conversation_id),
+            "path": path_legs(path, found.conversation_id) if len(path) > 1 else [],
             "lines": views.transcript(events),
             "fields": views.collected(views.slots_of(events), SOP),
             "audit": views.sop_audit(events, SOP), "choices": SOP.hand_back_choices(),
             "outcomes": CLOSING_OUTCOMES})
+
+    @app.get("/cases/{ticket}/path/{position}", response_class=HTMLResponse)
+    async def path_transcript(ticket: str, position: int, request: Request):
+        """One conversation of the case's request, masked like the case's own (audited)."""
+        session = signed_in(request)
+        found = await case(ticket, session)
+        path = await request_path(found.conversation_id,
+                                  await rasa.events(found.conversation_id))
+        if not 0 <= position < len(path):
+            raise LookupError(f"{ticket}/path/{position}")
+        conversation, events = path[position]
+        store.audit(session.user, ticket, conversation, "view_path")
+        return templates.TemplateResponse(request, "conversation.html", {
+            "user": session.user, "csrf": session.csrf, "ticket": found,
+            "leg": path_legs(path, found.conversation_id)[position],
+            "lines": views.transcript(events)})
 
     @app.post("/cases/{ticket}/reveal")
     async def reveal(ticket: str, request: Request):

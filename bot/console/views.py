@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.channels.contract import channel_and_address
 from bot.identifiers import mask
 from bot.redaction import personal_values, redacted
+from bot.sop import continuation
 from bot.sop.engine import Shown, Sop
 from bot.sop.names import REQUESTED_SLOT, SOP_ENDING, SOP_REASON, SOP_STEP
 
@@ -43,11 +45,14 @@ class StepAudit:
     note: str  # why it was skipped, or what happened
 
 
-def _time(event: Mapping[str, Any]) -> str:
+WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+def _time(event: Mapping[str, Any], shape: str = "%H:%M:%S") -> str:
     stamp = event.get("timestamp")
     if not isinstance(stamp, (int, float)):
         return ""
-    return dt.datetime.fromtimestamp(stamp, dt.timezone(dt.timedelta(hours=7))).strftime("%H:%M:%S")
+    return dt.datetime.fromtimestamp(stamp, WIB).strftime(shape)
 
 
 def transcript(events: Sequence[Mapping[str, Any]]) -> list[Line]:
@@ -182,3 +187,68 @@ def duration(seconds: float, smallest: str = "menit") -> str:
     if said:
         return " ".join(said)
     return "0 detik" if smallest == "detik" else f"kurang dari 1 {smallest}"
+
+
+# --- a request's path across channels -----------------------------------------------------
+
+MAX_PATH = 10  # conversations followed back; a request is rarely continued more than twice
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One conversation of a request continued across channels."""
+
+    position: int  # in the path, from 0 (where the request began)
+    conversation: str
+    channel: str
+    started: str  # DD-MM-YYYY HH:MM (WIB)
+    stopped: str
+    step: str  # the step reached, as people read it
+    here: bool  # the case's own conversation
+
+
+def channel_name(conversation: str) -> str:
+    """The conversation's channel as the offer names it ("WhatsApp", "telepon 123")."""
+    kind = channel_and_address(conversation)[0]
+    return continuation.CHANNEL_NAMES.get(kind, kind)
+
+
+def continued_from(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The conversation whose request was offered in this one (the last offer), if any."""
+    offered = None
+    for event in events:
+        value = event.get("value")
+        if (event.get("event") == "slot" and event.get("name") == continuation.OFFER_SLOT
+                and isinstance(value, Mapping) and value.get("conversation_id")):
+            offered = str(value["conversation_id"])
+    return offered
+
+
+def closed_as_continued(tickets: Sequence[Any], conversation: str) -> bool:
+    """Whether APKT records ``conversation``'s request closed because it was continued
+    elsewhere (an offer declined or not taken leaves no such ticket)."""
+    return any(ticket.conversation_id == conversation
+               and (ticket.data or {}).get(continuation.CLOSED_BY) == continuation.CONTINUED
+               for ticket in tickets)
+
+
+def step_reached(events: Sequence[Mapping[str, Any]], sop: Sop) -> str:
+    """The last question the conversation asked, as people read it."""
+    question = None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT \
+                and event.get("value"):
+            question = str(event["value"])
+    if question is None:
+        return "awal permohonan"
+    return sop.progress.get(question) or f"langkah {sop.step_of(question)}"
+
+
+def leg(position: int, conversation: str, channel: str,
+        events: Sequence[Mapping[str, Any]], sop: Sop, here: bool) -> Leg:
+    said = [e for e in events if e.get("event") in ("user", "bot")
+            and isinstance(e.get("timestamp"), (int, float))]
+    shape = "%d-%m-%Y %H:%M"
+    return Leg(position, conversation, channel,
+               _time(said[0], shape) if said else "", _time(said[-1], shape) if said else "",
+               step_reached(events, sop), here)
