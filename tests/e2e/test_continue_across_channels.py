@@ -9,9 +9,14 @@ stack's store (``$PLN_DATA_DIR/open_requests.sqlite3``): the stack's own clock i
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from conversation_harness import simulator_registrations, simulator_tickets
 from e2e_support import StackProblem, conversation_of
@@ -25,6 +30,7 @@ pytestmark = pytest.mark.e2e
 RINA_IDPEL = "541100001010"
 RINA_NIK = "3174055705880010"  # the owner's NIK on AP2T's record
 WRONG_NIK = "3174055705880099"  # well formed, not the owner's
+CSO_PASSWORD = "sandi-rahasia-123"
 
 
 @pytest.fixture()
@@ -199,3 +205,49 @@ def test_a_caller_id_a_rest_client_claims_is_never_offered_the_request(
     assert not any("Lanjutkan dari sana" in text for text in said), said
     old = conversation_of(stack.env, "whatsapp", f"+{wa_id}")
     assert simulator_tickets(e2e_client, stack.endpoints, old) == []  # still open
+
+
+def sign_in_to_console(stack, console: httpx.Client) -> None:
+    """A CSO of the stack's console (an account made as ``add-user`` makes it), signed in."""
+    env = {**os.environ, **stack.env}
+    made = subprocess.run([sys.executable, "-m", "bot.console", "add-user", "dewi"],
+                          input=CSO_PASSWORD + "\n", env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert made.returncode == 0, made.stderr
+    page = console.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    console.post("/login", data={"name": "dewi", "password": CSO_PASSWORD, "csrf": csrf})
+
+
+def test_the_console_shows_the_path_of_a_request_continued_on_telegram(
+        stack, e2e_client, fake_whatsapp, fake_telegram):
+    wa_id = "6281200010016"
+    left_on_whatsapp(stack, e2e_client, fake_whatsapp, wa_id)
+    chat = TelegramChat(stack, e2e_client, fake_telegram, chat_id=880016)
+    chat.say("/start")
+    chat.share_contact(f"+{wa_id}")
+    (offer,) = chat.say("mau tambah daya")[-1:]
+    assert "NIK pemilik" in telegram_texts(chat.press(offer, "Ya"))
+    assert "NIK sesuai" in telegram_texts(chat.say(RINA_NIK))
+    assert "petugas kami (CSO)" in telegram_texts(chat.say("saya mau bicara dengan petugas"))
+    (handed,) = [t for t in simulator_tickets(e2e_client, stack.endpoints, "telegram:880016")
+                 if t["kind"] == "cso_handoff"]
+    ticket = handed["ticket_number"]
+
+    console_url = f"http://{stack.env['PLN_HOST']}:{stack.env['PLN_CONSOLE_PORT']}"
+    with httpx.Client(base_url=console_url, follow_redirects=False, trust_env=False,
+                      timeout=30) as console:
+        sign_in_to_console(stack, console)
+        csrf = re.search(r'name="csrf" content="([^"]+)"', console.get("/").text).group(1)
+        assert console.post(f"/cases/{ticket}/take",
+                            headers={"X-CSRF-Token": csrf}).status_code == 200
+        page = console.get(f"/cases/{ticket}").text
+        path = re.search(r'<section id="request-path">(.*?)</section>', page, re.S).group(1)
+        legs = re.findall(r"<li.*?</li>", path, re.S)
+        assert len(legs) == 2
+        assert "WhatsApp" in legs[0] and "konfirmasi daya dan tarif" in legs[0]
+        assert "Telegram" in legs[1] and "(percakapan ini)" in legs[1]
+        assert f'href="/cases/{ticket}/path/0"' in legs[0]
+        earlier = console.get(f"/cases/{ticket}/path/0")
+        assert earlier.status_code == 200 and "mau tambah daya" in earlier.text
+        assert RINA_NIK not in page and RINA_NIK not in earlier.text
