@@ -34,6 +34,7 @@ import datetime as dt
 import os
 import random
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -88,7 +89,7 @@ CHANNEL_WEIGHTS = {"rest": 55, "telegram": 20, "whatsapp": 15, "voice": 10}
 ABANDONED_AFTER = (3, 5, 8)  # the turns an abandoned conversation stops after
 TURN_SECONDS = 25  # a REST turn's clock advances this much
 HOURS = [7, 8, 9, 9, 10, 10, 11, 11, 13, 13, 14, 14, 15, 16, 16, 19, 20, 22]
-CSO_NAME, CSO_PASSWORD = "demo-cso", "demo-sandi-rahasia-123"
+CSO_NAME = "demo-cso"  # its password: a new random one each run, printed at the end
 
 
 @dataclass
@@ -301,32 +302,34 @@ def wa_id(phone: str) -> str:
 # --- the CSO and the payments ----------------------------------------------------------
 
 
-def make_cso(env: dict[str, str]) -> None:
+def make_cso(env: dict[str, str], password: str) -> None:
+    """The CSO account, the password on standard input (never on a command line)."""
     done = subprocess.run([sys.executable, "-m", "bot.console", "add-user", CSO_NAME],
-                          input=CSO_PASSWORD + "\n", env={**os.environ, **env},
+                          input=password + "\n", env={**os.environ, **env},
                           capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"add-user failed: {done.stderr}")
 
 
-def cso_session(env: dict[str, str]) -> tuple[httpx.Client, str]:
+def cso_session(env: dict[str, str], password: str) -> tuple[httpx.Client, str]:
     """A signed-in console client and its CSRF token."""
     base = f"http://{env['PLN_HOST']}:{env['PLN_CONSOLE_PORT']}"
     client = httpx.Client(base_url=base, timeout=60, trust_env=False)
     page = client.get("/login").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"csrf": csrf, "name": CSO_NAME, "password": CSO_PASSWORD})
+    client.post("/login", data={"csrf": csrf, "name": CSO_NAME, "password": password})
     home = client.get("/")
     home.raise_for_status()
     return client, re.search(r'<meta name="csrf" content="([^"]+)"', home.text).group(1)
 
 
-def cso_work(env: dict[str, str], handovers: list[str], rng: random.Random) -> collections.Counter:
+def cso_work(env: dict[str, str], handovers: list[str], rng: random.Random,
+             password: str) -> collections.Counter:
     """Takes about half of the open hand-overs; closes two thirds of those (Issued Closed),
     hands the others back at the ID pelanggan question."""
     done: collections.Counter = collections.Counter()
-    make_cso(env)
-    client, csrf = cso_session(env)
+    make_cso(env, password)
+    client, csrf = cso_session(env, password)
     headers = {"X-CSRF-Token": csrf}
     try:
         queue = client.get("/queue").json()
@@ -409,7 +412,24 @@ def summary(played: list[Played], cso: collections.Counter, paid: int) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace, stack, telegram, whatsapp) -> tuple[list[Played], str]:
+@dataclass
+class Outcome:
+    played: list[Played]
+    cso: collections.Counter
+    paid: int
+    password: str  # the demo CSO's, for whoever wants to see the console
+
+    @property
+    def as_planned(self) -> bool:
+        return not any(p.problems for p in self.played)
+
+    def summary(self) -> str:
+        return (summary(self.played, self.cso, self.paid)
+                + f"\nconsole: sign in as {CSO_NAME} with the password {self.password}")
+
+
+def run(args: argparse.Namespace, stack, telegram, whatsapp) -> Outcome:
+    """The plan played on a running stack, then the CSO's work and the payments."""
     plans = make_plans(args.conversations, args.seed, args.until, args.days)
     rng = random.Random(args.seed + 1)
     started = time.monotonic()
@@ -422,9 +442,10 @@ def run(args: argparse.Namespace, stack, telegram, whatsapp) -> tuple[list[Playe
         print(f"played in {time.monotonic() - started:.0f} s", flush=True)
         handovers = [p.conversation for p in played if not p.problems
                      and p.plan.outcome in ("handover_asked", "two_failed", "other_sop")]
-        cso = cso_work(stack.env, handovers, rng)
+        password = secrets.token_urlsafe(12)
+        cso = cso_work(stack.env, handovers, rng, password)
         paid = pay_some(demo, played, rng)
-    return played, summary(played, cso, paid)
+    return Outcome(played, cso, paid, password)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -445,14 +466,14 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     try:
         with demo_stack(args.data_dir.resolve()) as (stack, telegram, whatsapp):
-            played, text = run(args, stack, telegram, whatsapp)
+            outcome = run(args, stack, telegram, whatsapp)
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(text)
+    print(outcome.summary())
     print(f"done in {time.monotonic() - started:.0f} s; data in {args.data_dir} "
           "(`make run` serves it)")
-    return 1 if any(p.problems for p in played) else 0
+    return 0 if outcome.as_planned else 1
 
 
 if __name__ == "__main__":
