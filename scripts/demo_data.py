@@ -63,6 +63,8 @@ from conversation_harness import (  # noqa: E402
 )
 from fake_telegram import FakeTelegram, contact_update, message_update  # noqa: E402
 
+from bot.untrusted import path_segment  # noqa: E402
+
 ZONE = ZoneInfo("Asia/Jakarta")
 CHANNELS = ("rest", "telegram", "whatsapp", "voice")
 # outcome -> the e2e scripts that end that way (their `after` says how); the weights are
@@ -82,8 +84,10 @@ OUTCOMES: dict[str, tuple[int, tuple[str, ...]]] = {
     "abandoned": (7, ("budi_happy_path_prepaid.yml",)),
 }
 VOICE_OUTCOMES = {"saved": 3, "not_ready": 2, "silence": 2}
-# outcomes that leave the conversation open (paused for a CSO, or midway): on WhatsApp a
-# customer's number is one conversation, so there they are played on Telegram instead
+# On WhatsApp a customer's number is one conversation, and the back office answers the same
+# request of the same conversation with the same ticket or registration (the assistant's
+# idempotency keys): there each customer plays once a run, and no outcome that leaves the
+# conversation open (paused for a CSO, or midway); those are played on Telegram instead.
 OPEN_ENDED = ("handover_asked", "two_failed", "other_sop", "abandoned")
 CHANNEL_WEIGHTS = {"rest": 55, "telegram": 20, "whatsapp": 15, "voice": 10}
 ABANDONED_AFTER = (3, 5, 8)  # the turns an abandoned conversation stops after
@@ -119,7 +123,7 @@ def make_plans(count: int, seed: int, until: dt.date, days: int) -> list[Plan]:
     channels = [name for name, weight in CHANNEL_WEIGHTS.items() for _ in range(weight)]
     outcomes = [name for name, (weight, _) in OUTCOMES.items() for _ in range(weight)]
     voice = [name for name, weight in VOICE_OUTCOMES.items() for _ in range(weight)]
-    plans = []
+    plans, on_whatsapp = [], set()
     for number in range(count):
         # the first conversations cover every channel, whatever N
         channel = CHANNELS[number] if number < len(CHANNELS) else rng.choice(channels)
@@ -129,8 +133,11 @@ def make_plans(count: int, seed: int, until: dt.date, days: int) -> list[Plan]:
         # and the first ones every outcome
         outcome = list(OUTCOMES)[number] if number < len(OUTCOMES) else rng.choice(outcomes)
         script = rng.choice(OUTCOMES[outcome][1])
-        if channel == "whatsapp" and outcome in OPEN_ENDED:
+        caller = load_script(SCRIPTS_DIR / script).metadata.get("caller_id")
+        if channel == "whatsapp" and (outcome in OPEN_ENDED or caller in on_whatsapp):
             channel = "telegram"
+        if channel == "whatsapp":
+            on_whatsapp.add(caller)
         day = until - dt.timedelta(days=rng.randrange(days))
         now = dt.datetime.combine(day, dt.time(rng.choice(HOURS), rng.randrange(60)),
                                   ZONE) if channel == "rest" else None
@@ -167,6 +174,9 @@ def expected_changes(plan: Plan, script: Script | None) -> tuple[list[str], int]
 def check(played: Played, before: tuple[list, list], after: tuple[list, list],
           script: Script | None) -> None:
     kinds, saved = expected_changes(played.plan, script)
+    if played.plan.channel == "whatsapp" and (before[0] or before[1]):
+        check_again(played, after, kinds, saved)  # an earlier run's number
+        return
     seen = {t["ticket_number"] for t in before[0]}
     new_kinds = sorted(t["kind"] for t in after[0] if t["ticket_number"] not in seen)
     known = {r["registration_number"] for r in before[1]}
@@ -179,14 +189,24 @@ def check(played: Played, before: tuple[list, list], after: tuple[list, list],
         played.problems.append(f"{len(new_regs)} registration(s), planned {saved}")
 
 
+def check_again(played: Played, after: tuple[list, list], kinds: list[str], saved: int) -> None:
+    """A number an earlier run on this data folder used: the same request got the same
+    ticket or registration again, so what it must hold, not what was added."""
+    held = collections.Counter(t["kind"] for t in after[0])
+    if collections.Counter(kinds) - held:
+        played.problems.append(f"tickets {sorted(held.elements())}, planned {kinds} among them")
+    if len(after[1]) < saved:
+        played.problems.append(f"{len(after[1])} registration(s), planned {saved} among them")
+
+
 # --- the channels -------------------------------------------------------------------------
 
 
-def wait_quiet(count) -> None:
-    """Until a turn's replies are all out: the fake's count stops growing."""
+def wait_quiet(count, before: int) -> None:
+    """Until a turn's replies are all out: the fake's count, ``before`` when the message
+    was posted, has grown and stops growing."""
     deadline = time.monotonic() + 120
-    start = count()
-    while count() == start and time.monotonic() < deadline:
+    while count() == before and time.monotonic() < deadline:
         time.sleep(0.2)
     last = -1
     while last != count():
@@ -226,6 +246,8 @@ class Demo:
                 texts = [t.user for t in script.turns][:plan.stop_after] if script else []
                 getattr(self, f"play_{plan.channel}")(plan, caller, texts)
                 check(played, before, backoffice.state(played.conversation), script)
+                if played.problems and plan.channel == "whatsapp":
+                    played.problems.append(f"last: {self.whatsapp.texts(wa_id(caller))[-3:]}")
             except (httpx.HTTPError, AssertionError, ValueError, KeyError) as error:
                 played.problems.append(f"{type(error).__name__}: {error}")
         return played
@@ -264,21 +286,33 @@ class Demo:
                    *(message_update(chat, text) for text in texts)]
         for update in updates:
             count = lambda: len(self.telegram.sent("sendMessage", chat))  # noqa: E731
+            before = count()
             response = self.client.post(url, json=update, headers=headers)
             response.raise_for_status()
-            wait_quiet(count)
+            wait_quiet(count, before)
+
+    def restart(self, conversation: str) -> None:
+        """A customer's number is one conversation on WhatsApp, and its slots outlive a
+        session: each demo conversation starts afresh, as after a CSO closes a case (a
+        restart event in Rasa's HTTP API)."""
+        response = self.client.post(
+            f"{self.rasa}/conversations/{path_segment(conversation)}/tracker/events",
+            params={"token": self.stack.env["PLN_RASA_TOKEN"]}, json={"event": "restart"})
+        response.raise_for_status()
 
     def play_whatsapp(self, plan: Plan, caller: str, texts: list[str]) -> None:
         sender = wa_id(caller)
+        self.restart(e2e_support.conversation_of(self.stack.env, "whatsapp", sender))
         url = f"{self.rasa}/webhooks/whatsapp/webhook"
         for text in texts:
             raw = fake_graph.as_bytes(fake_graph.message(sender, text=text))
             count = lambda: len(self.whatsapp.sent(sender))  # noqa: E731
+            before = count()
             response = self.client.post(url, content=raw, headers={
                 "Content-Type": "application/json",
                 "X-Hub-Signature-256": fake_graph.sign(raw)})
             response.raise_for_status()
-            wait_quiet(count)
+            wait_quiet(count, before)
 
     def play_voice(self, plan: Plan, caller: str, texts: list[str]) -> None:
         call = voice_caller.Caller(self.stack.env, self.client, caller)
