@@ -38,8 +38,13 @@ def test_the_plan_is_the_same_for_the_same_seed_and_covers_every_channel(demo_da
     assert {p.channel for p in plans} == set(demo_data.CHANNELS)
     rest_days = {p.now.date() for p in plans if p.channel == "rest"}
     assert len(rest_days) > 1 and max(rest_days).isoformat() == "2026-11-27"
-    # a customer's WhatsApp number is one conversation: none is left open there
-    assert not [p for p in plans if p.channel == "whatsapp" and p.outcome in demo_data.OPEN_ENDED]
+    # a customer's WhatsApp number is one conversation: none is left open there, and each
+    # customer plays there once
+    on_whatsapp = [p for p in plans if p.channel == "whatsapp"]
+    assert not [p for p in on_whatsapp if p.outcome in demo_data.OPEN_ENDED]
+    callers = [demo_data.load_script(demo_data.SCRIPTS_DIR / p.script).metadata["caller_id"]
+               for p in on_whatsapp]
+    assert len(callers) == len(set(callers))
 
 
 def test_a_dozen_conversations_end_as_planned_on_every_channel(
