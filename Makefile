@@ -12,7 +12,7 @@ MODEL := models/pln123.tar.gz
 # the model and changing it needs no retraining.
 TRAIN_INPUTS := domain.yml config.yml $(shell find data -type f 2>/dev/null)
 
-.PHONY: help venv train run run-scaled system-packages shell test test-clocks lint bench clean ivr-demo
+.PHONY: help venv train run run-scaled system-packages shell test test-clocks lint bench clean ivr-demo demo-data
 
 help:
 	@echo "make run    serve simulator + action server + Rasa (REST) on the embedded defaults"
@@ -28,6 +28,8 @@ help:
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make ivr-demo  a whole phone call without a line: TwiML printed, prompts as WAV (espeak-ng)"
 	@echo "            with each prompt's seconds and the total"
+	@echo "make demo-data  a few hundred synthetic conversations (every channel and outcome, over"
+	@echo "            a week) played through the real stack into var/: \`make run\` then shows them"
 
 # The venv is (re)made when missing, when it is not Python 3.10, or when the dependency
 # files changed; installs take exactly the versions in requirements.lock.
@@ -120,3 +122,10 @@ clean:
 ivr-demo: $(STAMP) $(MODEL)
 	@scripts/install-system-packages.sh espeak-ng
 	$(PY) scripts/ivr_demo.py $(IVR_DEMO_ARGS)
+
+# Synthetic conversations through the whole stack into var/ (the data `make run` serves):
+# every channel and outcome over the last week, CSO takes and closes, payments; a summary
+# by outcome and channel, and a failure when a conversation did not end as planned.
+# DEMO_DATA_ARGS="--conversations 50 --seed 7" changes the mix. Not part of `make test`.
+demo-data: $(STAMP) $(MODEL)
+	$(PY) scripts/demo_data.py $(DEMO_DATA_ARGS)

@@ -57,8 +57,12 @@ def conversation_id(tracker: Tracker) -> str:
 
 
 def idempotency_key(tracker: Tracker, *parts: Any) -> str:
-    """A key that is the same for the same conversation and the same request."""
-    raw = "|".join([tracker.sender_id, *map(str, parts)])
+    """A key that is the same for the same conversation, the same message and the same
+    request: an action run again for the message (a retry, a restarted Rasa) saves nothing
+    twice, while a later request of a customer whose conversation id never changes (a
+    WhatsApp number, a phone number) gets a ticket or a registration of its own."""
+    message = (tracker.latest_message or {}).get("message_id") or ""
+    raw = "|".join([tracker.sender_id, str(message), *map(str, parts)])
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
