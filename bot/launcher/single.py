@@ -30,6 +30,8 @@ PLN 123 assistant is up (logs in {env['PLN_DATA_DIR']}/logs/).
   actions   : {env['PLN_ACTIONS_URL']}
   Rasa REST : http://{host}:{port}/webhooks/rest/webhook
   CSO console: http://{host}:{env['PLN_CONSOLE_PORT']}/  (accounts: python -m bot.console add-user NAME)
+  figures    : http://{host}:{env['PLN_CONSOLE_PORT']}/supervisor  (add-user NAME --role supervisor)
+  metrics    : /metrics on each service (Prometheus; docs/metrics.md)
   e-mail     : {mail_status(env)}
 Talk to it:
   curl -s http://{host}:{port}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
