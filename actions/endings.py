@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import BackofficeOutage, backoffice
-from actions.conversation import answers, latest_intent
+from actions.conversation import answers, latest_intent, now
 from actions.custom_forms import CANCEL_CONFIRMED_SLOT, CANCEL_FROM_SLOT, outcome_slots
 from bot.backoffice.client import BackofficeError, Refused
 from bot.backoffice.schemas import ApplicantIn, RegistrationRequest, TicketRequest
@@ -57,13 +57,26 @@ def conversation_id(tracker: Tracker) -> str:
 
 
 def idempotency_key(tracker: Tracker, *parts: Any) -> str:
-    """A key that is the same for the same conversation, the same message and the same
-    request: an action run again for the message (a retry, a restarted Rasa) saves nothing
-    twice, while a later request of a customer whose conversation id never changes (a
-    WhatsApp number, a phone number) gets a ticket or a registration of its own."""
-    message = (tracker.latest_message or {}).get("message_id") or ""
-    raw = "|".join([tracker.sender_id, str(message), *map(str, parts)])
+    """A key that is the same for the same conversation and the same ``parts``. A customer
+    whose conversation id never changes (a WhatsApp number, a phone number) comes back
+    weeks later in the same conversation: the parts say what makes a save a new one
+    (``ticket_key``, ``registration_key``)."""
+    raw = "|".join([tracker.sender_id, *map(str, parts)])
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def ticket_key(tracker: Tracker, kind: Any, reason: Any, step: Any) -> str:
+    """One APKT ticket per message: the action run again for it (a retry, a restarted
+    Rasa) records nothing twice, and a later hand-over, even at the same step for the
+    same reason, is a ticket of its own."""
+    message = (tracker.latest_message or {}).get("message_id") or ""
+    return idempotency_key(tracker, "ticket", kind, reason, step, message)
+
+
+def registration_key(tracker: Tracker, idpel: Any, target_va: Any) -> str:
+    """One AP2T registration per IDPEL and power a day: the same change asked again the
+    same day (a second call) is the registration already made, on another day a new one."""
+    return idempotency_key(tracker, "registration", idpel, target_va, now(tracker).date())
 
 
 def collected_data(tracker: Tracker) -> dict[str, Any]:
@@ -85,7 +98,7 @@ async def record_ticket(tracker: Tracker, kind: str, reason: str, step: int,
     request = TicketRequest(
         kind=kind, reason=reason, sop_step=step, conversation_id=conversation_id(tracker),
         idpel=tracker.get_slot("idpel"), data=data,
-        idempotency_key=idempotency_key(tracker, "ticket", kind, reason, step))
+        idempotency_key=ticket_key(tracker, kind, reason, step))
     try:
         ticket = await backoffice(tracker).create_ticket(request)
     except BackofficeError as error:
@@ -139,8 +152,8 @@ class ActionConcludeRequest(Action):
         slot = tracker.get_slot
         stroom = slot(Question.STROOM_AWAL.value)
         request = RegistrationRequest(
-            idempotency_key=idempotency_key(tracker, "registration", slot("idpel"),
-                                            slot(Question.TARGET_POWER.value)),
+            idempotency_key=registration_key(tracker, slot("idpel"),
+                                             slot(Question.TARGET_POWER.value)),
             idpel=slot("idpel"), target_va=int(slot(Question.TARGET_POWER.value)),
             stroom_awal_rp=int(stroom) if stroom is not None else None,
             conversation_id=conversation_id(tracker),
